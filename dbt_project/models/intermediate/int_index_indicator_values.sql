@@ -1,0 +1,69 @@
+-- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
+-- region-year of its system's sample. Indicators built from another index (`index:<system>`) are
+-- added in int_index_inputs, once that component index is scored.
+with catalogue as (
+    select * from {{ ref('index_indicators') }}
+    where numerator not like 'index:%'
+),
+
+systems as (
+    select * from {{ ref('index_systems') }}
+),
+
+regions as (
+    select region_code from {{ ref('regions') }}
+),
+
+calendar_years as (
+    select distinct year from {{ ref('int_series_values') }}
+),
+
+system_samples as (
+    select systems.system, regions.region_code, calendar_years.year
+    from systems
+    cross join regions
+    inner join calendar_years
+        on calendar_years.year between systems.year_from and systems.year_to
+    where coalesce(' ' || systems.excluded_regions || ' ', '')
+        not like '% ' || cast(regions.region_code as {{ dbt.type_string() }}) || ' %'
+),
+
+series as (
+    select * from {{ ref('int_series_values') }}
+),
+
+computed as (
+    select
+        catalogue.system,
+        catalogue.dimension,
+        catalogue.sub_dimension,
+        catalogue.indicator,
+        catalogue.direction,
+        system_samples.region_code,
+        system_samples.year,
+        case
+            when catalogue.denominator is null then numerator_series.value * catalogue.scale
+            else {{ nqp_raise_if(
+                'denominator_series.value = 0',
+                "'indicator ' || catalogue.indicator || ' of system ' || catalogue.system"
+                    ~ " || ': denominator series ' || catalogue.denominator || ' is 0 for region ' || "
+                    ~ nqp_text('system_samples.region_code') ~ " || ', year ' || " ~ nqp_text('system_samples.year'),
+                'numerator_series.value / denominator_series.value * catalogue.scale'
+            ) }}
+        end as value,
+        coalesce(numerator_series.is_synthetic, false)
+            or coalesce(denominator_series.is_synthetic, false) as is_synthetic
+    from catalogue
+    inner join system_samples
+        on catalogue.system = system_samples.system
+    left join series as numerator_series
+        on numerator_series.series = catalogue.numerator
+        and numerator_series.region_code = system_samples.region_code
+        and numerator_series.year = system_samples.year
+    left join series as denominator_series
+        on denominator_series.series = catalogue.denominator
+        and denominator_series.region_code = system_samples.region_code
+        and denominator_series.year = system_samples.year
+)
+
+select * from computed

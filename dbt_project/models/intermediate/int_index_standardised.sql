@@ -1,0 +1,2 @@
+-- Direction-aware min-max standardisation of every indicator within its weighting scope.
+{{ nqp_standardise(ref('int_index_inputs'), ['system', 'period_scheme', 'period'], shift='inputs.shift') }}

@@ -1,0 +1,133 @@
+-- Paper A (Wang & Wu 2025) analysis panel: 30 regions (no Tibet) x 2013-2022.
+-- Outcome: the regional gap in log real GDP per capita at 2013 prices against the national average;
+-- regressor: the nqp_a entropy index; mediator: industrial-structure upgrading; six controls.
+{% set base_year = var('paper_a_base_year') %}
+{% set sample_years = (2013, 2022) %}
+{% set excluded_regions = [54] %}
+
+with series as (
+    select * from {{ ref('int_series_values') }}
+    where series in (
+        'gdp', 'population', 'urban_population', 'budget_expenditure', 'tax_revenue', 'trade_cny',
+        'deposits', 'loans', 'fixed_asset_investment', 'va_primary', 'va_secondary', 'va_tertiary'
+    )
+),
+
+region_years as (
+    select
+        region_code,
+        year,
+        max(case when series = 'gdp' then value end) as gdp,
+        max(case when series = 'population' then value end) as population,
+        max(case when series = 'urban_population' then value end) as urban_population,
+        max(case when series = 'budget_expenditure' then value end) as budget_expenditure,
+        max(case when series = 'tax_revenue' then value end) as tax_revenue,
+        max(case when series = 'trade_cny' then value end) as trade_cny,
+        max(case when series = 'deposits' then value end) as deposits,
+        max(case when series = 'loans' then value end) as loans,
+        max(case when series = 'fixed_asset_investment' then value end) as fixed_asset_investment,
+        max(case when series = 'va_primary' then value end) as va_primary,
+        max(case when series = 'va_secondary' then value end) as va_secondary,
+        max(case when series = 'va_tertiary' then value end) as va_tertiary,
+        max(case when is_synthetic then 1 else 0 end) = 1 as uses_synthetic
+    from series
+    group by region_code, year
+),
+
+volume_chain as (
+    select * from {{ ref('int_gdp_volume_chain') }}
+),
+
+base_year_gdp as (
+    select region_code, gdp as gdp_base_year, volume_chain as volume_chain_base_year
+    from volume_chain
+    where year = {{ base_year }}
+),
+
+real_gdp as (
+    select
+        volume_chain.region_code,
+        volume_chain.year,
+        base_year_gdp.gdp_base_year * volume_chain.volume_chain / base_year_gdp.volume_chain_base_year as real_gdp
+    from volume_chain
+    inner join base_year_gdp on volume_chain.region_code = base_year_gdp.region_code
+),
+
+real_gdp_per_capita as (
+    select
+        region_years.*,
+        real_gdp.real_gdp,
+        real_gdp.real_gdp * 10000 / region_years.population as real_gdp_per_capita
+    from region_years
+    inner join real_gdp
+        on region_years.region_code = real_gdp.region_code
+        and region_years.year = real_gdp.year
+),
+
+logged as (
+    select
+        real_gdp_per_capita.*,
+        {{ nqp_safe_ln('real_gdp_per_capita', "'real GDP per capita'") }} as ln_real_gdp_per_capita
+    from real_gdp_per_capita
+),
+
+-- The national average of year t: national real GDP over national population (all 31 regions),
+-- or, with var paper_a_national_average = 'mean_of_logs', the mean of the sample's provincial logs.
+national_average as (
+    select
+        year,
+        {% if var('paper_a_national_average') == 'mean_of_logs' %}
+        avg(case when region_code not in ({{ excluded_regions | join(', ') }}) then ln_real_gdp_per_capita end)
+        {% else %}
+        ln(sum(real_gdp) * 10000 / sum(population))
+        {% endif %} as ln_real_gdp_per_capita_national
+    from logged
+    group by year
+),
+
+nqp_index as (
+    select region_code, year, score as nqp
+    from {{ ref('index_scores') }}
+    where system = 'nqp_a' and level = 'total'
+),
+
+regions as (
+    select region_code, name_short, name_en, region3, region4 from {{ ref('regions') }}
+),
+
+panel as (
+    select
+        logged.region_code,
+        logged.year,
+        regions.name_short as region_name,
+        regions.region3,
+        regions.region4,
+        abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national) as regional_gap_abs,
+        abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national)
+            / (0.5 * (logged.ln_real_gdp_per_capita + national_average.ln_real_gdp_per_capita_national))
+            as regional_gap_rel,
+        nqp_index.nqp,
+        (1 * logged.va_primary + 2 * logged.va_secondary + 3 * logged.va_tertiary) / logged.gdp
+            as industrial_upgrading,
+        logged.budget_expenditure / logged.gdp as gov_intervention,
+        logged.tax_revenue / logged.gdp as tax_burden,
+        logged.trade_cny / logged.gdp as openness,
+        logged.urban_population / logged.population as urbanisation,
+        (logged.deposits + logged.loans) / logged.gdp as financial_development,
+        {{ nqp_safe_ln('logged.fixed_asset_investment * 10000 / logged.population', "'fixed-asset investment per capita'",
+            'logged.region_code', 'logged.year') }} as infrastructure,
+        logged.real_gdp_per_capita,
+        logged.ln_real_gdp_per_capita,
+        national_average.ln_real_gdp_per_capita_national,
+        logged.uses_synthetic
+    from logged
+    inner join national_average on logged.year = national_average.year
+    inner join regions on logged.region_code = regions.region_code
+    left join nqp_index
+        on logged.region_code = nqp_index.region_code
+        and logged.year = nqp_index.year
+    where logged.year between {{ sample_years[0] }} and {{ sample_years[1] }}
+        and logged.region_code not in ({{ excluded_regions | join(', ') }})
+)
+
+select * from panel
