@@ -1,0 +1,1 @@
+"""Python side of the NQP warehouse: ingestion, synthetic data, estimators, table helpers."""

@@ -1,0 +1,60 @@
+"""What every parser hands the loader: located cells with their raw text, and cell-level parsing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from models_py.errors import DataError
+
+# Plain decimal numbers only: 'nan', 'inf', '1,234' or '—' must not slip through float().
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
+# The unit is the last parenthesised group, half- or full-width; trailing marks such as the
+# xls's footnote 'i' in '一般公共预算支出（亿元）i' are tolerated.
+_UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One non-empty numeric cell of an export, before mapping and unit conversion."""
+
+    region_code: int
+    region_text: str
+    year: int
+    indicator_text: str
+    number: float
+    raw_text: str
+    source_row: int  # 1-based line (CSV) or sheet row (xls)
+    source_column: str  # header text of the cell's column
+    source_sheet: str | None = None
+
+
+@dataclass
+class ParsedFile:
+    """A parser's result: the cells plus the counts the per-file report needs."""
+
+    kind: str  # portal_csv / portal_xls / long_csv, as in source_mappings.source_kind
+    cells: list[Cell] = field(default_factory=list)
+    rows_read: int = 0
+    empty_cells: int = 0
+    # indicator text -> unit stated in the file (None when the file states none)
+    indicators: dict[str, str | None] = field(default_factory=dict)
+
+
+def parse_number(text: str, **where) -> float:
+    """Float of a numeric cell; anything else is a DataError located by ``where``."""
+    if not _NUMBER.fullmatch(text):
+        raise DataError("not a number", value=text, **where)
+    return float(text)
+
+
+def parse_year(text: str) -> int | None:
+    """2024 from '2024年', '2024' or '2024.0'-style spreadsheet numbers; None if not a year."""
+    match = _YEAR.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def unit_from_indicator(indicator: str) -> str | None:
+    match = _UNIT.search(indicator.strip())
+    return match.group(1).strip() if match else None

@@ -1,0 +1,49 @@
+"""Resolve region-year-series given by more than one source: the higher precedence wins.
+
+Two observations of the same key at the same precedence are a DataError (naming both files and
+rows): which one is right is a decision for source_mappings.csv, not for load order.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from models_py.errors import DataError
+
+KEY = ["region_code", "year", "series"]
+
+
+def resolve_precedence(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (kept observations, overridden observations with the winner's lineage)."""
+    _raise_on_ties(candidates)
+    best = candidates.groupby(KEY)["precedence"].transform("max")
+    kept = candidates[candidates["precedence"] == best]
+    dropped = candidates[candidates["precedence"] != best]
+    winner_cols = {"source_file": "kept_file", "source_row": "kept_row", "value": "kept_value",
+                   "precedence": "kept_precedence"}
+    overridden = dropped.merge(kept[KEY + list(winner_cols)].rename(columns=winner_cols), on=KEY,
+                               how="left")
+    return kept.reset_index(drop=True), overridden.reset_index(drop=True)
+
+
+def _raise_on_ties(candidates: pd.DataFrame) -> None:
+    tied = candidates[candidates.duplicated(KEY + ["precedence"], keep=False)]
+    if tied.empty:
+        return
+    first = tied.sort_values(KEY + ["source_file", "source_row"]).iloc[0]
+    same = tied[(tied[KEY] == first[KEY]).all(axis=1) & (tied["precedence"] == first["precedence"])]
+    a, b = same.iloc[0], same.iloc[1]
+    raise DataError(
+        f"duplicate {a['series']} at the same precedence {a['precedence']}: "
+        f"{a['source_file']} {_where(a)} and {b['source_file']} {_where(b)} (value {b['raw_text']!r})",
+        file=a["source_file"], row=int(a["source_row"]), sheet=a["source_sheet"],
+        column=a["source_column"], region=int(a["region_code"]), year=int(a["year"]),
+        value=a["raw_text"], series=a["series"],
+    )
+
+
+def _where(rec) -> str:
+    sheet = rec["source_sheet"]
+    if isinstance(sheet, str):
+        return f"sheet {sheet!r} row {int(rec['source_row'])}"
+    return f"line {int(rec['source_row'])}"
