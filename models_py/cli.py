@@ -1,0 +1,82 @@
+"""`nqp`: build the warehouse, query it, write the reports.
+
+    nqp build            full build from an empty build copy, then publish (what `make run` does)
+    nqp sql "select …"   query the published warehouse read-only and print a table
+    nqp reports          write reports/ from the published warehouse
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def _build(_: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from models_py.warehouse import reset_build_copy
+
+    os.environ.setdefault("DAGSTER_HOME", str(_default_dagster_home()))
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    from orchestration.definitions import defs  # imported late: it reads the dbt manifest
+
+    started = time.perf_counter()
+    reset_build_copy()
+    job = defs.resolve_job_def("build_all")
+    result = job.execute_in_process(
+        instance=DagsterInstance.get(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.step_failure_data is not None:
+                print(f"FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        print("build failed; the published warehouse was left as it was", file=sys.stderr)
+        return 1
+    print(f"build succeeded in {time.perf_counter() - started:.1f}s")
+    return _reports(None)
+
+
+def _default_dagster_home():
+    from models_py import config
+
+    return config.PROJECT_ROOT / ".dagster_home"
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from models_py.warehouse import query_published
+
+    frame = query_published(args.query)
+    with_pandas_options = __import__("pandas").option_context(
+        "display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200
+    )
+    with with_pandas_options:
+        print(frame.to_string(index=False))
+    return 0
+
+
+def _reports(_: argparse.Namespace | None) -> int:
+    from models_py.reporting import write_reports
+
+    for path in write_reports():
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nqp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("build", help="build everything and publish the warehouse").set_defaults(handler=_build)
+    sql = commands.add_parser("sql", help="query the published warehouse read-only")
+    sql.add_argument("query")
+    sql.add_argument("--max-rows", type=int, default=200)
+    sql.set_defaults(handler=_sql)
+    commands.add_parser("reports", help="write reports/ from the published warehouse").set_defaults(handler=_reports)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

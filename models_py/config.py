@@ -1,0 +1,39 @@
+"""Where things live. One place resolves every path the layers share."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds" / "reference"
+SHIPPED_DATA_DIR = PROJECT_ROOT / "seeds" / "shipped" / "nbs-exports"
+DBT_PROJECT_DIR = PROJECT_ROOT  # dbt_project.yml sits at the root and points into dbt_project/
+DBT_TARGET_DIR = PROJECT_ROOT / "dbt_project" / "target"
+
+
+def published_warehouse() -> Path:
+    """The file people query: warehouse/nqp.duckdb unless NQP_WAREHOUSE says otherwise."""
+    path = Path(os.environ.get("NQP_WAREHOUSE", PROJECT_ROOT / "warehouse" / "nqp.duckdb"))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def build_warehouse() -> Path:
+    """The private copy a build writes before it is published.
+
+    Same file name as the published one, in a hidden sibling folder: DuckDB names a file's
+    catalog after its stem, and the stem must not change when the build is renamed into place.
+    """
+    published = published_warehouse()
+    return published.parent / ".build" / published.name
+
+
+def data_inbox() -> Path:
+    """Folder of real exports the loader reads (the shipped portal exports by default)."""
+    path = Path(os.environ.get("NQP_INBOX", SHIPPED_DATA_DIR))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def reports_dir() -> Path:
+    """Where reports are written: reports/ unless NQP_REPORTS says otherwise."""
+    path = Path(os.environ.get("NQP_REPORTS", PROJECT_ROOT / "reports"))
+    return path if path.is_absolute() else PROJECT_ROOT / path

@@ -1,0 +1,1 @@
+"""Study tables: descriptive statistics and regression tables computed from declarations."""

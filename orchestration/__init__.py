@@ -1,0 +1,1 @@
+"""Dagster definitions of the warehouse: sources, dbt models, estimators, publish."""

@@ -1,0 +1,50 @@
+"""One asset per study: every table declared in the study panel's YAML, written to results.*."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from models_py.declarations import StudyDeclaration, load_manifest, study_declarations
+from models_py.studies import run_study
+from models_py.tables.markdown import descriptive_markdown, regression_markdown
+from models_py.warehouse import connect_build
+from orchestration.assets.dbt import nqp_dbt_models
+from orchestration.project import nqp_dbt_project
+
+def _preview(study: StudyDeclaration, frames) -> dict:
+    metadata = {}
+    for table in study.tables:
+        if table.kind == "descriptive":
+            rows = frames["descriptive_statistics"]
+            metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
+                descriptive_markdown(rows[rows["table_id"] == table.table_id])
+            )
+        else:
+            coefficients = frames["regression_coefficients"]
+            fits = frames["regression_fits"]
+            metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
+                regression_markdown(
+                    coefficients[coefficients["table_id"] == table.table_id],
+                    fits[fits["table_id"] == table.table_id],
+                )
+            )
+    return metadata
+
+def build_study_asset(study: StudyDeclaration) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["results", study.study]),
+        group_name=study.study,
+        deps=[get_asset_key_for_model([nqp_dbt_models], study.model)],
+        description=f"{study.title_en} ({study.title_zh}): tables "
+        + ", ".join(t.table_id for t in study.tables)
+        + f" from {study.relation}, written to results.*.",
+    )
+    def study_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        with connect_build() as connection:
+            frames = run_study(connection, study, run_id=context.run_id)
+        metadata = {name: len(frame) for name, frame in frames.items()}
+        metadata.update(_preview(study, frames))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return study_results
+
+study_assets = [build_study_asset(study) for study in study_declarations(load_manifest(nqp_dbt_project.manifest_path))]

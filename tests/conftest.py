@@ -1,0 +1,48 @@
+"""Shared fixtures. The end-to-end fixture builds a real warehouse once per test session."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """Run the whole build (`nqp build`, as `make run` does) into a fresh warehouse path.
+
+    Every asset is materialised in process by the real Dagster job: loader, generator, dbt build
+    with its tests, the study estimators, publish. Returns the published DuckDB file.
+    """
+    warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
+    env = {
+        **os.environ,
+        "NQP_WAREHOUSE": str(warehouse),
+        "DAGSTER_HOME": str(tmp_path_factory.mktemp("dagster_home")),
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "NQP_REPORTS": str(tmp_path_factory.mktemp("reports")),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "models_py.cli", "build"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if completed.returncode != 0:
+        pytest.fail(f"nqp build failed:\n{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}")
+    assert warehouse.exists()
+    return warehouse
+
+
+@pytest.fixture
+def warehouse_connection(built_warehouse):
+    connection = duckdb.connect(str(built_warehouse), read_only=True)
+    yield connection
+    connection.close()
