@@ -31,7 +31,7 @@ def _fit(panel: pd.DataFrame, study: StudyDeclaration, table: TableDeclaration, 
             vcov=column.vcov,
             cluster=column.cluster,
         )
-    except ValueError as error:
+    except (ValueError, RuntimeError) as error:  # RuntimeError: the absorption did not converge
         raise ModelError(f"{where}: {error}") from error
 
 

@@ -1,0 +1,459 @@
+"""Linear regression with absorbed (high-dimensional) fixed effects, reported as Stata's reghdfe.
+
+    fit_fixed_effects(panel, "y", ["x1", "x2"], absorb=["region_code", "year"],
+                      vcov="cluster", cluster="region_code")
+
+is ``reghdfe y x1 x2, absorb(region_code year) vce(cluster region_code)``. With one absorbed
+panel factor and ``cluster`` on it, the numbers are those of ``xtreg y x1 x2, fe vce(cluster id)``
+(and of ``xtreg, fe vce(robust)``, which Stata also clusters by panel); pass
+``drop_singletons=False`` to keep singleton groups as xtreg does.
+
+Degrees of freedom (source: reghdfe 6, ``src/reghdfe_class.mata`` FixedEffects::estimate_dof and
+``src/reghdfe_common.mata`` reghdfe_solve_ols / reghdfe_robust / reghdfe_cluster, default
+``dofadjustments(all)``):
+
+* Absorbed dof ``df_a`` = Σ levels − Σ redundant levels. The first factor has no redundant
+  level (it carries the intercept). Each later factor has as many as the largest number of
+  mobility groups (connected components of the bipartite graph of levels) it forms with an
+  earlier factor, so at least one. Two connected factors: df_a = L1 + L2 − 1.
+* With ``vcov="cluster"``, a factor equal to or nested within the cluster variable adds no dof
+  (all its levels are redundant) and the next factor becomes "the first". For unadjusted and
+  hc1 every factor counts.
+* ``K = k + df_a``, where k is the number of regressors kept (not collinear). reghdfe reports
+  ``_cons``, but the intercept is absorbed in the first factor and adds no parameter.
+* unadjusted: V = RSS/(N − K) · bread,                    df_resid = N − K.
+* hc1:        V = N/(N − K) · bread · meat · bread,       df_resid = N − K.
+* cluster:    V = G/(G − 1) · (N − 1)/(N − K) · bread · meat · bread,
+  df_resid = min(G − 1, N − k − df_a). If every factor is nested in the cluster (df_a = 0), K = k + 1
+  (reghdfe's ``nested_adj``). That is xtreg, fe's (N − 1)/(N − k − 1).
+* Adjusted R² and Root MSE use reghdfe's ``used_df_r`` = N − k − df_a − (levels of nested
+  factors). So with nesting they count every absorbed level, as reghdfe prints them.
+
+``bread`` is the inverse cross-product of the demeaned regressors with the means added back and
+a column of ones (the "augmented design"), so ``_cons`` = mean(y) − mean(X)·β gets a standard
+error from the same VCE, as reghdfe and xtreg report it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import special  # t and F tails; lighter to import than scipy.stats
+
+from models_py.estimators.demean import Absorber, group_sums, mobility_groups
+
+CONST = "_cons"
+VCOV_TYPES = ("cluster", "hc1", "unadjusted")
+# A regressor whose within (demeaned) sum of squares is below this share of its total sum of
+# squares, or that is (near) a linear combination of earlier regressors after absorption, is
+# "omitted because of collinearity".
+COLLINEAR_TOL = 1e-9
+
+
+def stars(p: float) -> str:
+    """Significance stars as in most Stata tables: * 10 %, ** 5 %, *** 1 %."""
+    if p < 0.01:
+        return "***"
+    if p < 0.05:
+        return "**"
+    if p < 0.10:
+        return "*"
+    return ""
+
+
+@dataclass
+class FixedEffectsResult:
+    """Estimates as reghdfe reports them. Series and ``cov`` are indexed by term, ``_cons`` last;
+    omitted (collinear) regressors are not in them but listed in ``dropped["collinear"]``.
+    ``dropped`` = {"singletons": int, "missing": int, "collinear": [names]}; ``absorbed`` maps
+    each factor to its number of levels in the estimation sample; ``df_absorbed`` is df_a.
+    """
+
+    params: pd.Series
+    std_errors: pd.Series
+    tstats: pd.Series
+    pvalues: pd.Series
+    cov: pd.DataFrame
+    nobs: int
+    n_clusters: int | None
+    df_resid: int
+    rsquared: float
+    rsquared_adj: float
+    rsquared_within: float
+    fstat: float
+    vcov_type: str
+    cluster: str | None
+    absorbed: dict[str, int]
+    dropped: dict
+    depvar: str = ""
+    df_model: int = 0
+    df_absorbed: int = 0
+    f_pvalue: float = float("nan")
+    rss: float = float("nan")
+    tss: float = float("nan")
+    rmse: float = float("nan")
+    notes: list[str] = field(default_factory=list)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        q = special.stdtrit(self.df_resid, 0.5 + level / 2)
+        return pd.DataFrame(
+            {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors}
+        )
+
+    def summary(self) -> str:
+        vce = {
+            "unadjusted": "",
+            "hc1": "Statistics robust to heteroskedasticity",
+            "cluster": f"Std. err. adjusted for {self.n_clusters} clusters in {self.cluster}",
+        }[self.vcov_type]
+        header = [
+            ("Number of obs", f"{self.nobs:,}"),
+            (f"F({self.df_model}, {self.df_resid})", f"{self.fstat:.2f}"),
+            ("Prob > F", f"{self.f_pvalue:.4f}"),
+            ("R-squared", f"{self.rsquared:.4f}"),
+            ("Adj R-squared", f"{self.rsquared_adj:.4f}"),
+            ("Within R-sq.", f"{self.rsquared_within:.4f}"),
+            ("Root MSE", f"{self.rmse:.4f}"),
+        ]
+        lines = [f"HDFE linear regression of {self.depvar}, absorbing {len(self.absorbed)} factor(s)"]
+        lines += [f"  {name:<16}= {value:>14}" for name, value in header]
+        if vce:
+            lines.append(f"  {vce}")
+        ci = self.conf_int()
+        width = max(12, *(len(t) for t in self.params.index), *(len(t) for t in self.dropped["collinear"]))
+        rule = "-" * (width + 79)
+        lines += [
+            rule,
+            f"{self.depvar:>{width}} | {'Coefficient':>12} {'Std. err.':>12} {'t':>9} {'P>|t|':>7}"
+            f"      {'[95% conf. interval]':>25}",
+            rule,
+        ]
+        for term in self.params.index:
+            lines.append(
+                f"{term:>{width}} | {self.params[term]:>12.6g} {self.std_errors[term]:>12.6g} "
+                f"{self.tstats[term]:>9.2f} {self.pvalues[term]:>7.3f} {stars(self.pvalues[term]):<3}"
+                f"  {ci.loc[term, 'lower']:>12.6g} {ci.loc[term, 'upper']:>12.6g}"
+            )
+        for term in self.dropped["collinear"]:
+            lines.append(f"{term:>{width}} | {'0':>12}  (omitted)")
+        lines.append(rule)
+        lines.append("Absorbed fixed effects: " + ", ".join(f"{n} ({lv} levels)" for n, lv in self.absorbed.items()))
+        lines.append(
+            f"Dropped: {self.dropped['missing']} rows with missing values, "
+            f"{self.dropped['singletons']} singleton observations"
+        )
+        lines += [f"note: {note}" for note in self.notes]
+        lines.append("* p<0.10, ** p<0.05, *** p<0.01")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def _check_arguments(data, depvar, regressors, absorb, vcov, cluster) -> list[str]:
+    if vcov not in VCOV_TYPES:
+        raise ValueError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    if vcov == "cluster" and not cluster:
+        raise ValueError('vcov="cluster" needs a cluster variable (cluster=...)')
+    if not regressors:
+        raise ValueError("at least one regressor is required")
+    if not absorb:
+        raise ValueError("absorb must name at least one factor")
+    if depvar in regressors or len(set(regressors)) != len(regressors):
+        raise ValueError("regressors must be distinct and must not include the dependent variable")
+    used = list(dict.fromkeys([depvar, *regressors, *absorb, *([cluster] if vcov == "cluster" else [])]))
+    missing_columns = [c for c in used if c not in data.columns]
+    if missing_columns:
+        raise ValueError(f"columns not in the data: {missing_columns}")
+    for col in [depvar, *regressors]:
+        if not (pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col])):
+            raise ValueError(f"column {col!r} must be numeric, it is {data[col].dtype}")
+    return used
+
+
+def _codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    return pd.factorize(values)[0].astype(np.int64, copy=False)
+
+
+def _compress(codes: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Codes of the kept rows renumbered 0..levels-1, first-appearance order preserved."""
+    present = np.bincount(codes[keep], minlength=codes.max() + 1) > 0
+    return (np.cumsum(present) - 1)[codes[keep]]
+
+
+def _non_singletons(codes: list[np.ndarray]) -> np.ndarray:
+    """Rows left after dropping singleton groups iteratively over all factors (reghdfe's rule:
+    dropping a singleton of one factor can create a singleton in another)."""
+    keep = np.ones(codes[0].shape[0], dtype=bool)
+    changed = True
+    while changed:
+        changed = False
+        for c in codes:
+            counts = np.bincount(c, weights=keep, minlength=c.max() + 1)
+            singleton = keep & (counts[c] == 1)
+            if singleton.any():
+                keep &= ~singleton
+                changed = True
+    return keep
+
+
+# --------------------------------------------------------------------------- collinearity
+
+
+def _collinear(xx: np.ndarray, X: np.ndarray) -> list[int]:
+    """Indices of regressors omitted because of collinearity, after absorbing the FE.
+
+    ``xx`` is the cross-product of the demeaned regressors, ``X`` the regressors themselves.
+    First those (nearly) constant within every absorbed group, then, in the order given,
+    those that are a linear combination of earlier kept ones (Stata's sweep keeps the first
+    of a collinear set), by an incremental Cholesky factorisation of ``xx``.
+    """
+    total_ss = np.array([((x - x.mean()) ** 2).sum() for x in X.T])
+    dropped = [j for j in range(X.shape[1]) if total_ss[j] == 0 or xx[j, j] <= COLLINEAR_TOL * total_ss[j]]
+    kept: list[int] = []
+    L = np.zeros((0, 0))
+    for j in range(X.shape[1]):
+        if j in dropped:
+            continue
+        v = np.linalg.solve(L, xx[kept, j]) if kept else np.zeros(0)
+        pivot = xx[j, j] - v @ v
+        if pivot <= COLLINEAR_TOL * xx[j, j]:
+            dropped.append(j)
+            continue
+        L = np.block([[L, np.zeros((len(kept), 1))], [v[None, :], np.sqrt([[pivot]])]])
+        kept.append(j)
+    return sorted(dropped)
+
+
+# --------------------------------------------------------------------------- degrees of freedom
+
+
+def _nested_within(fe: np.ndarray, cl: np.ndarray, n_levels: int) -> bool:
+    """True when every level of the factor lies within a single cluster."""
+    first_cluster = np.empty(n_levels, dtype=cl.dtype)
+    first_cluster[fe] = cl
+    return bool(np.array_equal(first_cluster[fe], cl))
+
+
+def _absorbed_dof(codes: list[np.ndarray], n_levels: list[int], nested: list[bool]) -> tuple[int, int]:
+    """(df_a, df_a_nested) as reghdfe's estimate_dof with the default dofadjustments(all).
+
+    Factors nested in the cluster count all their levels as redundant (df_a_nested). Among the
+    others, the first has no redundant level; each later one has as many as the largest number of
+    mobility groups it forms with an earlier one (pairwise; exact for two factors).
+    """
+    df_a_nested = sum(lv for lv, n in zip(n_levels, nested) if n)
+    rest = [g for g in range(len(codes)) if not nested[g]]
+    redundant = {g: 0 for g in rest}
+    for i, g in enumerate(rest):
+        for h in rest[i + 1 :]:
+            m = mobility_groups(codes[g], codes[h], n_levels[g], n_levels[h])
+            redundant[h] = max(redundant[h], m)
+    df_a = sum(n_levels[g] - redundant[g] for g in rest)
+    return df_a, df_a_nested
+
+
+# --------------------------------------------------------------------------- variance
+
+
+def _augmented_bread(inv_xx: np.ndarray, x_means: np.ndarray, n: int) -> np.ndarray:
+    """(X_a'X_a)⁻¹ for X_a = [demeaned X + means, 1], by the partitioned inverse (reghdfe's
+    reghdfe_extend_b_and_inv_xx): demeaned columns sum to zero, so the blocks are explicit."""
+    side = -x_means @ inv_xx
+    corner = 1.0 / n + x_means @ inv_xx @ x_means
+    return np.block([[inv_xx, side[:, None]], [side[None, :], np.array([[corner]])]])
+
+
+def _scores(X_dm: np.ndarray, x_means: np.ndarray, resid: np.ndarray, clusters: np.ndarray | None,
+            n_clusters: int) -> np.ndarray:
+    """Score rows e·[x_dm + mean(x), 1] of the augmented design, summed by cluster if given."""
+    if clusters is None:
+        return np.column_stack([X_dm * resid[:, None] + np.outer(resid, x_means), resid])
+    xe = group_sums(clusters, n_clusters, X_dm * resid[:, None])
+    e = np.bincount(clusters, weights=resid, minlength=n_clusters)
+    return np.column_stack([xe + np.outer(e, x_means), e])
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+@dataclass
+class _Sample:
+    """The estimation sample: y and X as columns of ``values``, factor and cluster codes."""
+
+    values: np.ndarray
+    codes: list[np.ndarray]
+    cluster_codes: np.ndarray | None
+    n_missing: int
+    n_singletons: int
+
+
+def _estimation_sample(data, used, variables, absorb, cluster, drop_singletons) -> _Sample:
+    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in used])
+    n_missing = int((~complete).sum())
+    sample = data.loc[complete, used] if n_missing else data[used]
+    values = sample[variables].to_numpy(dtype=float)
+    infinite = ~np.isfinite(values).all(axis=0)
+    if infinite.any():
+        raise ValueError(f"columns {[c for c, bad in zip(variables, infinite) if bad]} contain infinite values")
+    codes = [_codes(sample[f]) for f in absorb]
+    cluster_codes = None
+    if cluster:
+        cluster_codes = codes[absorb.index(cluster)] if cluster in absorb else _codes(sample[cluster])
+
+    keep = _non_singletons(codes) if drop_singletons else np.ones(len(sample), dtype=bool)
+    n_singletons = int((~keep).sum())
+    if n_singletons:
+        values = values[keep]
+        cluster_codes = _compress(cluster_codes, keep) if cluster else None
+        codes = [_compress(c, keep) for c in codes]
+    if values.shape[0] == 0:
+        raise ValueError("no observations left after dropping missing values and singletons")
+    return _Sample(values, codes, cluster_codes, n_missing, n_singletons)
+
+
+def _omit_collinear(X_dm: np.ndarray, X: np.ndarray, regressors: list[str], absorb: list[str]):
+    """Kept column indices and the cross-product of the kept demeaned regressors; warns for each
+    omitted one as Stata's "note: x omitted because of collinearity"."""
+    xx = X_dm.T @ X_dm
+    omitted = _collinear(xx, X)
+    for j in omitted:
+        warnings.warn(f"{regressors[j]} omitted because of collinearity", stacklevel=3)
+    kept = [j for j in range(len(regressors)) if j not in omitted]
+    if not kept:
+        raise ValueError(
+            f"all regressors {regressors} are collinear with the absorbed fixed effects {absorb}; nothing to estimate"
+        )
+    return kept, xx[np.ix_(kept, kept)]
+
+
+def _variance(vcov, bread, X_dm, x_means, resid, n, K, clusters, n_clusters) -> np.ndarray:
+    """VCE with reghdfe's small-sample factors (module docstring)."""
+    if vcov == "unadjusted":
+        return float(resid @ resid) / (n - K) * bread
+    scores = _scores(X_dm, x_means, resid, clusters, n_clusters)
+    sandwich = bread @ (scores.T @ scores) @ bread
+    if vcov == "hc1":
+        return n / (n - K) * sandwich
+    return n_clusters / (n_clusters - 1) * (n - 1) / (n - K) * sandwich
+
+
+def _wald_f(beta: np.ndarray, cov_beta: np.ndarray) -> float:
+    """Joint test of all regressors (not _cons) as reghdfe: b' V⁻¹ b / k."""
+    try:
+        return float(beta @ np.linalg.solve(cov_beta, beta) / beta.size)
+    except np.linalg.LinAlgError as err:
+        raise ValueError("the variance matrix of the coefficients is singular (too few clusters?)") from err
+
+
+def fit_fixed_effects(
+    data: pd.DataFrame,
+    depvar: str,
+    regressors: list[str],
+    absorb: list[str] = ["region_code", "year"],  # noqa: B006 - never mutated
+    vcov: str = "cluster",
+    cluster: str | None = "region_code",
+    drop_singletons: bool = True,
+) -> FixedEffectsResult:
+    """OLS of ``depvar`` on ``regressors`` absorbing the factors in ``absorb`` (reghdfe).
+
+    vcov: "cluster" (CRV1 on ``cluster``), "hc1" (robust) or "unadjusted"; ``cluster`` is
+    ignored unless vcov="cluster". Rows with a missing value in any used column are dropped,
+    then singleton groups (iteratively, unless ``drop_singletons=False``). Regressors collinear
+    after absorption are omitted with a warning. Raises ValueError on too few clusters or
+    observations, and on a dependent variable that is constant or absorbed by the fixed effects.
+    """
+    regressors, absorb = list(regressors), list(absorb)
+    cluster = cluster if vcov == "cluster" else None
+    used = _check_arguments(data, depvar, regressors, absorb, vcov, cluster)
+    sample = _estimation_sample(data, used, [depvar, *regressors], absorb, cluster, drop_singletons)
+    n = sample.values.shape[0]
+    n_levels = [int(c.max()) + 1 for c in sample.codes]
+    n_clusters = int(sample.cluster_codes.max()) + 1 if cluster else None
+    if cluster and n_clusters < 2:
+        raise ValueError(f"too few clusters: {n_clusters} cluster(s) in {cluster!r}; need at least 2")
+
+    demeaned = Absorber(sample.codes).demean(sample.values)
+    y, y_dm = sample.values[:, 0], demeaned[:, 0]
+    kept, xx = _omit_collinear(demeaned[:, 1:], sample.values[:, 1:], regressors, absorb)
+    columns = slice(1, None) if len(kept) == len(regressors) else [1 + j for j in kept]  # a view if nothing omitted
+    X, X_dm = sample.values[:, columns], demeaned[:, columns]
+    k = len(kept)
+
+    # Degrees of freedom (module docstring). Nesting only matters for the cluster VCE.
+    nested = [
+        cluster is not None and (name == cluster or _nested_within(c, sample.cluster_codes, lv))
+        for name, c, lv in zip(absorb, sample.codes, n_levels)
+    ]
+    df_a, df_a_nested = _absorbed_dof(sample.codes, n_levels, nested)
+    K = k + df_a + (1 if df_a == 0 else 0)  # df_a = 0 only when every factor is nested: xtreg's k + 1
+    # reghdfe's used_df_r (adjusted R², Root MSE) counts every absorbed level, nested ones too.
+    used_df_r = n - k - df_a - df_a_nested
+    if used_df_r < 1:
+        raise ValueError(
+            f"too few observations: {n} observations for {n - used_df_r} parameters "
+            f"({k} regressors and {n - used_df_r - k} absorbed levels); no residual degrees of freedom left"
+        )
+    if cluster and n_clusters <= k:
+        raise ValueError(
+            f"too few clusters: {n_clusters} clusters in {cluster!r} for {k} regressors; "
+            "need more clusters than regressors"
+        )
+    tss, tss_within = float(((y - y.mean()) ** 2).sum()), float(y_dm @ y_dm)
+    if tss_within <= COLLINEAR_TOL * tss or tss == 0:
+        raise ValueError(f"the dependent variable {depvar!r} is constant within the absorbed fixed effects")
+
+    # OLS on the demeaned data; scaling the columns keeps the cross-product well conditioned.
+    scale = np.sqrt(np.diag(xx))
+    inv_xx = np.linalg.inv(xx / np.outer(scale, scale)) / np.outer(scale, scale)
+    beta = inv_xx @ (X_dm.T @ y_dm)
+    resid = y_dm - X_dm @ beta
+    rss = float(resid @ resid)
+
+    x_means = X.mean(axis=0)
+    params = np.append(beta, y.mean() - x_means @ beta)  # _cons: regression through the means
+    bread = _augmented_bread(inv_xx, x_means, n)
+    cov = _variance(vcov, bread, X_dm, x_means, resid, n, K, sample.cluster_codes, n_clusters)
+    cov = (cov + cov.T) / 2
+    df_resid = min(n_clusters - 1, n - k - df_a) if cluster else n - K
+    se = np.sqrt(np.diag(cov))
+    if not np.all(np.isfinite(se)) or np.any(se[:-1] <= 0):
+        raise ValueError("the variance matrix is degenerate (zero or non-finite standard errors)")
+    tstats = params / se
+    fstat = _wald_f(beta, cov[:k, :k])
+
+    terms = [*(regressors[j] for j in kept), CONST]
+    omitted = [r for j, r in enumerate(regressors) if j not in kept]
+    series = lambda a: pd.Series(a, index=terms, dtype=float)  # noqa: E731
+    return FixedEffectsResult(
+        params=series(params),
+        std_errors=series(se),
+        tstats=series(tstats),
+        pvalues=series(2 * special.stdtr(df_resid, -np.abs(tstats))),
+        cov=pd.DataFrame(cov, index=terms, columns=terms),
+        nobs=n,
+        n_clusters=n_clusters,
+        df_resid=int(df_resid),
+        rsquared=1 - rss / tss,
+        rsquared_adj=1 - (rss / used_df_r) / (tss / (n - 1)),
+        rsquared_within=1 - rss / tss_within,
+        fstat=fstat,
+        vcov_type=vcov,
+        cluster=cluster,
+        absorbed=dict(zip(absorb, n_levels)),
+        dropped={"singletons": sample.n_singletons, "missing": sample.n_missing, "collinear": omitted},
+        depvar=depvar,
+        df_model=k,
+        df_absorbed=df_a,
+        f_pvalue=float(special.fdtrc(k, df_resid, fstat)),
+        rss=rss,
+        tss=tss,
+        rmse=float(np.sqrt(rss / used_df_r)),
+        notes=[f"{r} omitted because of collinearity" for r in omitted],
+    )
