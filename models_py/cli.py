@@ -31,7 +31,7 @@ def _build(_: argparse.Namespace) -> int:
     )
     if not result.success:
         for event in result.all_events:
-            if event.is_failure and event.step_failure_data is not None:
+            if event.is_step_failure:
                 print(f"FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
         print("build failed; the published warehouse was left as it was", file=sys.stderr)
         return 1

@@ -31,9 +31,9 @@ class DataError(ValueError):
         self.file = None if file is None else str(file)
         self.row = row
         self.column = column
-        self.region = region
-        self.year = year
-        self.value = value
+        self.region = _plain(region)
+        self.year = _plain(year)
+        self.value = _plain(value)
         self.series = series
         self.sheet = sheet
         super().__init__(self._message())
@@ -64,6 +64,11 @@ class DataError(ValueError):
     def __reduce__(self):
         kwargs = {k: getattr(self, k) for k in _FIELDS}
         return (_rebuild, (self.reason, kwargs))
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python values, so messages read `region 11`, not `region np.int32(11)`."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def _rebuild(reason: str, kwargs: dict[str, Any]) -> DataError:

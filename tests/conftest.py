@@ -41,7 +41,7 @@ def built_warehouse(tmp_path_factory) -> Path:
     return warehouse
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def warehouse_connection(built_warehouse):
     connection = duckdb.connect(str(built_warehouse), read_only=True)
     yield connection

@@ -141,7 +141,9 @@ def test_unknown_region_is_an_error(resolver):
 # --------------------------------------------------------------------------- mappings seed
 
 def test_source_mappings_cover_every_real_indicator(real, mappings):
-    assert all(not f.unmapped_indicators for f in real.files)
+    # Only the deliberately unused column is unmapped: the unrevised GDP vintage (see source_mappings).
+    unmapped = [i for f in real.files for i in f.unmapped_indicators]
+    assert len(unmapped) == 1 and unmapped[0].startswith("GDP_当年价_亿元 (not used: ")
     assert all(m.unit_factor == 1.0 for m in mappings if m.series_code)
     # The dedicated portal exports beat the hand-compiled panel.
     by_kind = {}
@@ -161,9 +163,9 @@ def test_real_files_known_values(real):
     assert (gdp.source_row, gdp.source_column, gdp.raw_text) == (5, "2024年", "49670.2")
     assert gdp.indicator_text == GDP and gdp.unit_factor == 1.0 and pd.isna(gdp.source_sheet)
     assert _obs(real, "gdp", 65, 2006).value == 2984.5
-    # 2005 only exists in the integrated panel's unrevised GDP column: the fallback fills it.
-    gdp05 = _obs(real, "gdp", 31, 2005)
-    assert gdp05.value == 9247.66 and gdp05.indicator_text == "GDP_当年价_亿元"
+    # 2005 only exists in the integrated panel's unrevised GDP column, which is not used (level break).
+    o = real.observations
+    assert o[(o.series == "gdp") & (o.year == 2005)].empty
     # Survey-year jump (1 % sample in 2015) is real data and loads as it is.
     assert _obs(real, "population_sample", 11, 2015).value == 335775
     assert _obs(real, "population_sample", 11, 2016).value == 18132
@@ -186,12 +188,12 @@ def test_real_files_shape_and_counts(real):
     assert str(o.value.dtype) == "float64"
     assert not o.duplicated(["region_code", "year", "series"]).any()
     assert set(o.region_code) == ALL_CODES
-    assert len(o) == 8391
+    assert len(o) == 8360
     counts = o.groupby("series").size().to_dict()
     assert counts == {
         "budget_expenditure": 620, "employment": 340, "employment_private": 465,
         "employment_urban_units": 527, "fai_funds_growth": 217, "fixed_asset_investment": 403,
-        "gdp": 620, "gdp_index": 611, "invention_patent_applications": 620,
+        "gdp": 589, "gdp_index": 611, "invention_patent_applications": 620,
         "population_65plus_sample": 558, "population_sample": 558,
         "public_professional_staff": 403, "secondary_share": 620, "tax_revenue": 620,
         "trade_cny": 279, "trade_usd": 310, "urbanisation_rate": 620,
@@ -211,12 +213,12 @@ def test_real_files_report(real):
     assert report.loc[f"{EXPORTS}/分省年度数据 (5).csv"].empty_cells == 403
     assert report.loc[f"{EXPORTS}/一般公共预算等.xls"].kind == "portal_xls"
     panel = report.loc[f"{EXPORTS}/分省年度数据_整合.csv"]
-    assert (panel.kind, panel.rows_read, panel.overridden) == ("long_csv", 620, 5270)
+    assert (panel.kind, panel.rows_read, panel.overridden) == ("long_csv", 620, 4681)
     assert panel.kept + panel.overridden == panel.observations
     assert report.kept.sum() == len(real.observations)
     # Every overridden value names the winner, which always has the higher precedence.
     ov = real.overridden
-    assert len(ov) == 5270 and (ov.kept_precedence > ov.precedence).all()
+    assert len(ov) == 4681 and (ov.kept_precedence > ov.precedence).all()
 
 
 # --------------------------------------------------------------------------- conversion, precedence
@@ -252,11 +254,13 @@ def test_precedence_portal_beats_panel(tmp_path, resolver, mappings):
     assert ov.value == 1.0 and ov.kept_value == 49670.2 and ov.kept_file.endswith("a.csv")
 
 
-def test_precedence_within_one_panel(tmp_path, resolver, mappings):
-    # GDP_亿元 (50) beats GDP_当年价_亿元 (40) in the same file; the fallback fills 2005.
+def test_precedence_within_one_panel(tmp_path, resolver):
+    # GDP_亿元 (50) beats GDP_当年价_亿元 (40) in the same file; the lower one fills 2005.
     write(tmp_path, "p.csv", long_text("地区,年份,GDP_亿元,GDP_当年价_亿元",
                                        ["北京,2005,,6969.5", "北京,2006,8618.9,8117.8"]))
-    result = load_directory(tmp_path, mappings, resolver)
+    m = mapping_frame([("long_csv", "GDP_亿元", "gdp", "亿元", "1", "亿元", "50", ""),
+                       ("long_csv", "GDP_当年价_亿元", "gdp", "亿元", "1", "亿元", "40", "")])
+    result = load_directory(tmp_path, m, resolver)
     assert _obs(result, "gdp", 11, 2005).value == 6969.5
     assert _obs(result, "gdp", 11, 2006).value == 8618.9
     assert result.files[0].overridden == 1 and result.files[0].empty_cells == 1

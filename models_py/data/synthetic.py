@@ -605,20 +605,21 @@ class _Panel:
         return len(self.codes), len(self.years)
 
     def _pivot_real(self, real: pd.DataFrame) -> dict[str, np.ndarray]:
-        obs = real.loc[real["value"].notna(), ["region_code", "year", "series", "value"]]
+        lineage = [c for c in ("source_file", "source_row") if c in real.columns]
+        obs = real.loc[real["value"].notna(), ["region_code", "year", "series", "value", *lineage]]
         bad = obs[~obs["region_code"].astype(int).isin(self.codes)]
         if len(bad):
             first = bad.iloc[0]
             raise DataError("real observation for a region code not in regions",
                             series=first["series"], region=first["region_code"],
-                            year=first["year"], value=first["value"])
+                            year=first["year"], value=first["value"], **_lineage(first))
         obs = obs[obs["year"].astype(int).isin(self.years)]
         dup = obs.duplicated(["region_code", "year", "series"], keep=False)
         if dup.any():
             first = obs[dup].iloc[0]
             raise DataError("real observations are not unique per region-year-series",
                             series=first["series"], region=first["region_code"],
-                            year=first["year"], value=first["value"])
+                            year=first["year"], value=first["value"], **_lineage(first))
         # the generator works on logs and ratios of real levels: they must be positive
         signed = obs["series"].isin(SIGNED_SERIES)
         bad = obs[~signed & (obs["value"].astype(float) <= 0)]
@@ -626,7 +627,7 @@ class _Panel:
             first = bad.iloc[0]
             raise DataError("real value must be positive (the generator anchors on it)",
                             series=first["series"], region=first["region_code"],
-                            year=first["year"], value=first["value"])
+                            year=first["year"], value=first["value"], **_lineage(first))
         out = {}
         r_index = {c: i for i, c in enumerate(self.codes)}
         t_index = {y: j for j, y in enumerate(self.years)}
@@ -1298,3 +1299,13 @@ def _records(panel: _Panel, catalogue: pd.DataFrame) -> pd.DataFrame:
                       "series": "str", "unit": "str", "generator": "str"})
     out["provenance"] = "synthetic"
     return out[OUTPUT_COLUMNS]
+
+
+def _lineage(row: pd.Series) -> dict:
+    """File and line of a real observation, when the loader recorded them, for error messages."""
+    lineage = {}
+    if pd.notna(row.get("source_file")):
+        lineage["file"] = row["source_file"]
+    if pd.notna(row.get("source_row")):
+        lineage["row"] = int(row["source_row"])
+    return lineage
