@@ -4,6 +4,8 @@
 {% set base_year = var('paper_a_base_year') %}
 {% set sample_years = (2013, 2022) %}
 {% set excluded_regions = [54] %}
+{% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'industrial_upgrading', 'gov_intervention',
+    'tax_burden', 'openness', 'urbanisation', 'financial_development', 'infrastructure'] %}
 
 with series as (
     select * from {{ ref('int_series_values') }}
@@ -128,6 +130,28 @@ panel as (
         and logged.year = nqp_index.year
     where logged.year between {{ sample_years[0] }} and {{ sample_years[1] }}
         and logged.region_code not in ({{ excluded_regions | join(', ') }})
+),
+
+-- Optional winsorising of every analysis variable (var paper_a_winsorise; Stata winsor2 convention).
+final as (
+    select
+        region_code,
+        year,
+        region_name,
+        region3,
+        region4,
+        {% for variable in analysis_variables -%}
+        {% if var('paper_a_winsorise') -%}
+        {{ nqp_winsorised('panel', variable, var('winsorise_quantile')) }} as {{ variable }},
+        {%- else -%}
+        {{ variable }},
+        {%- endif %}
+        {% endfor -%}
+        real_gdp_per_capita,
+        ln_real_gdp_per_capita,
+        ln_real_gdp_per_capita_national,
+        uses_synthetic
+    from panel
 )
 
-select * from panel
+select * from final
