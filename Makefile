@@ -25,6 +25,7 @@ install: $(STAMP)
 prepare: $(STAMP)
 	$(BIN)/dbt parse --quiet
 	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 # Set-up + the main job: load, generate, dbt build (with tests), estimators, publish, reports.
 run: prepare
