@@ -1,20 +1,8 @@
 -- A chained volume index of each region's GDP from the GDP index (previous year = 100):
 -- volume_chain_t = prod_{s <= t} index_s / 100. Real GDP at base-year prices b is then
 -- gdp_b * volume_chain_t / volume_chain_b; the chain's origin cancels in that ratio.
-with series as (
-    select * from {{ ref('int_series_interpolated') }}
-    where series in ('gdp', 'gdp_index')
-),
-
-region_years as (
-    select
-        region_code,
-        year,
-        max(case when series = 'gdp' then value end) as gdp,
-        max(case when series = 'gdp_index' then value end) as gdp_index,
-        max(case when is_synthetic then 1 else 0 end) = 1 as is_synthetic
-    from series
-    group by region_code, year
+with region_years as (
+    {{ nqp_series_wide(ref('int_series_interpolated'), ['gdp', 'gdp_index']) }}
 ),
 
 chained as (
@@ -26,7 +14,7 @@ chained as (
         exp(sum({{ nqp_safe_ln('gdp_index / 100', "'gdp_index'") }}) over (
             partition by region_code order by year rows between unbounded preceding and current row
         )) as volume_chain,
-        is_synthetic
+        uses_synthetic as is_synthetic
     from region_years
     where gdp_index is not null
 )

@@ -1,22 +1,7 @@
 -- Series derived from several raw series, in the same long shape, so index catalogues and panels
 -- can name them like raw series. Each is documented in _intermediate.yml.
-with series as (
-    select * from {{ ref('int_series_interpolated') }}
-    where series in ('gdp', 'population', 'va_primary', 'va_secondary', 'va_tertiary')
-),
-
-region_years as (
-    select
-        region_code,
-        year,
-        max(case when series = 'gdp' then value end) as gdp,
-        max(case when series = 'population' then value end) as population,
-        max(case when series = 'va_primary' then value end) as va_primary,
-        max(case when series = 'va_secondary' then value end) as va_secondary,
-        max(case when series = 'va_tertiary' then value end) as va_tertiary,
-        max(case when is_synthetic then 1 else 0 end) = 1 as is_synthetic
-    from series
-    group by region_code, year
+with region_years as (
+    {{ nqp_series_wide(ref('int_series_interpolated'), ['gdp', 'population', 'va_primary', 'va_secondary', 'va_tertiary']) }}
 ),
 
 regions as (
@@ -25,15 +10,15 @@ regions as (
 
 derived as (
     select region_code, year, 'gdp_per_capita' as series,
-        gdp * 10000 / population as value, '元' as unit, is_synthetic
+        gdp * 10000 / population as value, '元' as unit, uses_synthetic as is_synthetic
     from region_years where gdp is not null and population is not null
     union all
     select region_code, year, 'industrial_structure_upgrading',
-        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / gdp, 'index', is_synthetic
+        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / gdp, 'index', uses_synthetic
     from region_years where va_primary is not null and va_secondary is not null and va_tertiary is not null
     union all
     select region_code, year, 'industrial_structure_advancement',
-        va_tertiary / va_secondary, 'ratio', is_synthetic
+        va_tertiary / va_secondary, 'ratio', uses_synthetic
     from region_years where va_tertiary is not null and va_secondary is not null
     union all
     select region_years.region_code, region_years.year, 'land_area',

@@ -7,33 +7,11 @@
 {% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'industrial_upgrading', 'gov_intervention',
     'tax_burden', 'openness', 'urbanisation', 'financial_development', 'infrastructure'] %}
 
-with series as (
-    select * from {{ ref('int_series_values') }}
-    where series in (
+with region_years as (
+    {{ nqp_series_wide(ref('int_series_values'), [
         'gdp', 'population', 'urban_population', 'budget_expenditure', 'tax_revenue', 'trade_cny',
         'deposits', 'loans', 'fixed_asset_investment', 'va_primary', 'va_secondary', 'va_tertiary'
-    )
-),
-
-region_years as (
-    select
-        region_code,
-        year,
-        max(case when series = 'gdp' then value end) as gdp,
-        max(case when series = 'population' then value end) as population,
-        max(case when series = 'urban_population' then value end) as urban_population,
-        max(case when series = 'budget_expenditure' then value end) as budget_expenditure,
-        max(case when series = 'tax_revenue' then value end) as tax_revenue,
-        max(case when series = 'trade_cny' then value end) as trade_cny,
-        max(case when series = 'deposits' then value end) as deposits,
-        max(case when series = 'loans' then value end) as loans,
-        max(case when series = 'fixed_asset_investment' then value end) as fixed_asset_investment,
-        max(case when series = 'va_primary' then value end) as va_primary,
-        max(case when series = 'va_secondary' then value end) as va_secondary,
-        max(case when series = 'va_tertiary' then value end) as va_tertiary,
-        max(case when is_synthetic then 1 else 0 end) = 1 as uses_synthetic
-    from series
-    group by region_code, year
+    ]) }}
 ),
 
 volume_chain as (
