@@ -1,46 +1,60 @@
 {#
-  Composite scores of units from standardised indicators and weights, per scope, `units` and any
-  extra `group_by` columns (a dimension, to score each dimension separately):
-    weighted_sum     = sum_j w_j z_ij                       (entropy method score, Paper B eq. 7)
-    topsis_closeness = D- / (D+ + D-) with v = w z,          (TOPSIS-entropy, Paper C)
-                       D+ / D- the Euclidean distances to the best / worst v of each indicator
-                       within the scope.
-  Missing z contribute nothing (documented in the marts).
+  Composite scores from the raw indicator values, in one pass over the rows.
+
+  nqp_score_coefficients turns each indicator's weight and range into the map of its raw value to
+  its weighted standardised value, v = w z = w ((x - anchor) * signed_inverse_range + s):
+    positive: anchor = min, signed_inverse_range = 1 / R    ->  z = (x - min) / R + s
+    negative: anchor = max, signed_inverse_range = -1 / R   ->  z = (max - x) / R + s
+  (anchored, so the extreme value standardises to exactly s), and, for TOPSIS, the best and worst v
+  within the scope, w (1 + s) and w s (z spans [s, 1 + s]).
+
+  nqp_composite_scores then scores each unit (and `group_by` level, e.g. a dimension):
+    weighted_sum     = sum_j v_ij                          (entropy method score, Paper B eq. 7)
+    topsis_closeness = D- / (D+ + D-), D+ / D- the Euclidean distances of v_i to the best / worst v
+                       (TOPSIS-entropy, Paper C).
+  Missing values contribute nothing.
 #}
-{% macro nqp_composite_scores(standardised, weights, scope, units, group_by=[], with_topsis=true) -%}
+{% macro nqp_score_coefficients(ranges, weights, scope) -%}
+    {%- set keys = scope + ['indicator'] -%}
+    select
+        {% for key in keys %}ranges.{{ key }},
+        {% endfor -%}
+        weights.weight,
+        case when ranges.direction = 'negative' then ranges.max_value else ranges.min_value end as anchor,
+        case when ranges.direction = 'negative' then -1 / ranges.value_range
+            else 1 / ranges.value_range end as signed_inverse_range,
+        ranges.shift,
+        weights.weight * (1 + ranges.shift) as v_best,
+        weights.weight * ranges.shift as v_worst
+    from {{ ranges }} as ranges
+    inner join {{ weights }} as weights
+        on {{ nqp_join_keys('ranges', 'weights', keys) }}
+{%- endmacro %}
+
+
+{% macro nqp_composite_scores(inputs, coefficients, scope, units, group_by=[], with_topsis=true) -%}
     {%- set keys = scope + ['indicator'] -%}
     {%- set output_keys = scope + units + group_by -%}
     select
-        {% for column in output_keys %}weighted.{{ column }},
-        {% endfor -%}
-        sum(weighted.v) as weighted_sum{% if with_topsis %},
-        sqrt(sum((ideal.v_worst - weighted.v) * (ideal.v_worst - weighted.v)))
-            / nullif(
-                sqrt(sum((ideal.v_best - weighted.v) * (ideal.v_best - weighted.v)))
-                + sqrt(sum((ideal.v_worst - weighted.v) * (ideal.v_worst - weighted.v))),
-                0
-            ) as topsis_closeness{% endif %}
+        {{ output_keys | join(', ') }},
+        sum(v) as weighted_sum
+        {%- if with_topsis %},
+        sqrt(sum((v - v_worst) * (v - v_worst)))
+            / nullif(sqrt(sum((v_best - v) * (v_best - v))) + sqrt(sum((v - v_worst) * (v - v_worst))), 0)
+            as topsis_closeness
+        {%- endif %}
     from (
         select
-            {% for column in (output_keys + ['indicator']) | unique %}s.{{ column }},
+            {% for column in output_keys %}inputs.{{ column }},
             {% endfor -%}
-            w.weight * s.standardised as v
-        from {{ standardised }} as s
-        inner join {{ weights }} as w
-            on {% for key in keys %}s.{{ key }} = w.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+            coefficients.weight * (
+                (inputs.value - coefficients.anchor) * coefficients.signed_inverse_range + coefficients.shift
+            ) as v,
+            coefficients.v_best,
+            coefficients.v_worst
+        from {{ inputs }} as inputs
+        inner join {{ coefficients }} as coefficients
+            on {{ nqp_join_keys('inputs', 'coefficients', keys) }}
     ) as weighted
-    {% if with_topsis -%}
-    inner join (
-        select
-            s.{{ keys | join(', s.') }},
-            max(w.weight * s.standardised) as v_best,
-            min(w.weight * s.standardised) as v_worst
-        from {{ standardised }} as s
-        inner join {{ weights }} as w
-            on {% for key in keys %}s.{{ key }} = w.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
-        group by s.{{ keys | join(', s.') }}
-    ) as ideal
-        on {% for key in keys %}weighted.{{ key }} = ideal.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
-    {% endif -%}
-    group by {% for column in output_keys %}weighted.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+    group by {{ output_keys | join(', ') }}
 {%- endmacro %}

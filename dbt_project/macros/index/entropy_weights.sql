@@ -4,7 +4,7 @@
     sum_i p_i ln p_i = T / S - ln S, so e_j = -(T / S - ln S) / ln m,
     d_j = 1 - e_j (redundancy), w_j = d_j / sum_j d_j within the scope.
   The same SQL serves a province panel and a firm panel of 10^8 rows: the only pass over the rows
-  is a group-by on (scope, indicator).
+  is a group-by on (scope, indicator). An empty scope list means one pooled scope.
 #}
 {% macro nqp_entropy_weights(standardised, scope) -%}
     {%- set keys = scope + ['indicator'] -%}
@@ -13,7 +13,7 @@
         n_units,
         entropy,
         1 - entropy as redundancy,
-        (1 - entropy) / sum(1 - entropy) over (partition by {{ scope | join(', ') }}) as weight
+        (1 - entropy) / sum(1 - entropy) over ({% if scope %}partition by {{ scope | join(', ') }}{% endif %}) as weight
     from (
         select
             {{ keys | join(', ') }},

@@ -22,16 +22,24 @@ component_inputs as (
     inner join systems on indicator_values.system = systems.system
 ),
 
+ranges as (
+    {{ nqp_indicator_ranges('component_inputs', ['system', 'period_scheme', 'period'], shift='shift') }}
+),
+
 standardised as (
-    {{ nqp_standardise('component_inputs', ['system', 'period_scheme', 'period'], shift='inputs.shift') }}
+    {{ nqp_standardise('component_inputs', ['system', 'period_scheme', 'period'], ranges='ranges') }}
 ),
 
 weights as (
     {{ nqp_entropy_weights('standardised', ['system', 'period_scheme', 'period']) }}
 ),
 
+coefficients as (
+    {{ nqp_score_coefficients('ranges', 'weights', ['system', 'period_scheme', 'period']) }}
+),
+
 scores as (
-    {{ nqp_composite_scores('standardised', 'weights', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
+    {{ nqp_composite_scores('component_inputs', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
 ),
 
 component_synthetic as (

@@ -8,27 +8,27 @@ with systems as (
 ),
 
 scoring_scope as (
-    select standardised.*
-    from {{ ref('int_index_standardised') }} as standardised
-    inner join systems on standardised.system = systems.system
-    where (systems.score_weighting = 'per_year' and standardised.period_scheme = 'year')
-        or (systems.score_weighting <> 'per_year' and standardised.period_scheme = 'pooled')
+    select inputs.*
+    from {{ ref('int_index_inputs') }} as inputs
+    inner join systems on inputs.system = systems.system
+    where (systems.score_weighting = 'per_year' and inputs.period_scheme = 'year')
+        or (systems.score_weighting <> 'per_year' and inputs.period_scheme = 'pooled')
 ),
 
-weights as (
-    select * from {{ ref('int_index_indicator_weights') }}
+coefficients as (
+    select * from {{ ref('int_index_score_coefficients') }}
 ),
 
 total_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'weights', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
+    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
 ),
 
 dimension_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'weights', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension']) }}
+    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension']) }}
 ),
 
 sub_dimension_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'weights', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension', 'sub_dimension']) }}
+    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension', 'sub_dimension']) }}
 ),
 
 all_levels as (

@@ -1,0 +1,3 @@
+-- Range (min, max), shift and count of every indicator within its weighting scope; the build stops
+-- here, naming the indicator and scope, if one is constant or missing (it cannot be weighted).
+{{ nqp_indicator_ranges(ref('int_index_inputs'), ['system', 'period_scheme', 'period'], shift='shift') }}
