@@ -1,0 +1,37 @@
+"""Entry point of `make bench`: python -m tests.benchmarks.run_all [--units N] [--explain DIR].
+
+Prints one `name value` line per figure (lines starting with '#' are notes).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+from pathlib import Path
+
+from tests.benchmarks.entropy_bench import Bench
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=100_000, help="units of the large panel (default 100,000)")
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--indicators", type=int, default=40)
+    parser.add_argument("--province-repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each large case (best is kept)")
+    parser.add_argument("--memory-limit", default=os.environ.get("NQP_BENCH_MEMORY_LIMIT", "16GB"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--explain", type=Path, default=None, help="write EXPLAIN ANALYZE profiles here")
+    parser.add_argument("--no-numpy-large", action="store_true", help="skip the NumPy run on the large panel")
+    args = parser.parse_args(argv)
+    bench = Bench(n_units=args.units, n_years=args.years, n_indicators=args.indicators,
+                  province_repeats=args.province_repeats, repeats=args.repeats,
+                  memory_limit=args.memory_limit, threads=args.threads)
+    bench.run(explain_dir=args.explain, numpy_large=not args.no_numpy_large)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(f"peak_rss_gib {peak / 2**30:.3g}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Compile SQL that calls the project's dbt macros, with dbt itself (`dbt compile --inline`).
+
+Several queries are compiled by one dbt invocation (one parse of the real project): they are
+joined with marker comments and the compiled text is split on them again. Nothing is executed by
+dbt; the caller runs the compiled SQL with the duckdb client against its own databases.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_MARKER = "/* @@nqp_inline_query {name}@@ */"
+_MARKER_RE = re.compile(r"/\* @@nqp_inline_query (\w+)@@ \*/")
+
+
+class DbtCompileError(RuntimeError):
+    pass
+
+
+def compile_queries(queries: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Compile {name: jinja_sql} in the real project; returns ({name: compiled_sql}, project dir).
+
+    Raises DbtCompileError with dbt's message if the project does not parse or a query does not compile.
+    """
+    from dbt.cli.main import dbtRunner
+
+    text = "\n".join(_MARKER.format(name=name) + "\n" + sql for name, sql in queries.items())
+    work = Path(tempfile.mkdtemp(prefix="nqp_dbt_inline_"))
+    env = {
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "NQP_DBT_DATABASE": str(work / "compile.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(
+            ["compile", "--inline", text, "--quiet", "--log-level", "none", "--project-dir", str(PROJECT_ROOT),
+             "--profiles-dir", str(PROJECT_ROOT), "--no-partial-parse"]
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if not result.success:
+        raise DbtCompileError(f"dbt could not parse the project {PROJECT_ROOT} or compile the inline "
+                              f"queries {sorted(queries)}:\n{result.exception}")
+    parts = _MARKER_RE.split(result.result.results[0].node.compiled_code)
+    # parts = [prefix, name1, sql1, name2, sql2, ...]
+    compiled = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
+    missing = set(queries) - set(compiled)
+    if missing:
+        raise DbtCompileError(f"compiled text lost the queries {sorted(missing)}")
+    return compiled, str(PROJECT_ROOT)
