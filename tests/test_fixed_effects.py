@@ -482,3 +482,18 @@ def test_summary_and_result_fields(grunfeld):
     assert res.dropped == {"singletons": 0, "missing": 0, "collinear": []}
     for value in (res.rsquared, res.rsquared_adj, res.rsquared_within, res.fstat):
         assert np.isfinite(value)
+
+
+def test_regressor_constant_within_regions_on_an_unbalanced_panel_is_omitted_not_a_convergence_failure():
+    # Regression test: the absorption's tolerance used to be relative to rounding noise for a column
+    # lying within the fixed effects, so such a regressor raised ConvergenceError instead of being omitted.
+    rng = np.random.default_rng(0)
+    rows = [(r, y) for r in range(30) for y in range(2012, 2023) if rng.random() > 0.1]
+    data = pd.DataFrame(rows, columns=["region_code", "year"])
+    data["x"] = rng.normal(size=len(data))
+    data["region_level"] = 0.37 * data["region_code"] + 1.0
+    data["y"] = data["x"] + rng.normal(size=len(data))
+    with pytest.warns(UserWarning, match="region_level omitted because of collinearity"):
+        result = fit_fixed_effects(data, "y", ["x", "region_level"])
+    assert result.dropped["collinear"] == ["region_level"]
+    assert list(result.params.index) == ["x", "_cons"]

@@ -116,7 +116,9 @@ class Absorber:
             self._subtract_effects(out, [(big_codes, alpha)])
         else:
             sums_rest = np.vstack([group_sums(self.codes[g], self.n_levels[g], out) for g in self._rest])
-            beta = self._solve_schur(sums_rest - self._Ct @ (sums_big / self._n_big[:, None]))
+            beta = self._solve_schur(
+                sums_rest - self._Ct @ (sums_big / self._n_big[:, None]), scale=self._norm(sums_rest)
+            )
             alpha = (sums_big - self._C @ beta) / self._n_big[:, None]
             effects = [(big_codes, alpha)] + [
                 (self.codes[g], beta[self._offsets[i] : self._offsets[i + 1]]) for i, g in enumerate(self._rest)
@@ -138,15 +140,18 @@ class Absorber:
         """Column norms over the identified coefficients (the others' residuals are rounding noise)."""
         return np.linalg.norm(R[self._identified], axis=0)
 
-    def _solve_schur(self, R: np.ndarray) -> np.ndarray:
+    def _solve_schur(self, R: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Jacobi-preconditioned conjugate gradient, one independent CG per column (vectorised).
 
         S is singular (one null direction per connected component) but the system is
         consistent, so CG started from zero converges to a solution; any solution gives
-        the same residuals.
+        the same residuals. The tolerance is relative to `scale`, the size of the column's group
+        sums before the largest factor is removed: when the column lies (almost) within the fixed
+        effects, what is left to fit is rounding noise, and a target relative to that noise alone
+        could never be met (a regressor constant within regions would not converge).
         """
         X = np.zeros_like(R)
-        target = self.tol * self._norm(R)
+        target = self.tol * np.maximum(self._norm(R), scale)
         Z = R * self._precond[:, None]
         P = Z.copy()
         rz = np.einsum("ij,ij->j", R, Z)
