@@ -9,6 +9,7 @@ import os
 import resource
 from pathlib import Path
 
+from tests.benchmarks import estimators_bench
 from tests.benchmarks.entropy_bench import Bench
 
 
@@ -23,7 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--explain", type=Path, default=None, help="write EXPLAIN ANALYZE profiles here")
     parser.add_argument("--no-numpy-large", action="store_true", help="skip the NumPy run on the large panel")
+    parser.add_argument("--only", choices=["entropy", "estimators"], default=None, help="run one family only")
     args = parser.parse_args(argv)
+    if args.only != "entropy":
+        estimators_bench.run(repeats=args.repeats)
+    if args.only == "estimators":
+        return 0
     bench = Bench(n_units=args.units, n_years=args.years, n_indicators=args.indicators,
                   province_repeats=args.province_repeats, repeats=args.repeats,
                   memory_limit=args.memory_limit, threads=args.threads)
