@@ -7,8 +7,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import nqp_dbt_models
+from orchestration.assets.dbt import dbt_model_assets
 from orchestration.assets.estimators import study_assets
+from orchestration.assets.misallocation import production_elasticities
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.sources import portal_observations, synthetic_observations
 from orchestration.project import nqp_dbt_project
@@ -20,7 +21,14 @@ build_all = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[portal_observations, synthetic_observations, nqp_dbt_models, *study_assets, published_warehouse],
+    assets=[
+        portal_observations,
+        synthetic_observations,
+        *dbt_model_assets,
+        production_elasticities,
+        *study_assets,
+        published_warehouse,
+    ],
     jobs=[build_all],
     resources={
         "dbt": DbtCliResource(

@@ -3,13 +3,14 @@
 import dagster as dg
 
 from models_py.warehouse import publish
-from orchestration.assets.dbt import nqp_dbt_models
+from orchestration.assets.dbt import dbt_model_assets
 from orchestration.assets.estimators import study_assets
+from orchestration.assets.misallocation import production_elasticities
 
 @dg.asset(
     key="published_warehouse",
     group_name="publish",
-    deps=[*nqp_dbt_models.keys, *[key for asset in study_assets for key in asset.keys]],
+    deps=[key for asset in [*dbt_model_assets, production_elasticities, *study_assets] for key in asset.keys],
     description="Copies the finished build over warehouse/nqp.duckdb (or $NQP_WAREHOUSE) with an atomic rename.",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -1,0 +1,77 @@
+"""Paper E's production elasticities: the regression between two dbt layers.
+
+dbt builds int_production_inputs (real GDP, perpetual-inventory capital, employment, output shares);
+this asset fits the LSDV Cobb-Douglas with region-specific elasticities on it and writes
+intermediate.production_elasticities, which the misallocation mart reads back as a dbt source.
+The fit is configured in the meta of int_production_inputs (rendered from dbt vars).
+"""
+
+from dataclasses import dataclass
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from models_py.declarations import load_manifest
+from models_py.estimators.misallocation import fit_production_function
+from models_py.warehouse import connect_build, replace_table
+from orchestration.assets.dbt import nqp_dbt_models
+from orchestration.project import nqp_dbt_project
+
+INPUTS_MODEL = "int_production_inputs"
+
+
+@dataclass(frozen=True)
+class ProductionFunctionConfig:
+    relation: str  # schema.table of the inputs
+    constant_returns: bool
+    fit_from: int
+    fit_to: int
+
+
+def production_function_config(manifest: dict) -> ProductionFunctionConfig:
+    """The inputs' relation and meta.production_function of their model in the dbt manifest."""
+    node = next(n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == INPUTS_MODEL)
+    meta = (node.get("config", {}).get("meta") or node.get("meta") or {})["production_function"]
+    constant_returns = meta["constant_returns"]
+    if not isinstance(constant_returns, bool):
+        raise ValueError(f"{INPUTS_MODEL} meta production_function.constant_returns must be true or false, "
+                         f"got {constant_returns!r} (var paper_e_constant_returns)")
+    return ProductionFunctionConfig(
+        relation=f"{node['schema']}.{node.get('alias') or node['name']}",
+        constant_returns=constant_returns,
+        fit_from=int(meta["fit_from"]),
+        fit_to=int(meta["fit_to"]),
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["intermediate", "production_elasticities"]),
+    group_name="intermediate",
+    deps=[get_asset_key_for_model([nqp_dbt_models], INPUTS_MODEL)],
+    description="Region-specific output elasticities of capital and labour (LSDV Cobb-Douglas with year "
+    "effects; constant returns by default, var paper_e_constant_returns) fitted on int_production_inputs "
+    "over var paper_e_fit_years, written to intermediate.production_elasticities for the misallocation mart.",
+)
+def production_elasticities(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    spec = production_function_config(load_manifest(nqp_dbt_project.manifest_path))
+    with connect_build() as connection:
+        inputs = connection.execute(
+            f"select region_code, year, real_gdp, capital_stock, employment from {spec.relation} "
+            "where year between ? and ? order by region_code, year",
+            [spec.fit_from, spec.fit_to],
+        ).df()
+        fit = fit_production_function(inputs, constant_returns=spec.constant_returns)
+        table = fit.table()
+        rows = replace_table(connection, "intermediate", "production_elasticities", table)
+    context.log.info("%s: N = %s, R² = %.4f", fit.specification, fit.nobs, fit.rsquared)
+    return dg.MaterializeResult(
+        metadata={
+            "rows": rows,
+            "specification": fit.specification,
+            "nobs": fit.nobs,
+            "df_resid": fit.df_resid,
+            "r2": fit.rsquared,
+            "sample": f"{spec.fit_from}-{spec.fit_to}",
+            "preview": dg.MetadataValue.md(table.round(4).to_markdown(index=False)),
+        }
+    )
