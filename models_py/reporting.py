@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from models_py import config
 from models_py.tables.markdown import descriptive_markdown, regression_markdown
 from models_py.warehouse import query_published
@@ -33,6 +35,10 @@ def study_report(study: str) -> str:
     descriptive = query_published("select * from results.descriptive_statistics where study = ?", [study])
     coefficients = query_published("select * from results.regression_coefficients where study = ?", [study])
     fits = query_published("select * from results.regression_fits where study = ?", [study])
+    try:
+        diagnostics = query_published("select * from results.model_diagnostics where study = ?", [study])
+    except duckdb.CatalogException:  # a warehouse built before model_diagnostics existed
+        diagnostics = None
     sections = [f"# {study}", ""]
     for table_id in sorted(set(descriptive["table_id"]) | set(fits["table_id"])):
         sections.append(f"## {table_id}")
@@ -42,7 +48,9 @@ def study_report(study: str) -> str:
         else:
             sections.append(
                 regression_markdown(
-                    coefficients[coefficients["table_id"] == table_id], fits[fits["table_id"] == table_id]
+                    coefficients[coefficients["table_id"] == table_id],
+                    fits[fits["table_id"] == table_id],
+                    None if diagnostics is None else diagnostics[diagnostics["table_id"] == table_id],
                 )
             )
         sections.append("")

@@ -1,7 +1,8 @@
 """The results.* tables: every estimate lands here, where people query it with SQL.
 
 A study's results are replaced as a whole in one transaction, so a reader never sees a mix of an
-old and a new run of the same study.
+old and a new run of the same study. Every column and every diagnostic statistic name is documented
+in docs/results.md.
 """
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ RESULT_TABLES: dict[str, str] = {
         t double,
         p double,
         stars varchar,
+        equation varchar not null default 'main',
+        depvar varchar,
+        stat_kind varchar,
         run_id varchar,
         computed_at timestamp
     """,
@@ -67,16 +71,56 @@ RESULT_TABLES: dict[str, str] = {
         missing_dropped bigint,
         collinear_dropped varchar,
         uses_synthetic boolean,
+        column_title varchar,
+        sample_filter varchar,
+        run_id varchar,
+        computed_at timestamp
+    """,
+    "model_diagnostics": """
+        study varchar not null,
+        table_id varchar not null,
+        column_id varchar not null,
+        equation varchar not null default 'main',
+        statistic varchar not null,
+        value double,
+        df double,
+        df2 double,
+        p double,
+        note varchar,
+        diagnostic_order integer,
         run_id varchar,
         computed_at timestamp
     """,
 }
 
 
+def _column_definitions(ddl: str) -> list[tuple[str, str]]:
+    """(name, definition) of each column in one of the DDL strings above."""
+    out = []
+    for line in ddl.strip().splitlines():
+        line = line.strip().rstrip(",")
+        if line:
+            name, definition = line.split(None, 1)
+            out.append((name, definition))
+    return out
+
+
 def ensure_result_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the results tables, and add columns a warehouse written by an older version lacks."""
     connection.execute("create schema if not exists results")
     for table, columns in RESULT_TABLES.items():
         connection.execute(f"create table if not exists results.{table} ({columns})")
+        present = {
+            row[0]
+            for row in connection.execute(
+                "select column_name from information_schema.columns where table_schema = 'results' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for name, definition in _column_definitions(columns):
+            if name not in present:
+                definition = definition.replace(" not null", "")  # existing rows get the default or NULL
+                connection.execute(f"alter table results.{table} add column {name} {definition}")
 
 
 def replace_study_results(

@@ -13,19 +13,23 @@ from models_py.tables.regression import regression_table
 
 
 def compute_study_tables(panel: pd.DataFrame, study: StudyDeclaration) -> dict[str, pd.DataFrame]:
-    descriptive, coefficients, fits = [], [], []
+    """Every declared table of the study, computed before anything is written: a ModelError in any
+    column stops the study and results.* keep the previous run's rows."""
+    descriptive, coefficients, fits, diagnostics = [], [], [], []
     for table in study.tables:
         if table.kind == "descriptive":
             descriptive.append(descriptive_statistics(panel, study, table))
         else:
-            table_coefficients, table_fits = regression_table(panel, study, table)
+            table_coefficients, table_fits, table_diagnostics = regression_table(panel, study, table)
             coefficients.append(table_coefficients)
             fits.append(table_fits)
+            diagnostics.append(table_diagnostics)
     concat = lambda frames: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()  # noqa: E731
     return {
         "descriptive_statistics": concat(descriptive),
         "regression_coefficients": concat(coefficients),
         "regression_fits": concat(fits),
+        "model_diagnostics": concat(diagnostics),
     }
 
 

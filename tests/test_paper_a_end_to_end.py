@@ -105,7 +105,7 @@ def test_table2_equals_pandas_summary(warehouse_connection, panel):
 
 def test_results_are_replaced_not_appended(warehouse_connection):
     duplicates = warehouse_connection.execute(
-        "select study, table_id, column_id, term, count(*) from results.regression_coefficients "
+        "select study, table_id, column_id, equation, term, count(*) from results.regression_coefficients "
         "group by all having count(*) > 1"
     ).fetchall()
     assert duplicates == []

@@ -21,10 +21,12 @@ def _preview(study: StudyDeclaration, frames) -> dict:
         else:
             coefficients = frames["regression_coefficients"]
             fits = frames["regression_fits"]
+            diagnostics = frames["model_diagnostics"]
             metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
                 regression_markdown(
                     coefficients[coefficients["table_id"] == table.table_id],
                     fits[fits["table_id"] == table.table_id],
+                    diagnostics[diagnostics["table_id"] == table.table_id] if not diagnostics.empty else None,
                 )
             )
     return metadata
