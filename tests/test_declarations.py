@@ -387,6 +387,13 @@ def test_bad_tables(table, where, key):
         ({**BASE, "sample": {"years": [1990, 2000]}}, "leaves no rows"),
         ({**BASE, "regressors": ["region_constant"], "estimator": "mediation", "mediation": {"mediator": "m"}},
          "collinear with the fixed effects"),
+        # too few clusters for a cluster-robust VCE: 2 regions, 4 regressors
+        ({**BASE, "sample": {"where_group": {"column": "region_code", "value": [11, 12]}}}, "cluster"),
+        # a subsample with fewer observations than parameters
+        ({**BASE, "absorb": ["year"], "vcov": "hc1", "sample": {"where_group": {"column": "region_code", "value": [11]},
+                                                          "years": [2013, 2015]}}, "observations"),
+        # the only regressor constant within every region (collinear with the region effects)
+        ({**BASE, "regressors": ["region_constant"], "controls": []}, "collinear"),
     ],
 )
 def test_estimator_errors_become_model_errors_and_nothing_is_written(panel, column, match):
