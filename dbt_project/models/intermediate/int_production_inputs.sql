@@ -5,25 +5,8 @@
 -- employment as labour, and the region's share of the year's nominal GDP summed over the regions present.
 {% set base_year = var('production_base_year') %}
 
-with volume_chain as (
-    select * from {{ ref('int_gdp_volume_chain') }}
-),
-
-base_year_gdp as (
-    select region_code, gdp as gdp_base_year, volume_chain as volume_chain_base_year
-    from volume_chain
-    where year = {{ base_year }}
-),
-
-real_gdp as (
-    select
-        volume_chain.region_code,
-        volume_chain.year,
-        volume_chain.gdp,
-        base_year_gdp.gdp_base_year * volume_chain.volume_chain / base_year_gdp.volume_chain_base_year as real_gdp,
-        volume_chain.is_synthetic
-    from volume_chain
-    inner join base_year_gdp on volume_chain.region_code = base_year_gdp.region_code
+with real_gdp as (
+    {{ nqp_real_gdp(base_year) }}
 ),
 
 employment as (

@@ -14,23 +14,8 @@ with region_years as (
     ]) }}
 ),
 
-volume_chain as (
-    select * from {{ ref('int_gdp_volume_chain') }}
-),
-
-base_year_gdp as (
-    select region_code, gdp as gdp_base_year, volume_chain as volume_chain_base_year
-    from volume_chain
-    where year = {{ base_year }}
-),
-
 real_gdp as (
-    select
-        volume_chain.region_code,
-        volume_chain.year,
-        base_year_gdp.gdp_base_year * volume_chain.volume_chain / base_year_gdp.volume_chain_base_year as real_gdp
-    from volume_chain
-    inner join base_year_gdp on volume_chain.region_code = base_year_gdp.region_code
+    {{ nqp_real_gdp(base_year) }}
 ),
 
 real_gdp_per_capita as (
