@@ -1,6 +1,7 @@
 """`nqp`: build the warehouse, query it, write the reports.
 
-    nqp build            full build from an empty build copy, then publish (what `make run` does)
+    nqp build            full build from an empty build copy, then publish (what `make run` does);
+                         waits for the build lock if another build runs (--no-wait: fail instead)
     nqp sql "select …"   query the published warehouse read-only and print a table
     nqp reports          write reports/ from the published warehouse
 """
@@ -12,7 +13,19 @@ import sys
 import time
 
 
-def _build(_: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace) -> int:
+    from models_py.warehouse import BuildLockBusy, build_lock
+
+    # One build at a time writes the build copy: held from the reset to the publish.
+    try:
+        with build_lock(wait=not args.no_wait):
+            return _build_locked()
+    except BuildLockBusy as busy:
+        print(f"nqp build: {busy}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL
+
+
+def _build_locked() -> int:
     from dagster import DagsterInstance
 
     from models_py.warehouse import reset_build_copy
@@ -68,7 +81,9 @@ def _reports(_: argparse.Namespace | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nqp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("build", help="build everything and publish the warehouse").set_defaults(handler=_build)
+    build = commands.add_parser("build", help="build everything and publish the warehouse")
+    build.add_argument("--no-wait", action="store_true", help="fail at once if another build holds the build lock")
+    build.set_defaults(handler=_build)
     sql = commands.add_parser("sql", help="query the published warehouse read-only")
     sql.add_argument("query")
     sql.add_argument("--max-rows", type=int, default=200)

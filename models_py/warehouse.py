@@ -4,11 +4,17 @@ A build writes only the build copy (config.build_warehouse()). `publish()` copie
 published file and renames it into place: os.replace is atomic on POSIX, so a reader opening
 warehouse/nqp.duckdb sees either the whole previous build or the whole new one, and a failed build
 never touches what people query.
+
+`build_lock()` makes builds take turns: one process at a time may write the build copy, whether
+the build was started by `nqp build`, `make run` or a run launched in the Dagster UI.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +24,77 @@ import duckdb
 import pandas as pd
 
 from models_py import config
+
+
+class BuildLockBusy(RuntimeError):
+    """Another process holds the build lock and the caller asked not to wait."""
+
+
+_held_lock = threading.Lock()
+_held = {"pid": None, "depth": 0, "handle": None}
+
+
+def build_lock_path() -> Path:
+    return config.build_warehouse().parent / "build.lock"
+
+
+def _holder(handle) -> str:
+    handle.seek(0)
+    return handle.read().strip() or "unknown"
+
+
+@contextmanager
+def build_lock(wait: bool = True) -> Iterator[Path]:
+    """Hold the exclusive build lock (fcntl.flock on <build dir>/build.lock) while writing the build copy.
+
+    Re-entrant within a process: `nqp build` takes it for the whole build and the assets of the
+    in-process run take it again at no cost; an asset of a run launched from the Dagster UI takes it
+    for its own step. A second process prints "waiting for the build lock held by pid N" and blocks
+    until the holder releases it (the OS releases it when the holder exits, even on a crash), or,
+    with wait=False, raises BuildLockBusy with that pid at once. The file is never deleted.
+    """
+    path = build_lock_path()
+    with _held_lock:
+        if _held["pid"] == os.getpid() and _held["depth"] > 0:
+            _held["depth"] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held["depth"] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            if not wait:
+                raise BuildLockBusy(f"another build is running: build lock held by pid {holder} ({path}); not waiting (--no-wait)") from None
+            print(f"waiting for the build lock held by pid {holder} ({path})", file=sys.stderr, flush=True)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        with _held_lock:
+            _held.update(pid=os.getpid(), depth=1, handle=handle)
+        try:
+            yield path
+        finally:
+            with _held_lock:
+                _held.update(pid=None, depth=0, handle=None)
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 def reset_build_copy() -> Path:

@@ -5,6 +5,7 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from models_py.warehouse import build_lock
 from orchestration.project import nqp_dbt_project
 
 class NqpDbtTranslator(DagsterDbtTranslator):
@@ -35,13 +36,15 @@ ESTIMATE_SOURCES = "source:intermediate+"
 @dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, exclude=ESTIMATE_SOURCES)
 def nqp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and the marts that need no Python estimate, with their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    with build_lock():  # dbt writes the build copy
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 @dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, select=ESTIMATE_SOURCES)
 def nqp_dbt_models_on_estimates(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The models reading a table a Python estimator wrote (the misallocation mart …), with their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    with build_lock():  # dbt writes the build copy
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 dbt_model_assets = [nqp_dbt_models, nqp_dbt_models_on_estimates]

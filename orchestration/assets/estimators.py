@@ -6,8 +6,8 @@ from dagster_dbt import get_asset_key_for_model
 from models_py.declarations import StudyDeclaration, load_manifest, study_declarations
 from models_py.studies import run_study
 from models_py.tables.markdown import descriptive_markdown, regression_markdown
-from models_py.warehouse import connect_build
-from orchestration.assets.dbt import nqp_dbt_models
+from models_py.warehouse import build_lock, connect_build
+from orchestration.assets.dbt import dbt_model_assets
 from orchestration.project import nqp_dbt_project
 
 def _preview(study: StudyDeclaration, frames) -> dict:
@@ -31,17 +31,30 @@ def _preview(study: StudyDeclaration, frames) -> dict:
             )
     return metadata
 
+def _model_asset_key(model: str) -> dg.AssetKey:
+    """The asset key of a study panel in whichever dbt asset builds it (Paper E's panel reads the
+    misallocation mart, so it is built after the production-elasticity estimate)."""
+    for assets in dbt_model_assets:
+        try:
+            key = get_asset_key_for_model([assets], model)
+        except Exception:  # not selected in this dbt asset
+            continue
+        if key in assets.keys:
+            return key
+    raise ValueError(f"dbt model {model!r} is in no dbt asset")
+
+
 def build_study_asset(study: StudyDeclaration) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["results", study.study]),
         group_name=study.study,
-        deps=[get_asset_key_for_model([nqp_dbt_models], study.model)],
+        deps=[_model_asset_key(study.model)],
         description=f"{study.title_en} ({study.title_zh}): tables "
         + ", ".join(t.table_id for t in study.tables)
         + f" from {study.relation}, written to results.*.",
     )
     def study_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with connect_build() as connection:
+        with build_lock(), connect_build() as connection:
             frames = run_study(connection, study, run_id=context.run_id)
         metadata = {name: len(frame) for name, frame in frames.items()}
         metadata.update(_preview(study, frames))

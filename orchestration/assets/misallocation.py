@@ -13,7 +13,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from models_py.declarations import load_manifest
 from models_py.estimators.misallocation import fit_production_function
-from models_py.warehouse import connect_build, replace_table
+from models_py.warehouse import build_lock, connect_build, replace_table
 from orchestration.assets.dbt import nqp_dbt_models
 from orchestration.project import nqp_dbt_project
 
@@ -54,7 +54,7 @@ def production_function_config(manifest: dict) -> ProductionFunctionConfig:
 )
 def production_elasticities(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     spec = production_function_config(load_manifest(nqp_dbt_project.manifest_path))
-    with connect_build() as connection:
+    with build_lock(), connect_build() as connection:
         inputs = connection.execute(
             f"select region_code, year, real_gdp, capital_stock, employment from {spec.relation} "
             "where year between ? and ? order by region_code, year",

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from models_py.warehouse import publish
+from models_py.warehouse import build_lock, publish
 from orchestration.assets.dbt import dbt_model_assets
 from orchestration.assets.estimators import study_assets
 from orchestration.assets.misallocation import production_elasticities
@@ -14,6 +14,7 @@ from orchestration.assets.misallocation import production_elasticities
     description="Copies the finished build over warehouse/nqp.duckdb (or $NQP_WAREHOUSE) with an atomic rename.",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    outcome = publish()
+    with build_lock():
+        outcome = publish()
     context.log.info("published %s (%s bytes) in %ss", outcome["published"], outcome["bytes"], outcome["seconds"])
     return dg.MaterializeResult(metadata=outcome)

@@ -6,7 +6,7 @@ from models_py import config
 from models_py.data.synthetic import generate_synthetic
 from models_py.ingest.loader import load_directory
 from models_py.ingest.seeds import load_regions
-from models_py.warehouse import connect_build, replace_table
+from models_py.warehouse import build_lock, connect_build, replace_table
 
 @dg.asset(
     key_prefix="raw",
@@ -16,7 +16,7 @@ from models_py.warehouse import connect_build, replace_table
 )
 def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     result = load_directory(config.data_inbox())
-    with connect_build() as connection:
+    with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.observations)
     report = result.report()
     context.log.info("loaded %s observations from %s files", rows, len(report))
@@ -37,7 +37,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     description="Generated observations for every series and region-year no real file covers (NOT official statistics).",
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    with connect_build() as connection:
+    with build_lock(), connect_build() as connection:
         real = connection.execute("select * from raw.portal_observations").df()
         generated = generate_synthetic(real, load_regions())
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
