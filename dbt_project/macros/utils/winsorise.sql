@@ -33,3 +33,18 @@
         else {{ column }}
     end
 {%- endmacro %}
+
+
+{#
+  Select-list entries for a study panel's analysis variables: each winsorised over `relation` when
+  `enabled`, else as it is; every entry ends with a comma (follow it with the remaining columns).
+#}
+{% macro nqp_analysis_variables(relation, variables, enabled) -%}
+    {%- for variable in variables %}
+        {% if enabled -%}
+        {{ nqp_winsorised(relation, variable, var('winsorise_quantile')) }} as {{ variable }},
+        {%- else -%}
+        {{ variable }},
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -103,13 +103,7 @@ final as (
         region_name,
         region3,
         region4,
-        {% for variable in analysis_variables -%}
-        {% if var('paper_a_winsorise') -%}
-        {{ nqp_winsorised('panel', variable, var('winsorise_quantile')) }} as {{ variable }},
-        {%- else -%}
-        {{ variable }},
-        {%- endif %}
-        {% endfor -%}
+        {{ nqp_analysis_variables('panel', analysis_variables, var('paper_a_winsorise')) }}
         real_gdp_per_capita,
         ln_real_gdp_per_capita,
         ln_real_gdp_per_capita_national,

@@ -85,13 +85,7 @@ final as (
         region_name,
         region3,
         region4,
-        {% for variable in analysis_variables -%}
-        {% if winsorise -%}
-        {{ nqp_winsorised('panel', variable, var('winsorise_quantile')) }} as {{ variable }},
-        {%- else -%}
-        {{ variable }},
-        {%- endif %}
-        {% endfor -%}
+        {{ nqp_analysis_variables('panel', analysis_variables, winsorise) }}
         uses_synthetic
     from panel
 )
