@@ -9,7 +9,12 @@ export DBT_TARGET_PATH := $(CURDIR)/dbt_project/target
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: run test ui bench docs prepare install clean
+.PHONY: run test ui bench docs prepare install system clean
+
+# Debian packages the project needs: CJK fonts for figures, Chromium + driver for the UI browser
+# test. Installed with apt-get (root on our machines) only when one is missing.
+SYSTEM_PACKAGES := fonts-noto-cjk chromium chromium-driver
+SYSTEM_STAMP := $(VENV)/.system
 
 # Python environment with the project and its test tools, reinstalled when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -19,10 +24,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(SYSTEM_STAMP):
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
+
+system: $(SYSTEM_STAMP)
+
+install: $(STAMP) $(SYSTEM_STAMP)
 
 # The dbt manifest Dagster reads its assets from (dbt parse: offline, no warehouse needed).
-prepare: $(STAMP)
+prepare: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/dbt parse --quiet
 	mkdir -p $(DAGSTER_HOME)
 	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
