@@ -64,13 +64,12 @@ def stars(p: float) -> str:
     return ""
 
 
-@dataclass
-class FixedEffectsResult:
-    """Estimates as reghdfe reports them. Series and ``cov`` are indexed by term, ``_cons`` last;
-    omitted (collinear) regressors are not in them but listed in ``dropped["collinear"]``.
-    ``dropped`` = {"singletons": int, "missing": int, "collinear": [names]}; ``absorbed`` maps
-    each factor to its number of levels in the estimation sample; ``df_absorbed`` is df_a.
-    """
+@dataclass(kw_only=True)
+class PanelFitResult:
+    """What every linear panel fit reports, as reghdfe / ivreghdfe name it. Series and ``cov`` are
+    indexed by term; ``dropped`` = {"singletons": int, "missing": int, "collinear": [names]};
+    ``absorbed`` maps each absorbed factor to its levels in the estimation sample; ``df_absorbed``
+    is the absorbed degrees of freedom used in the small-sample factor."""
 
     params: pd.Series
     std_errors: pd.Series
@@ -81,9 +80,7 @@ class FixedEffectsResult:
     n_clusters: int | None
     df_resid: int
     rsquared: float
-    rsquared_adj: float
     rsquared_within: float
-    fstat: float
     vcov_type: str
     cluster: str | None
     absorbed: dict[str, int]
@@ -91,9 +88,9 @@ class FixedEffectsResult:
     depvar: str = ""
     df_model: int = 0
     df_absorbed: int = 0
+    fstat: float = float("nan")
     f_pvalue: float = float("nan")
     rss: float = float("nan")
-    tss: float = float("nan")
     rmse: float = float("nan")
     notes: list[str] = field(default_factory=list)
 
@@ -102,6 +99,18 @@ class FixedEffectsResult:
         return pd.DataFrame(
             {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors}
         )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass(kw_only=True)
+class FixedEffectsResult(PanelFitResult):
+    """Estimates as reghdfe reports them, ``_cons`` last; omitted (collinear) regressors are not in
+    the Series but listed in ``dropped["collinear"]``."""
+
+    rsquared_adj: float
+    tss: float = float("nan")
 
     def summary(self) -> str:
         vce = {
@@ -148,9 +157,6 @@ class FixedEffectsResult:
         lines += [f"note: {note}" for note in self.notes]
         lines.append("* p<0.10, ** p<0.05, *** p<0.01")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 # --------------------------------------------------------------------------- sample

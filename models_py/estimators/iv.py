@@ -55,6 +55,7 @@ from scipy.sparse.linalg import lsqr
 
 from models_py.estimators.demean import Absorber, ConvergenceError, group_sums
 from models_py.estimators.fixed_effects import (  # reghdfe's sample and dof rules, shared
+    PanelFitResult,
     COLLINEAR_TOL,
     CONST,
     _collinear,
@@ -96,50 +97,20 @@ class FirstStageResult:
     rmse: float
 
 
-@dataclass
-class IVResult:
-    """2SLS estimates as ivreghdfe / ivreg2 report them. Series and ``cov`` are indexed by term:
-    endogenous, then exogenous regressors, then ``_cons`` when no effects are absorbed.
-    ``dropped`` = {"singletons": int, "missing": int, "collinear": [omitted exogenous]};
-    ``absorbed`` maps each factor to its levels; ``df_absorbed`` is the sdofminus used."""
+@dataclass(kw_only=True)
+class IVResult(PanelFitResult):
+    """2SLS estimates as ivreghdfe / ivreg2 report them. Terms: endogenous, then exogenous
+    regressors, then ``_cons`` when no effects are absorbed; ``dropped["collinear"]`` lists omitted
+    exogenous regressors; ``df_absorbed`` is the sdofminus used."""
 
-    params: pd.Series
-    std_errors: pd.Series
-    tstats: pd.Series
-    pvalues: pd.Series
-    cov: pd.DataFrame
-    nobs: int
-    n_clusters: int | None
-    df_resid: int
-    rsquared: float
-    rsquared_within: float
-    vcov_type: str
-    cluster: str | None
-    absorbed: dict[str, int]
-    dropped: dict
     first_stage: dict[str, FirstStageResult]
     diagnostics: dict[str, float]
-    depvar: str = ""
     endog: list[str] = field(default_factory=list)
     exog: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
-    df_model: int = 0
-    df_absorbed: int = 0
-    fstat: float = NAN
-    f_pvalue: float = NAN
-    rss: float = NAN
-    rmse: float = NAN
-    notes: list[str] = field(default_factory=list)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        q = special.stdtrit(self.df_resid, 0.5 + level / 2)
-        return pd.DataFrame({"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors})
 
     def summary(self) -> str:
         return _summary(self)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 # --------------------------------------------------------------------------- arguments
