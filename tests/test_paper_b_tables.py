@@ -3,7 +3,8 @@ with the paper's columns, terms and N (341 / 310; heterogeneity 110/66/132/33 an
 weight tables (Tables 1-3) equal an independent NumPy entropy computation for every system, level
 and scope; the national series equals a pandas mean of the provincial scores; the panel's variables
 equal a pandas recomputation; the random-effects columns and the Hausman tests equal linearmodels /
-an explicit within-estimator computation."""
+an explicit within-estimator computation; the marts' options (GDP-weighted national series, a
+reporting period without a column) compiled by dbt and run on the warehouse."""
 from __future__ import annotations
 
 import numpy as np
@@ -310,3 +311,55 @@ def test_random_effects_and_hausman_against_references(warehouse_connection, pan
     assert df == len(xs)
     assert value == pytest.approx(chi2, rel=1e-6)
     assert p == pytest.approx(stats.chi2.sf(chi2, len(xs)), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- options of the marts
+
+
+def _compiled_model(model: str, variables: dict, tmp_path) -> str:
+    """The model's SQL compiled by dbt with `variables` overriding dbt_project.yml (nothing is run)."""
+    import json
+    import os
+
+    from dbt.cli.main import dbtRunner
+
+    from tests.reference.dbt_inline import PROJECT_ROOT
+
+    # the build database is named nqp.duckdb so the compiled relations read "nqp".main.…, as in the warehouse
+    env = {"DBT_PROFILES_DIR": str(PROJECT_ROOT), "DBT_TARGET_PATH": str(tmp_path / "target"),
+           "DBT_LOG_PATH": str(tmp_path / "logs"), "NQP_DBT_DATABASE": str(tmp_path / "nqp.duckdb")}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(["compile", "--select", model, "--vars", json.dumps(variables), "--quiet",
+                                     "--log-level", "none", "--project-dir", str(PROJECT_ROOT),
+                                     "--profiles-dir", str(PROJECT_ROOT), "--no-partial-parse"])
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    if not result.success:
+        raise AssertionError(f"dbt compile {model} failed: {result.exception}")
+    return next(r.node.compiled_code for r in result.result.results if r.node.name == model)
+
+
+def test_national_series_gdp_weighted_option(warehouse_connection, tmp_path):
+    sql = _compiled_model("paper_b_national_indices", {"paper_b_national_aggregation": "gdp_weighted"}, tmp_path)
+    national = warehouse_connection.execute(sql).df().set_index("year").sort_index()
+    assert (national["aggregation"] == "gdp_weighted").all()
+    frame = warehouse_connection.execute(
+        "select s.year, s.score, g.value as gdp from main.index_scores as s "
+        "join intermediate.int_series_values as g on g.series = 'gdp' and g.region_code = s.region_code "
+        "and g.year = s.year where s.system = 'coordination_b' and s.level = 'total'").df()
+    expected = (frame["score"] * frame["gdp"]).groupby(frame["year"]).sum() / frame.groupby("year")["gdp"].sum()
+    np.testing.assert_allclose(national["coordination"], expected.loc[national.index], rtol=1e-12)
+    mean = warehouse_connection.execute("select coordination from main.paper_b_national_indices order by year").df()
+    assert not np.allclose(national["coordination"].to_numpy(), mean["coordination"].to_numpy())
+
+
+def test_weight_table_refuses_a_period_it_has_no_column_for(warehouse_connection, tmp_path):
+    import duckdb
+
+    sql = _compiled_model("paper_b_index_weights", {"paper_b_weight_periods": ["2003", "2004-2012", "2013-2022"]},
+                          tmp_path)
+    with pytest.raises(duckdb.Error, match=r"paper_b_index_weights: .*2023.* paper_b_weight_periods"):
+        warehouse_connection.execute(sql).fetchall()
