@@ -363,3 +363,19 @@ def test_weight_table_refuses_a_period_it_has_no_column_for(warehouse_connection
                           tmp_path)
     with pytest.raises(duckdb.Error, match=r"paper_b_index_weights: .*2023.* paper_b_weight_periods"):
         warehouse_connection.execute(sql).fetchall()
+
+
+def test_talent_option_postgraduate_share(warehouse_connection, tmp_path):
+    sql = _compiled_model("panel_paper_b", {"paper_b_talent": "postgraduate_share_employed"}, tmp_path)
+    alternative = warehouse_connection.execute(sql).df().set_index(["region_code", "year"]).sort_index()
+    assert len(alternative) == 341
+    share = warehouse_connection.execute(
+        "select region_code, year, value from intermediate.int_series_values "
+        "where series = 'postgraduate_share_employed' and year between 2013 and 2023").df()
+    share = share.set_index(["region_code", "year"])["value"].sort_index()
+    np.testing.assert_allclose(alternative["talent"], share.loc[alternative.index], rtol=1e-12)
+    default = warehouse_connection.execute(
+        "select region_code, year, talent, coordination from main.panel_paper_b").df()
+    default = default.set_index(["region_code", "year"]).sort_index()
+    assert not np.allclose(alternative["talent"], default["talent"])
+    np.testing.assert_allclose(alternative["coordination"], default["coordination"], rtol=1e-12)

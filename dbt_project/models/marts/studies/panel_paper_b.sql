@@ -7,15 +7,21 @@
 -- as in the paper's text (0.12 + 0.09 + 0.11 ~ 0.33 in 2023).
 {% set sample_years = var('paper_b_sample_years') %}
 {% set winsorise = var('paper_b_winsorise', false) %}
+{% set talent_measure = var('paper_b_talent', 'graduate_students') %}
+{% if talent_measure not in ('graduate_students', 'postgraduate_share_employed') %}
+    {{ exceptions.raise_compiler_error(
+        "var paper_b_talent must be 'graduate_students' or 'postgraduate_share_employed', got '"
+        ~ talent_measure ~ "'") }}
+{% endif %}
 {% set analysis_variables = ['coordination', 'factor_innovation', 'fi_labour', 'fi_capital', 'fi_technology',
     'industrial_digitisation', 'digitisation_primary', 'digitisation_secondary', 'digitisation_tertiary',
     'talent', 'economic_base', 'urban_rural_gap', 'gov_support'] %}
 
 with region_years as (
     {{ nqp_series_wide(ref('int_series_values'), [
-        'gdp', 'employment', 'graduate_students', 'local_government_debt', 'urban_disposable_income',
+        'gdp', 'employment', 'local_government_debt', 'urban_disposable_income',
         'rural_disposable_income', 'budget_expenditure'
-    ]) }}
+    ] + [talent_measure]) }}
 ),
 
 index_levels as (
@@ -75,8 +81,13 @@ panel as (
         paper_b_scores.digitisation_primary,
         paper_b_scores.digitisation_secondary,
         paper_b_scores.digitisation_tertiary,
-        -- postgraduate students (persons) per 100 employed persons (万人 x 10 000)
+        {% if talent_measure == 'graduate_students' -%}
+        -- postgraduate students enrolled (persons) per 100 employed persons (万人 x 10 000)
         100 * region_years.graduate_students / (region_years.employment * 10000) as talent,
+        {%- else -%}
+        -- share of the employed holding a postgraduate degree, % (the paper's 1.31 % in 2023)
+        region_years.postgraduate_share_employed as talent,
+        {%- endif %}
         region_years.local_government_debt / region_years.gdp as economic_base,
         region_years.urban_disposable_income / region_years.rural_disposable_income as urban_rural_gap,
         region_years.budget_expenditure / region_years.gdp as gov_support,
