@@ -250,6 +250,19 @@ def test_weight_tables_layout(warehouse_connection, study):
 # --------------------------------------------------------------------------- national series
 
 
+def test_national_display_table(warehouse_connection):
+    node = next(n for n in load_manifest()["nodes"].values() if n.get("name") == "paper_b_national_indices")
+    declared = node["config"]["meta"]["display_table"]
+    assert declared["study"] == STUDY and declared["row_columns"] == ["year"]
+    labelled = {name for name, column in node["columns"].items() if (column.get("config", {}).get("meta") or {})
+                .get("label_zh")}
+    assert set(declared["value_columns"]) <= labelled  # every shown series has its Chinese label
+    rows = warehouse_connection.execute(
+        f"select {', '.join(declared['row_columns'] + declared['value_columns'])} from main.paper_b_national_indices "
+        f"order by {', '.join(declared['order_by'])}").df()
+    assert list(rows["year"]) == list(range(2003, 2024)) and rows.notna().all().all()
+
+
 def test_national_series_is_mean_of_provincial_scores(warehouse_connection):
     national = warehouse_connection.execute("select * from main.paper_b_national_indices order by year").df()
     assert list(national["year"]) == list(range(2003, 2024)) and (national["aggregation"] == "mean").all()
