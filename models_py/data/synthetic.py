@@ -317,6 +317,10 @@ RULES: dict[str, Rule] = {
     "bachelor_share_employed": _pct({2000: 1.2, 2005: 1.9, 2010: 3.7, 2015: 7.0, 2020: 11.0,
                                      2023: 13.0}, loadings={"dev": 1.1}, tilt="schooling",
                                     tilt_scale=3.0, region_sd=0.15, noise_sd=0.04),
+    # Paper B's text: 0.18 % of the employed held a postgraduate degree in 2003, 1.31 % in 2023
+    "postgraduate_share_employed": _pct({2000: 0.12, 2003: 0.18, 2010: 0.42, 2015: 0.68, 2020: 1.05,
+                                         2023: 1.31}, loadings={"dev": 1.4, "innov": 0.4},
+                                        tilt="schooling", tilt_scale=4.0, region_sd=0.2, noise_sd=0.05),
     # --- public finance ----------------------------------------------------------------------
     "education_expenditure": _share("budget_expenditure",
                                     {2000: 0.15, 2007: 0.143, 2010: 0.14, 2012: 0.169,
@@ -1046,7 +1050,7 @@ def _labour(panel: _Panel) -> None:
                                    fwd=(-0.02, 0.03), edge_sd=0.01, fallback="population")
     panel.put("public_professional_staff", np.rint(values), names)
     _rule_series(panel, "avg_wage", "internet_employment", "emerging_industry_employees",
-                 "bachelor_share_employed")
+                 "bachelor_share_employed", "postgraduate_share_employed")
 
 
 def _public_finance(panel: _Panel) -> None:
