@@ -22,7 +22,8 @@
 {#
   One row per partition and ordered pair of groups (group_a, group_b), diagonal included:
   n_a, n_b, mean_a, mean_b, abs_diff_sum = sum |y_a - y_b| over all unit pairs,
-  excess_sum = sum max(y_a - y_b, 0), and the partition's n_units and mean.
+  excess_sum = sum max(y_a - y_b, 0), shortfall_sum = sum max(y_b - y_a, 0) (abs = excess +
+  shortfall), and the partition's n_units and mean.
 #}
 {% macro nqp_dagum_pair_sums(relation, value='value', group='group_code', by=[], unit=['region_code']) -%}
     with dagum_units as (
@@ -74,9 +75,11 @@
             {{ nqp_keys_list(by) }}
             group_code as group_a,
             other_group as group_b,
-            sum(y * other_n_at_most - other_sum_at_most
-                + (other_sum - other_sum_at_most) - (other_n - other_n_at_most) * y) as abs_diff_sum,
-            sum(y * other_n_at_most - other_sum_at_most) as excess_sum
+            -- each unit's two parts are >= 0; greatest() only removes rounding below 0
+            sum(greatest(y * other_n_at_most - other_sum_at_most, 0)
+                + greatest((other_sum - other_sum_at_most) - (other_n - other_n_at_most) * y, 0)) as abs_diff_sum,
+            sum(greatest(y * other_n_at_most - other_sum_at_most, 0)) as excess_sum,
+            sum(greatest((other_sum - other_sum_at_most) - (other_n - other_n_at_most) * y, 0)) as shortfall_sum
         from units_against_groups
         {{ nqp_group_by(by, ['group_code', 'other_group']) }}
     )
@@ -91,6 +94,7 @@
         group_b_sums.value_sum / group_b_sums.n_units as mean_b,
         pair_sums.abs_diff_sum,
         pair_sums.excess_sum,
+        pair_sums.shortfall_sum,
         partition_sums.n_units,
         partition_sums.mean
     from pair_sums
@@ -139,7 +143,7 @@
             mean_b,
             abs_diff_sum / nullif(n_a * n_b * (mean_a + mean_b), 0) as gini_between,
             excess_sum / (n_a * n_b) as affluence_gross,
-            (abs_diff_sum - excess_sum) / (n_a * n_b) as affluence_transvariation,
+            shortfall_sum / (n_a * n_b) as affluence_transvariation,
             (n_a * 1.0 / n_units) * (n_b * mean_b / nullif(n_units * mean, 0))
                 + (n_b * 1.0 / n_units) * (n_a * mean_a / nullif(n_units * mean, 0)) as pair_weight
         from ({{ nqp_dagum_pair_sums(relation, value, group, by, unit) }}) as dagum_pairs
