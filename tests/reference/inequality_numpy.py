@@ -91,12 +91,18 @@ def dagum(values, groups) -> Dagum:
     within_group, between_pair = {}, {}
     for label in labels:
         yj = members[label]
+        if yj.mean() == 0:  # G_jj undefined (0 / 0), but s_j = 0: no part of G_w
+            within_group[label] = float("nan")
+            continue
         g_jj = np.abs(yj[:, None] - yj[None, :]).sum() / (2 * yj.size**2 * yj.mean())
         within_group[label] = g_jj
         within += g_jj * p[label] * s[label]
     for a, richer in enumerate(labels):
         for poorer in labels[a + 1:]:
             yj, yh = members[richer], members[poorer]
+            if yj.mean() + yh.mean() == 0:  # two all-zero groups: G_jh undefined, weight 0
+                between_pair[(richer, poorer)] = (float("nan"), 0.0)
+                continue
             diff = yj[:, None] - yh[None, :]
             g_jh = np.abs(diff).sum() / (yj.size * yh.size * (yj.mean() + yh.mean()))
             d_jh = np.clip(diff, 0, None).mean()   # gross economic affluence
