@@ -12,7 +12,8 @@ sides as (
         count(*) as n_regions,
         sum(gdp) as gdp,
         sum(population) as population,
-        sum(land_area_km2) as land_area_km2
+        sum(land_area_km2) as land_area_km2,
+        max(case when uses_synthetic then 1 else 0 end) = 1 as uses_synthetic
     from region_years
     group by year, hu_line_side, hu_line_side_zh
 )
@@ -29,5 +30,6 @@ select
     population / sum(population) over (partition by year) * 100 as population_share_pct,
     land_area_km2 / sum(land_area_km2) over (partition by year) * 100 as land_area_share_pct,
     (gdp * 10000 / population) as gdp_per_capita,
-    (population / land_area_km2) * 10000 as population_density
+    (population / land_area_km2) * 10000 as population_density,
+    uses_synthetic
 from sides

@@ -17,7 +17,8 @@ region_pairs as (
         region_a.gdp_mean as gdp_mean_a,
         region_b.gdp_mean as gdp_mean_b,
         region_a.gdp_per_capita_mean as gdp_per_capita_mean_a,
-        region_b.gdp_per_capita_mean as gdp_per_capita_mean_b
+        region_b.gdp_per_capita_mean as gdp_per_capita_mean_b,
+        region_a.uses_synthetic or region_b.uses_synthetic as uses_synthetic
     from region_means as region_a
     inner join region_means as region_b
         on region_a.year = region_b.year
@@ -36,5 +37,6 @@ select
     gdp_mean_a - gdp_mean_b as gdp_gap,
     gdp_per_capita_mean_a,
     gdp_per_capita_mean_b,
-    gdp_per_capita_mean_a - gdp_per_capita_mean_b as gdp_per_capita_gap
+    gdp_per_capita_mean_a - gdp_per_capita_mean_b as gdp_per_capita_gap,
+    uses_synthetic
 from region_pairs

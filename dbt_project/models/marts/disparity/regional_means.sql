@@ -23,7 +23,8 @@ four_region_means as (
         avg(gdp_per_capita) as gdp_per_capita_mean,
         sum(gdp) as gdp_total,
         sum(population) as population_total,
-        sum(gdp) * 10000 / sum(population) as gdp_per_capita_aggregate
+        sum(gdp) * 10000 / sum(population) as gdp_per_capita_aggregate,
+        max(case when uses_synthetic then 1 else 0 end) = 1 as uses_synthetic
     from region_years
     group by region4, year
 ),
@@ -38,7 +39,8 @@ national_means as (
         avg(gdp_per_capita) as gdp_per_capita_mean,
         sum(gdp) as gdp_total,
         sum(population) as population_total,
-        sum(gdp) * 10000 / sum(population) as gdp_per_capita_aggregate
+        sum(gdp) * 10000 / sum(population) as gdp_per_capita_aggregate,
+        max(case when uses_synthetic then 1 else 0 end) = 1 as uses_synthetic
     from region_years
     group by year
 ),
@@ -59,6 +61,7 @@ select
     all_means.gdp_per_capita_mean,
     all_means.gdp_total,
     all_means.population_total,
-    all_means.gdp_per_capita_aggregate
+    all_means.gdp_per_capita_aggregate,
+    all_means.uses_synthetic
 from all_means
 left join region_order on all_means.region4 = region_order.region4

@@ -23,7 +23,8 @@ ranked as (
         rank() over (partition by year order by gdp_per_capita asc) as gdp_per_capita_rank_from_bottom,
         count(*) over (partition by year) as n_regions,
         gdp_per_capita / max(gdp_per_capita) over (partition by year) as ratio_to_top,
-        gdp_per_capita / min(gdp_per_capita) over (partition by year) as ratio_to_bottom
+        gdp_per_capita / min(gdp_per_capita) over (partition by year) as ratio_to_bottom,
+        uses_synthetic
     from region_years
 )
 
