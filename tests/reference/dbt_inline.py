@@ -50,8 +50,9 @@ def compile_queries(queries: dict[str, str]) -> tuple[dict[str, str], str]:
             else:
                 os.environ[key] = value
     if not result.success:
+        cause = result.exception.__context__ if result.exception is not None else None  # the macro's own message
         raise DbtCompileError(f"dbt could not parse the project {PROJECT_ROOT} or compile the inline "
-                              f"queries {sorted(queries)}:\n{result.exception}")
+                              f"queries {sorted(queries)}:\n{result.exception}" + (f"\n{cause}" if cause else ""))
     parts = _MARKER_RE.split(result.result.results[0].node.compiled_code)
     # parts = [prefix, name1, sql1, name2, sql2, ...]
     compiled = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
