@@ -176,3 +176,53 @@ def test_other_methods_equal_a_direct_refit(warehouse_connection, declared, stud
         assert row["nobs"] == direct.nobs
         estimates.add(round(row["estimate"], 12))
     assert len(estimates) == 4  # four different indices give four different coefficients
+
+
+def _winsor2(values: pd.Series, q: float = 0.01) -> pd.Series:
+    from tests.test_paper_c_e_tables import _winsor2 as stata_winsor2
+
+    return stata_winsor2(values, q)
+
+
+@pytest.mark.parametrize("study_id,system,winsorised", [("paper_a", "nqp_a", False), ("paper_c", "nqp_c", False),
+                                                        ("paper_e", "nqp_e", True)])
+def test_panels_carry_the_index_under_each_method(warehouse_connection, declared, study_id, system, winsorised):
+    """The panel columns a robustness declaration names are the system's total scores under the
+    method (macro nqp_scores_by_method), transformed like the baseline index (Paper E: winsor2 1/99)."""
+    study = declared[study_id]
+    panel = warehouse_connection.execute(f"select * from {study.relation}").df()
+    scores = warehouse_connection.execute(
+        "select region_code, year, method, score from main.index_scores_by_method "
+        "where system = ? and level = 'total'", [system]).df()
+    for method, panel_column in study.robustness[0].methods:
+        expected = scores[scores["method"] == method].drop(columns="method")
+        merged = panel[["region_code", "year", panel_column]].merge(expected, on=["region_code", "year"])
+        assert len(merged) == len(panel)
+        target = _winsor2(merged["score"]) if winsorised else merged["score"]
+        np.testing.assert_allclose(merged[panel_column], target, rtol=0, atol=1e-14, err_msg=f"{study_id} {method}")
+
+
+def _display_tables(manifest: dict):
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    for unique_id, node in nodes.items():
+        meta = node.get("config", {}).get("meta") or node.get("meta") or {}
+        for display in meta.get("display_tables", []) + ([meta["display_table"]] if "display_table" in meta else []):
+            yield node, display
+
+
+def test_display_tables_of_the_robustness_relations_select_rows(warehouse_connection):
+    """Each display-table declaration of this part names existing columns and its filter selects rows."""
+    declarations = [(node, display) for node, display in _display_tables(load_manifest())
+                    if node["name"] in ("index_method_weights", "index_method_correlations", "index_robustness")]
+    assert {(node["name"], d["study"], d["table_id"]) for node, d in declarations} >= {
+        ("index_robustness", "paper_a", "R1"), ("index_robustness", "paper_c", "R1"),
+        ("index_robustness", "paper_e", "R1"), ("index_method_correlations", "paper_e", "R3"),
+        ("index_method_weights", "paper_a", "R2")}
+    for node, display in declarations:
+        relation = f"{node['schema']}.{node.get('alias') or node.get('identifier') or node['name']}"
+        columns = display["row_columns"] + display["value_columns"]
+        assert set(columns) | set(display["order_by"]) <= set(node["columns"]), (node["name"], display["table_id"])
+        rows = warehouse_connection.execute(
+            f"select {', '.join(columns)} from {relation} where {display.get('where', 'true')} "
+            f"order by {', '.join(display['order_by'])}").df()
+        assert len(rows) > 0, (node["name"], display["study"], display["table_id"])
