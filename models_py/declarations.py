@@ -35,6 +35,9 @@ REQUIRED_SECTIONS = {"iv": "iv", "mediation": "mediation", "subsample": "subsamp
 SQUARED_ESTIMATORS = ("twfe", "iv", "re", "gmm")
 COLUMN_KEYS = ("id", "title", "estimator", "depvar", "regressors", "controls", "absorb", "vcov", "cluster",
                "sample", "lags", "squared", *SECTIONS)
+# Index robustness (config.meta.robustness): the methods of mart index_scores_by_method.
+INDEX_METHODS = ("entropy", "topsis_entropy", "equal", "critic")
+ROBUSTNESS_KEYS = ("id", "title_zh", "title_en", "table", "column", "variable", "system", "term", "methods")
 TABLE_KEYS = ("id", "kind", "title_zh", "title_en", "variables", "columns", "defaults", "stepwise", "note")
 SAMPLE_KEYS = ("drop_regions", "years", "drop_years", "where_group")
 GMM_KEYS = ("lags", "gmm", "iv", "system", "two_step", "robust", "small", "time_effects", "orthogonal")
@@ -194,6 +197,28 @@ class TableDeclaration:
 
 
 @dataclass(frozen=True)
+class IndexRobustnessDeclaration:
+    """``robustness:`` entry of a panel's config.meta: a declared regression column re-estimated with
+    the index `variable` replaced by its score under each method (the panel column of each method)."""
+
+    study: str
+    robustness_id: str  # table id of the robustness table, e.g. R1
+    title_zh: str
+    title_en: str
+    table_id: str  # the baseline table and column
+    column_id: str
+    variable: str  # the panel column holding the index in the baseline (depvar or regressor)
+    system: str  # the index system (seeds index_systems)
+    term: str  # the coefficient reported
+    methods: tuple[tuple[str, str], ...]  # (method, panel column), in declared order
+
+    @property
+    def baseline_method(self) -> str:
+        """The method whose panel column is the baseline's own variable."""
+        return next(method for method, column in self.methods if column == self.variable)
+
+
+@dataclass(frozen=True)
 class StudyDeclaration:
     study: str
     model: str  # the dbt model of the study panel, e.g. panel_paper_a
@@ -202,6 +227,7 @@ class StudyDeclaration:
     title_en: str
     tables: tuple[TableDeclaration, ...]
     labels: dict = field(default_factory=dict)  # column -> {"zh": ..., "en": ...}
+    robustness: tuple[IndexRobustnessDeclaration, ...] = ()
 
 
 def squared_name(variable: str) -> str:
@@ -671,6 +697,48 @@ def _table(study: str, raw: dict) -> TableDeclaration:
     )
 
 
+def _robustness(study: str, raw: Any, tables: tuple[TableDeclaration, ...]) -> IndexRobustnessDeclaration:
+    if not isinstance(raw, dict):
+        raise DeclarationError(f"study {study}: every robustness entry is a mapping, got {raw!r}")
+    where = _Where(study, f"robustness {raw.get('id')!r}")
+    _unknown_keys(where, raw, ROBUSTNESS_KEYS)
+    for required in ("id", "table", "column", "variable", "system", "methods"):
+        if not raw.get(required):
+            raise where.error(required, "is required")
+    table = next((t for t in tables if t.table_id == raw["table"]), None)
+    if table is None or table.kind != "regression":
+        raise where.error("table", f"{raw['table']!r} is not a regression table of the study")
+    column = next((c for c in table.columns if c.column_id == str(raw["column"])), None)
+    if column is None:
+        raise where.error("column", f"{raw['column']!r} is not a column of {table.table_id} "
+                                    f"(columns: {[c.column_id for c in table.columns]})")
+    variable = _name(where, "variable", raw["variable"])
+    if variable != column.depvar and variable not in column.regressors:
+        raise where.error("variable", f"{variable!r} is neither the dependent variable nor a regressor of "
+                                      f"{table.table_id} {column.column_id}")
+    methods = _mapping(where, "methods", raw["methods"])
+    for method, panel_column in methods.items():
+        _choice(where, f"methods.{method}", method, INDEX_METHODS)
+        _name(where, f"methods.{method}", panel_column)
+    if len(methods) < 2:
+        raise where.error("methods", "needs the baseline method and at least one alternative")
+    baseline = [method for method, panel_column in methods.items() if panel_column == variable]
+    if len(baseline) != 1:
+        raise where.error("methods", f"exactly one method must map to the baseline column {variable!r} "
+                                     f"(the system's own method), got {baseline}")
+    term = raw.get("term") or (variable if variable in column.regressors else column.regressors[0])
+    term = _name(where, "term", term)
+    if term not in column.terms:
+        raise where.error("term", f"{term!r} is not a term of {table.table_id} {column.column_id} "
+                                  f"({list(column.terms)})")
+    return IndexRobustnessDeclaration(
+        study=study, robustness_id=str(raw["id"]), title_zh=raw.get("title_zh", str(raw["id"])),
+        title_en=raw.get("title_en", str(raw["id"])), table_id=table.table_id, column_id=column.column_id,
+        variable=variable, system=str(raw["system"]), term=term,
+        methods=tuple((method, methods[method]) for method in methods),
+    )
+
+
 def parse_study(meta: dict, model: str, relation: str, labels: dict | None = None) -> StudyDeclaration:
     """A StudyDeclaration from a panel's ``config.meta`` (``study``, ``tables``, titles)."""
     if not meta.get("study"):
@@ -682,6 +750,13 @@ def parse_study(meta: dict, model: str, relation: str, labels: dict | None = Non
         if table.table_id in seen:
             raise DeclarationError(f"study {study}, table {table.table_id}: key 'id': appears twice in the study")
         seen.add(table.table_id)
+    raw_robustness = meta.get("robustness") or []
+    if not isinstance(raw_robustness, (list, tuple)):
+        raise DeclarationError(f"study {study}: key 'robustness': expected a list, got {raw_robustness!r}")
+    robustness = tuple(_robustness(study, entry, tables) for entry in raw_robustness)
+    clash = {r.robustness_id for r in robustness} & {t.table_id for t in tables}
+    if clash or len({r.robustness_id for r in robustness}) != len(robustness):
+        raise DeclarationError(f"study {study}: robustness ids must be unique and differ from table ids ({sorted(clash)})")
     return StudyDeclaration(
         study=study,
         model=model,
@@ -690,6 +765,7 @@ def parse_study(meta: dict, model: str, relation: str, labels: dict | None = Non
         title_en=meta.get("title_en", study),
         tables=tables,
         labels=labels or {},
+        robustness=robustness,
     )
 
 

@@ -91,6 +91,34 @@ RESULT_TABLES: dict[str, str] = {
         run_id varchar,
         computed_at timestamp
     """,
+    "index_robustness": """
+        study varchar not null,
+        table_id varchar not null,
+        method varchar not null,
+        method_order integer,
+        method_label_zh varchar,
+        method_label_en varchar,
+        is_baseline_method boolean,
+        baseline_table_id varchar,
+        baseline_column_id varchar,
+        system varchar,
+        variable varchar,
+        panel_column varchar,
+        term varchar,
+        estimate double,
+        std_error double,
+        t double,
+        p double,
+        stars varchar,
+        stat_kind varchar,
+        nobs bigint,
+        r2_within double,
+        spearman_vs_baseline double,
+        title_zh varchar,
+        title_en varchar,
+        run_id varchar,
+        computed_at timestamp
+    """,
 }
 
 

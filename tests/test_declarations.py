@@ -447,6 +447,8 @@ def paper_a_like(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     for name in ("urbanisation", "financial_development", "infrastructure"):
         data[name] = rng.normal(size=len(data))
+    for name in ("nqp_topsis_entropy", "nqp_equal", "nqp_critic"):  # the index under the other methods
+        data[name] = data["nqp"] + rng.normal(scale=0.3, size=len(data))
     return data
 
 

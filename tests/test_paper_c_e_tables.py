@@ -22,7 +22,7 @@ EXPECTED_NOBS = {
         "table3": {"(1)": 403, "(2)": 403, "(3)": 403},
         "table4": {"(1)": 403, "(2)": 403, "(3)": 403},
         "table5": {"(1)": 372, "(2)": 372, "(3)": 372, "(4)": 372},  # L.nqp costs 2010
-        "table6": {"(1)": 403, "(3)": 279},
+        "table6": {"(1)": 403, "(2)": 403, "(3)": 279},  # (2): Paper A's system nqp_three_factor_e as outcome
         "table7": {"(1)": 403, "(2)": 403, "(3)": 403},
         "table8": {"(1)": 143, "(2)": 104, "(3)": 156},
     },
@@ -145,6 +145,31 @@ def test_paper_c_ln_real_gdp_per_capita(warehouse_connection):
     merged = panel.merge(frame, on=["region_code", "year"])
     assert len(merged) == 330
     np.testing.assert_allclose(merged["ln_real_gdp_per_capita"], merged["expected"], rtol=1e-9)
+
+
+def test_paper_e_table6_column2_outcome_is_paper_as_system_on_es_sample(warehouse_connection):
+    """T6 (2): nqp_three_factor = the nqp_three_factor_e total score (Paper A's 25 indicators on 31 regions x
+    2010-2022), winsorised as every Paper E variable; the column regresses it on indus with the controls."""
+    catalogue = warehouse_connection.execute(
+        "select system, indicator, dimension, sub_dimension, direction, denominator, scale "
+        "from reference.index_indicators where system in ('nqp_a', 'nqp_three_factor_e')").df()
+    paper_a = catalogue[catalogue["system"] == "nqp_a"].drop(columns="system").sort_values("indicator")
+    on_e = catalogue[catalogue["system"] == "nqp_three_factor_e"].drop(columns="system").sort_values("indicator")
+    assert len(on_e) == 25
+    pd.testing.assert_frame_equal(paper_a.reset_index(drop=True), on_e.reset_index(drop=True))
+    scores = warehouse_connection.execute(
+        "select region_code, year, score from main.index_scores "
+        "where system = 'nqp_three_factor_e' and level = 'total'").df()
+    assert len(scores) == 403 and scores["region_code"].nunique() == 31
+    assert (scores["year"].min(), scores["year"].max()) == (2010, 2022)
+    panel = warehouse_connection.execute("select region_code, year, nqp_three_factor from main.panel_paper_e").df()
+    merged = panel.merge(scores, on=["region_code", "year"])
+    assert len(merged) == 403
+    np.testing.assert_allclose(merged["nqp_three_factor"], _winsor2(merged["score"]), rtol=1e-12)
+    depvar, nobs = warehouse_connection.execute(
+        "select depvar, nobs from results.regression_fits where study = 'paper_e' and table_id = 'table6' "
+        "and column_id = '(2)'").fetchone()
+    assert (depvar, nobs) == ("nqp_three_factor", 403)
 
 
 def test_paper_e_location_quotient_and_winsorising(warehouse_connection):

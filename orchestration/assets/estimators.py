@@ -29,6 +29,11 @@ def _preview(study: StudyDeclaration, frames) -> dict:
                     diagnostics[diagnostics["table_id"] == table.table_id] if not diagnostics.empty else None,
                 )
             )
+    robustness = frames.get("index_robustness")
+    if robustness is not None and not robustness.empty:
+        for table_id, rows in robustness.groupby("table_id", sort=False):
+            shown = rows[["method", "term", "estimate", "std_error", "stars", "nobs", "spearman_vs_baseline"]]
+            metadata[f"{table_id}_preview"] = dg.MetadataValue.md(shown.to_markdown(index=False, floatfmt=".4f"))
     return metadata
 
 def _model_asset_key(model: str) -> dg.AssetKey:

@@ -4,7 +4,8 @@
 {% set base_year = var('paper_a_base_year') %}
 {% set sample_years = (2013, 2022) %}
 {% set excluded_regions = [54] %}
-{% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'industrial_upgrading', 'gov_intervention',
+{% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'nqp_topsis_entropy', 'nqp_equal', 'nqp_critic',
+    'industrial_upgrading', 'gov_intervention',
     'tax_burden', 'openness', 'urbanisation', 'financial_development', 'infrastructure'] %}
 
 with region_years as (
@@ -56,6 +57,11 @@ nqp_index as (
     where system = 'nqp_a' and level = 'total'
 ),
 
+-- nqp_a under the other weighting methods, for the index-robustness re-estimation (YAML robustness)
+nqp_by_method as (
+    {{ nqp_scores_by_method('nqp_a', 'nqp', ['topsis_entropy', 'equal', 'critic']) }}
+),
+
 regions as (
     select region_code, name_short, name_en, region3, region4 from {{ ref('regions') }}
 ),
@@ -72,6 +78,9 @@ panel as (
             / (0.5 * (logged.ln_real_gdp_per_capita + national_average.ln_real_gdp_per_capita_national))
             as regional_gap_rel,
         nqp_index.nqp,
+        nqp_by_method.nqp_topsis_entropy,
+        nqp_by_method.nqp_equal,
+        nqp_by_method.nqp_critic,
         (1 * logged.va_primary + 2 * logged.va_secondary + 3 * logged.va_tertiary) / logged.gdp
             as industrial_upgrading,
         logged.budget_expenditure / logged.gdp as gov_intervention,
@@ -91,6 +100,9 @@ panel as (
     left join nqp_index
         on logged.region_code = nqp_index.region_code
         and logged.year = nqp_index.year
+    left join nqp_by_method
+        on logged.region_code = nqp_by_method.region_code
+        and logged.year = nqp_by_method.year
     where logged.year between {{ sample_years[0] }} and {{ sample_years[1] }}
         and logged.region_code not in ({{ excluded_regions | join(', ') }})
 ),

@@ -45,6 +45,11 @@ nqp_scores as (
     group by region_code, year
 ),
 
+-- nqp_c under the other weighting methods, for the index-robustness re-estimation (YAML robustness)
+nqp_by_method as (
+    {{ nqp_scores_by_method('nqp_c', 'nqp', ['entropy', 'equal', 'critic']) }}
+),
+
 regions as (
     select region_code, name_short, region3, region4 from {{ ref('regions') }}
 ),
@@ -62,6 +67,9 @@ final as (
         nqp_scores.nqp_technology,
         nqp_scores.nqp_industry,
         nqp_scores.nqp_relations,
+        nqp_by_method.nqp_entropy,
+        nqp_by_method.nqp_equal,
+        nqp_by_method.nqp_critic,
         panel.va_tertiary / panel.va_secondary as industrial_structure,
         panel.fdi / panel.gdp as foreign_investment,
         panel.budget_expenditure / panel.gdp as gov_intervention,
@@ -74,6 +82,9 @@ final as (
     left join nqp_scores
         on panel.region_code = nqp_scores.region_code
         and panel.year = nqp_scores.year
+    left join nqp_by_method
+        on panel.region_code = nqp_by_method.region_code
+        and panel.year = nqp_by_method.year
 )
 
 select * from final

@@ -5,7 +5,8 @@
 -- at 1 % / 99 % (var paper_e_winsorise, default true; Stata winsor2 convention, pooled over the panel).
 {% set sample_years = var('paper_e_sample_years') %}
 {% set winsorise = var('paper_e_winsorise', true) %}
-{% set analysis_variables = ['nqp', 'nqp_technology', 'nqp_green', 'nqp_digital', 'indus', 'financial_development',
+{% set analysis_variables = ['nqp', 'nqp_technology', 'nqp_green', 'nqp_digital', 'nqp_three_factor',
+    'nqp_topsis_entropy', 'nqp_equal', 'nqp_critic', 'indus', 'financial_development',
     'env_regulation', 'industrial_structure', 'urbanisation', 'transport', 'employment_density',
     'm_all', 'm_cap', 'm_lab'] %}
 
@@ -37,6 +38,18 @@ nqp_scores as (
     group by region_code, year
 ),
 
+-- Table 6 (2): Paper A's labourers / objects / means system recomputed on this sample (nqp_three_factor_e)
+nqp_three_factor_scores as (
+    select region_code, year, score as nqp_three_factor
+    from {{ ref('index_scores') }}
+    where system = 'nqp_three_factor_e' and level = 'total'
+),
+
+-- nqp_e under the other weighting methods, for the index-robustness re-estimation (YAML robustness)
+nqp_by_method as (
+    {{ nqp_scores_by_method('nqp_e', 'nqp', ['topsis_entropy', 'equal', 'critic']) }}
+),
+
 regions as (
     select region_code, name_short, region3, region4, land_area_km2 from {{ ref('regions') }}
 ),
@@ -52,6 +65,10 @@ panel as (
         nqp_scores.nqp_technology,
         nqp_scores.nqp_green,
         nqp_scores.nqp_digital,
+        nqp_three_factor_scores.nqp_three_factor,
+        nqp_by_method.nqp_topsis_entropy,
+        nqp_by_method.nqp_equal,
+        nqp_by_method.nqp_critic,
         (region_years.va_industry / region_years.gdp) / national_industry.industry_share_national as indus,
         (region_years.deposits + region_years.loans) / region_years.gdp as financial_development,
         -- 万元 of investment per 亿元 of industrial value added, the state units as published
@@ -72,6 +89,12 @@ panel as (
     left join nqp_scores
         on region_years.region_code = nqp_scores.region_code
         and region_years.year = nqp_scores.year
+    left join nqp_three_factor_scores
+        on region_years.region_code = nqp_three_factor_scores.region_code
+        and region_years.year = nqp_three_factor_scores.year
+    left join nqp_by_method
+        on region_years.region_code = nqp_by_method.region_code
+        and region_years.year = nqp_by_method.year
     left join {{ ref('misallocation') }} as misallocation
         on region_years.region_code = misallocation.region_code
         and region_years.year = misallocation.year
