@@ -125,7 +125,7 @@ def declared():
 
 
 def test_every_declared_robustness_table_landed(warehouse_connection, declared):
-    assert set(declared) >= {"paper_a", "paper_c", "paper_e"}
+    assert set(declared) >= {"paper_a", "paper_b", "paper_c", "paper_e"}
     for study in declared.values():
         for declaration in study.robustness:
             rows = warehouse_connection.execute(
@@ -153,9 +153,9 @@ def test_every_declared_robustness_table_landed(warehouse_connection, declared):
                 assert row["spearman_vs_baseline"] == expected[row["method"]]
 
 
-@pytest.mark.parametrize("study_id", ["paper_a", "paper_e"])
+@pytest.mark.parametrize("study_id", ["paper_a", "paper_b", "paper_e"])
 def test_other_methods_equal_a_direct_refit(warehouse_connection, declared, study_id):
-    """Paper A: the index is the regressor; Paper E: the outcome (winsorised like nqp)."""
+    """Papers A and B: the index is the regressor; Paper E: the outcome (winsorised like nqp)."""
     study = declared[study_id]
     declaration = study.robustness[0]
     table = next(t for t in study.tables if t.table_id == declaration.table_id)
@@ -184,8 +184,8 @@ def _winsor2(values: pd.Series, q: float = 0.01) -> pd.Series:
     return stata_winsor2(values, q)
 
 
-@pytest.mark.parametrize("study_id,system,winsorised", [("paper_a", "nqp_a", False), ("paper_c", "nqp_c", False),
-                                                        ("paper_e", "nqp_e", True)])
+@pytest.mark.parametrize("study_id,system,winsorised", [("paper_a", "nqp_a", False), ("paper_b", "factor_innovation_b", False),
+                                                        ("paper_c", "nqp_c", False), ("paper_e", "nqp_e", True)])
 def test_panels_carry_the_index_under_each_method(warehouse_connection, declared, study_id, system, winsorised):
     """The panel columns a robustness declaration names are the system's total scores under the
     method (macro nqp_scores_by_method), transformed like the baseline index (Paper E: winsor2 1/99)."""
@@ -215,7 +215,7 @@ def test_display_tables_of_the_robustness_relations_select_rows(warehouse_connec
     declarations = [(node, display) for node, display in _display_tables(load_manifest())
                     if node["name"] in ("index_method_weights", "index_method_correlations", "index_robustness")]
     assert {(node["name"], d["study"], d["table_id"]) for node, d in declarations} >= {
-        ("index_robustness", "paper_a", "R1"), ("index_robustness", "paper_c", "R1"),
+        ("index_robustness", "paper_a", "R1"), ("index_robustness", "paper_b", "R1"), ("index_robustness", "paper_c", "R1"),
         ("index_robustness", "paper_e", "R1"), ("index_method_correlations", "paper_e", "R3"),
         ("index_method_weights", "paper_a", "R2")}
     for node, display in declarations:

@@ -15,6 +15,7 @@
 {% endif %}
 {% set analysis_variables = ['coordination', 'factor_innovation', 'fi_labour', 'fi_capital', 'fi_technology',
     'industrial_digitisation', 'digitisation_primary', 'digitisation_secondary', 'digitisation_tertiary',
+    'factor_innovation_topsis_entropy', 'factor_innovation_equal', 'factor_innovation_critic',
     'talent', 'economic_base', 'urban_rural_gap', 'gov_support'] %}
 
 with region_years as (
@@ -52,6 +53,12 @@ paper_b_scores as (
     group by region_code, year
 ),
 
+-- factor_innovation_b under the other weighting methods, for the index-robustness re-estimation
+-- of Table 5 (1) (config.meta.robustness)
+factor_innovation_by_method as (
+    {{ nqp_scores_by_method('factor_innovation_b', 'factor_innovation', ['topsis_entropy', 'equal', 'critic']) }}
+),
+
 -- Whether any indicator of the three systems is generated in the region-year.
 index_inputs_synthetic as (
     select region_code, year, max(case when is_synthetic then 1 else 0 end) = 1 as is_synthetic
@@ -81,6 +88,9 @@ panel as (
         paper_b_scores.digitisation_primary,
         paper_b_scores.digitisation_secondary,
         paper_b_scores.digitisation_tertiary,
+        factor_innovation_by_method.factor_innovation_topsis_entropy,
+        factor_innovation_by_method.factor_innovation_equal,
+        factor_innovation_by_method.factor_innovation_critic,
         {% if talent_measure == 'graduate_students' -%}
         -- postgraduate students enrolled (persons) per 100 employed persons (万人 x 10 000)
         100 * region_years.graduate_students / (region_years.employment * 10000) as talent,
@@ -97,6 +107,9 @@ panel as (
     left join paper_b_scores
         on region_years.region_code = paper_b_scores.region_code
         and region_years.year = paper_b_scores.year
+    left join factor_innovation_by_method
+        on region_years.region_code = factor_innovation_by_method.region_code
+        and region_years.year = factor_innovation_by_method.year
     left join index_inputs_synthetic
         on region_years.region_code = index_inputs_synthetic.region_code
         and region_years.year = index_inputs_synthetic.year
