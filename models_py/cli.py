@@ -46,10 +46,28 @@ def _build_locked() -> int:
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        _print_quarantine(sys.stderr)  # the error rows that stopped dbt, when the mart got built
         print("build failed; the published warehouse was left as it was", file=sys.stderr)
         return 1
     print(f"build succeeded in {time.perf_counter() - started:.1f}s")
+    _print_quarantine(sys.stdout)
     return _reports(None)
+
+
+def _print_quarantine(stream) -> None:
+    """The quality flags of the build copy (mart `quarantine`), one line per check and series."""
+    import duckdb
+
+    from models_py import config
+    from models_py.quarantine import read_quarantine, summarise
+
+    try:
+        with duckdb.connect(str(config.build_warehouse()), read_only=True) as connection:
+            flags = read_quarantine(connection)
+    except duckdb.Error:
+        return  # no build copy (the loader failed first): the step failure above says why
+    for line in summarise(flags):
+        print(line, file=stream)
 
 
 def _default_dagster_home():
