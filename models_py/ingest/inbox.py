@@ -68,6 +68,9 @@ class InboxConfig:
         unknown = set(raw) - {"shipped", "precedence", "series", "files"}
         if unknown:
             raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
+        for key in ("precedence", "series", "files"):
+            if not isinstance(raw.get(key) or {}, dict):
+                raise DataError(f"{key} must be a mapping (name: value lines)", file=shown, column=key)
         shipped = raw.get("shipped", True)
         if not isinstance(shipped, bool):
             raise DataError("shipped must be true or false", file=shown, value=shipped)
@@ -111,6 +114,7 @@ class Resolved:
     series_unit: str | None
     precedence: int
     note: str = ""
+    file_rank: int | None = None  # inbox files only: base + inbox.yml rank (ties across files are errors)
 
 
 class InboxMapper:
@@ -160,6 +164,6 @@ class InboxMapper:
             raise DataError(f"no unit for {indicator!r}: write it in the header (地区生产总值(亿元)), "
                             "a unit column, or inbox.yml files:", series=series, **where)
         factor = self.converter.factor(unit, self.units[series], series=series, **where)
-        rank = self.config.precedence.get(name, 0)
+        rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         return Resolved(series, unit, factor, self.units[series],
-                        INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * rank + (mapping.precedence if mapping else 0))
+                        rank + (mapping.precedence if mapping else 0), file_rank=rank)

@@ -43,6 +43,7 @@ OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "
                "source_sheet", "source_row", "source_column", "raw_text", "indicator_text",
                "unit_factor", "parsed_value", "source_unit", "source_kind", "source_database",
                "source_time_range"]
+RANKS = ["precedence", "file_rank"]
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx"}
 
 
@@ -141,7 +142,7 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
         frames.append(frame)
-    candidates = pd.concat(frames, ignore_index=True) if frames else _empty(["precedence"])
+    candidates = pd.concat(frames, ignore_index=True) if frames else _empty(RANKS)
     kept, overridden = resolve_precedence(candidates)
     for r in reports:
         r.overridden = int((overridden["source_file"] == r.file).sum())
@@ -170,7 +171,7 @@ def parse_bytes(data: bytes, path: Path, file: str, resolver: RegionResolver,
         return _parse_grids(grids, file, resolver, portal.KIND_XLS, file_indicator)
     if data.startswith(ZIP_MAGIC) and looks_like_data:
         return _parse_grids(xlsx_grids(path, file), file, resolver, portal.KIND_XLS, file_indicator)
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():  # nothing, or only a BOM and blank lines
         if looks_like_data:
             raise DataError("empty file (no content at all)", file=file, row=1)
         return None
@@ -277,13 +278,13 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
         rows.append((c.region_code, c.year, r.series_code, c.number * r.unit_factor, r.series_unit,
                      provenance, file, c.source_sheet, c.source_row, c.source_column, c.raw_text,
                      c.indicator_text, r.unit_factor, c.number, r.source_unit, parsed.kind,
-                     parsed.database, parsed.time_range, r.precedence))
+                     parsed.database, parsed.time_range, r.precedence, r.file_rank))
     if origin == "shipped":  # indicators whose every cell was empty are checked and reported too
         for indicator in parsed.indicators:
             if not any(k[0] == indicator for k in resolved):
                 lookup(indicator, None)
     report.observations = len(rows)
-    frame = pd.DataFrame(rows, columns=OBS_COLUMNS + ["precedence"]) if rows else _empty(["precedence"])
+    frame = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
     return frame, report
 
 
