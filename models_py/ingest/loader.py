@@ -130,7 +130,7 @@ def _mappings(mappings):
 
 
 def _load(entries, mapper, resolver, root) -> LoadResult:
-    reports, frames, skipped = [], [], []
+    reports, rows, skipped = [], [], []
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
@@ -138,15 +138,17 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         if parsed is None:
             skipped.append(shown)
             continue
-        frame, report = _to_observations(parsed, shown, p.name, origin, mapper)
+        report = _to_observations(parsed, shown, p.name, origin, mapper, rows)
         report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
-        frames.append(frame)
-    candidates = pd.concat(frames, ignore_index=True) if frames else _empty(RANKS)
+    # One frame for the whole batch (a frame per file costs more than parsing the file).
+    candidates = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
     kept, overridden = resolve_precedence(candidates)
+    kept_by_file = kept["source_file"].value_counts()
+    overridden_by_file = overridden["source_file"].value_counts()
     for r in reports:
-        r.overridden = int((overridden["source_file"] == r.file).sum())
-        r.kept = int((kept["source_file"] == r.file).sum())
+        r.overridden = int(overridden_by_file.get(r.file, 0))
+        r.kept = int(kept_by_file.get(r.file, 0))
     kept = kept.sort_values(["series", "region_code", "year"], ignore_index=True)
     return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped)
 
@@ -252,7 +254,8 @@ class _RouteMapper:
         return self.shipped.resolve(parsed, name, file, indicator, unit, origin)
 
 
-def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper):
+def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper, rows: list) -> FileReport:
+    """Append the file's mapped cells to ``rows`` (OBS_COLUMNS + RANKS); return its report."""
     report = FileReport(file=file, kind=parsed.kind, origin=origin, rows_read=parsed.rows_read,
                         cells=len(parsed.cells), empty_cells=parsed.empty_cells,
                         placeholder_cells=parsed.placeholder_cells, database=parsed.database,
@@ -268,7 +271,7 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
                 report.unmapped_indicators.append(f"{indicator} ({resolved[key]})")
         return resolved[key]
 
-    rows = []
+    before = len(rows)
     provenance = f"real: {file}"
     for c in parsed.cells:
         r = lookup(c.indicator_text, c.unit)
@@ -283,9 +286,8 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
         for indicator in parsed.indicators:
             if not any(k[0] == indicator for k in resolved):
                 lookup(indicator, None)
-    report.observations = len(rows)
-    frame = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
-    return frame, report
+    report.observations = len(rows) - before
+    return report
 
 
 def _empty(extra: list[str]) -> pd.DataFrame:
