@@ -95,3 +95,16 @@ def test_sources_mart_accounts_for_every_value(warehouse_connection):
         "from sources where series = 'gdp' and origin = 'shipped'").fetchall()
     assert gdp == [("seeds/shipped/nbs-exports/分省年度数据.csv", "地区生产总值(亿元)", "分省年度数据", "最近20年",
                     2006, 2024)]
+
+
+def test_dagster_shows_the_quarantine_report_after_the_quarantine_mart():
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    report = dg.AssetKey(["reports", "quarantine_report"])
+    assert graph.get(report).group_name == "reports"
+    parents = {key.path[-1] for key in graph.get(report).parent_keys}
+    assert parents == {"quarantine"}
+    assert graph.get(dg.AssetKey(["raw", "portal_observations"])).group_name == "sources"
