@@ -404,3 +404,19 @@ def test_generated_tables_round_trip(tmp_path_factory, layout, fmt, names, years
     report = result.files[0]
     assert report.placeholder_cells == sum(v == "—" for v in cells)
     assert report.empty_cells == sum(v is None for v in cells)
+
+
+# --------------------------------------------------------------------------- nqp inbox
+
+def test_nqp_inbox_reports_or_names_the_error(tmp_path, monkeypatch, capsys):
+    from models_py.cli import main
+
+    folder = inbox(tmp_path, {"gdp.csv": classic_csv([["北京市", 50000.5, 47000.25]], [2024, 2023])}, yml=None)
+    monkeypatch.setenv("NQP_INBOX", str(folder))
+    assert main(["inbox"]) == 0
+    out = capsys.readouterr().out
+    assert f"inbox {folder}: 1 files, 2 values (gdp); 4 shipped values replaced" in out
+    (folder / "bad.csv").write_bytes(classic_csv([["北京市", "12a"]], [2024]))
+    assert main(["inbox"]) == 1
+    err = capsys.readouterr().err
+    assert f"nqp inbox: file {folder.as_posix()}/bad.csv, line 5, column '2024年'" in err and "not a number" in err
