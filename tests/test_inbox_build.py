@@ -69,6 +69,25 @@ def test_an_error_severity_flag_stops_the_build_and_names_the_value(published, t
     assert gdp == 49670.2
 
 
+def test_inbox_values_reach_the_published_warehouse(published, tmp_path):
+    """The easy path: one export dropped in the inbox, one command, the warehouse has the value."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
+    outcome = _build(tmp_path, published, inbox)
+    assert outcome.returncode == 0, outcome.stderr[-3000:]
+    assert "quarantine: 204 flagged values" in outcome.stdout
+    with duckdb.connect(str(published), read_only=True) as connection:
+        gdp = connection.execute("select value, provenance from series_values where series = 'gdp' "
+                                 "and region_code = 11 and year = 2024").fetchone()
+        mine = connection.execute("select n_values, first_year, indicator_text from sources "
+                                  "where origin = 'inbox'").fetchall()
+        files = connection.execute("select origin, count(*) from raw.ingest_files group by origin order by origin").fetchall()
+    assert gdp == (50000.5, f"real: {inbox.as_posix()}/gdp.csv")
+    assert mine == [(1, 2024, "地区生产总值(亿元)")]
+    assert files == [("inbox", 1), ("shipped", 9)]
+
+
 def test_shipped_exports_quarantine_holds_only_the_known_jumps(warehouse_connection):
     flags = warehouse_connection.execute(
         "select check_name, severity, series, count(*) from quarantine group by all order by all").fetchall()

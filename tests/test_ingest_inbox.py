@@ -420,3 +420,17 @@ def test_nqp_inbox_reports_or_names_the_error(tmp_path, monkeypatch, capsys):
     assert main(["inbox"]) == 1
     err = capsys.readouterr().err
     assert f"nqp inbox: file {folder.as_posix()}/bad.csv, line 5, column '2024年'" in err and "not a number" in err
+
+
+def test_a_copy_of_the_shipped_set_in_the_inbox_loads_as_shipped(tmp_path):
+    """Files mapped by source_mappings.csv keep its declared ranking (portal export over the panel)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for path in SHIPPED_EXPORTS_DIR.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "inbox.yml").write_text(ONLY_MINE, encoding="utf-8")
+    mine, shipped = load_inbox(folder), load_directory(SHIPPED_EXPORTS_DIR)
+    cols = ["region_code", "year", "series", "value", "unit", "source_row", "source_column", "raw_text"]
+    pd.testing.assert_frame_equal(mine.observations[cols], shipped.observations[cols])
+    names = lambda result: [Path(f).name for f in result.observations.source_file]  # noqa: E731
+    assert names(mine) == names(shipped)

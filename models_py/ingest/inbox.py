@@ -115,6 +115,7 @@ class Resolved:
     precedence: int
     note: str = ""
     file_rank: int | None = None  # inbox files only: base + inbox.yml rank (ties across files are errors)
+    via_mappings: bool = True  # mapped by source_mappings.csv (its precedences rank files), not inbox.yml/catalogue
 
 
 class InboxMapper:
@@ -166,4 +167,5 @@ class InboxMapper:
         factor = self.converter.factor(unit, self.units[series], series=series, **where)
         rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         return Resolved(series, unit, factor, self.units[series],
-                        rank + (mapping.precedence if mapping else 0), file_rank=rank)
+                        rank + (mapping.precedence if mapping else 0), file_rank=rank,
+                        via_mappings=mapping is not None)

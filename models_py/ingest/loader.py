@@ -43,7 +43,7 @@ OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "
                "source_sheet", "source_row", "source_column", "raw_text", "indicator_text",
                "unit_factor", "parsed_value", "source_unit", "source_kind", "source_database",
                "source_time_range"]
-RANKS = ["precedence", "file_rank"]
+RANKS = ["precedence", "file_rank", "via_mappings"]
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx"}
 
 
@@ -281,7 +281,7 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
         rows.append((c.region_code, c.year, r.series_code, c.number * r.unit_factor, r.series_unit,
                      provenance, file, c.source_sheet, c.source_row, c.source_column, c.raw_text,
                      c.indicator_text, r.unit_factor, c.number, r.source_unit, parsed.kind,
-                     parsed.database, parsed.time_range, r.precedence, r.file_rank))
+                     parsed.database, parsed.time_range, r.precedence, r.file_rank, r.via_mappings))
     if origin == "shipped":  # indicators whose every cell was empty are checked and reported too
         for indicator in parsed.indicators:
             if not any(k[0] == indicator for k in resolved):

@@ -4,7 +4,9 @@ Two observations of the same key at the same precedence are a DataError (naming 
 rows): which one is right is a decision for source_mappings.csv, not for load order. Inbox files
 also carry `file_rank` (their inbox.yml precedence): two inbox files of the same rank giving the
 same key are an error even when their columns map with different precedences, because between a
-user's own files only the user can say which is right.
+user's own files only the user can say which is right -- unless every one of them was mapped by
+seeds/reference/source_mappings.csv (`via_mappings`), whose precedences are the project's declared
+ranking of the portal's exports (a copy of the shipped set in the inbox loads as it does shipped).
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ def resolve_precedence(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     _raise_on_ties(candidates, ["precedence"])
     if "file_rank" in candidates:
         inbox = candidates[candidates["file_rank"].notna()]
-        files = inbox.groupby(KEY + ["file_rank"])["source_file"].transform("nunique")
-        _raise_on_ties(inbox[files > 1], ["file_rank"], "between inbox files at the same inbox.yml precedence")
+        groups = inbox.groupby(KEY + ["file_rank"])
+        files = groups["source_file"].transform("nunique")
+        declared = groups["via_mappings"].transform("all").astype(bool)
+        _raise_on_ties(inbox[(files > 1) & ~declared], ["file_rank"],
+                       "between inbox files at the same inbox.yml precedence")
     best = candidates.groupby(KEY)["precedence"].transform("max")
     kept = candidates[candidates["precedence"] == best]
     dropped = candidates[candidates["precedence"] != best]
@@ -46,7 +51,8 @@ def _raise_on_ties(candidates: pd.DataFrame, rank: list[str], what: str | None =
     raise DataError(
         f"duplicate {a['series']} {what}{hint}: "
         f"{a['source_file']} {_where(a)} and {b['source_file']} {_where(b)} (value {b['raw_text']!r})",
-        file=a["source_file"], row=int(a["source_row"]), sheet=a["source_sheet"],
+        file=a["source_file"], row=int(a["source_row"]),
+        sheet=a["source_sheet"] if isinstance(a["source_sheet"], str) else None,
         column=a["source_column"], region=int(a["region_code"]), year=int(a["year"]),
         value=a["raw_text"], series=a["series"],
     )
