@@ -50,10 +50,6 @@ class ParsedFile:
     indicators: dict[str, str | None] = field(default_factory=dict)
 
 
-def is_blank(text: str) -> bool:
-    return not text.strip()
-
-
 def is_placeholder(text: str) -> bool:
     return text.strip() in PLACEHOLDERS
 
