@@ -434,3 +434,11 @@ def test_a_copy_of_the_shipped_set_in_the_inbox_loads_as_shipped(tmp_path):
     pd.testing.assert_frame_equal(mine.observations[cols], shipped.observations[cols])
     names = lambda result: [Path(f).name for f in result.observations.source_file]  # noqa: E731
     assert names(mine) == names(shipped)
+
+
+def test_indicator_only_in_the_file_name(tmp_path):
+    """A newer export of one indicator: no 指标： line, the year across, the indicator in the file name."""
+    text = "\ufeff数据库：分省年度数据\r\n时间：2024年\r\n地区\t,2024年\t\r\n北京市\t,3.5\t\r\n数据来源：国家统计局\r\n"
+    result = load_inbox(inbox(tmp_path, {"私营企业和个体就业人员(万人).csv": text.encode("utf-8")}))
+    row = one(result, "employment_private", 11, 2024)
+    assert row.value == 3.5 and row.indicator_text == "私营企业和个体就业人员(万人)" and row.source_unit == "万人"
