@@ -4,6 +4,8 @@
                          waits for the build lock if another build runs (--no-wait: fail instead)
     nqp sql "select …"   query the published warehouse read-only and print a table
     nqp reports          write reports/ from the published warehouse
+    nqp inbox            check the inbox (data/inbox/ or $NQP_INBOX) without building: print what
+                         each file gives, or the first error with its file, line and reason
 """
 from __future__ import annotations
 
@@ -46,10 +48,28 @@ def _build_locked() -> int:
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        _print_quarantine(sys.stderr)  # the error rows that stopped dbt, when the mart got built
         print("build failed; the published warehouse was left as it was", file=sys.stderr)
         return 1
     print(f"build succeeded in {time.perf_counter() - started:.1f}s")
+    _print_quarantine(sys.stdout)
     return _reports(None)
+
+
+def _print_quarantine(stream) -> None:
+    """The quality flags of the build copy (mart `quarantine`), one line per check and series."""
+    import duckdb
+
+    from models_py import config
+    from models_py.quarantine import read_quarantine, summarise
+
+    try:
+        with duckdb.connect(str(config.build_warehouse()), read_only=True) as connection:
+            flags = read_quarantine(connection)
+    except duckdb.Error:
+        return  # no build copy (the loader failed first): the step failure above says why
+    for line in summarise(flags):
+        print(line, file=stream)
 
 
 def _default_dagster_home():
@@ -78,6 +98,34 @@ def _reports(_: argparse.Namespace | None) -> int:
     return 0
 
 
+def _inbox(_: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from models_py import config
+    from models_py.errors import DataError
+    from models_py.ingest import load_inbox
+
+    inbox = config.data_inbox()
+    try:
+        result = load_inbox(inbox)
+    except DataError as error:
+        print(f"nqp inbox: {error}", file=sys.stderr)
+        return 1
+    report = result.report()
+    columns = ["file", "origin", "kind", "rows_read", "cells", "empty_cells", "placeholder_cells", "kept",
+               "overridden", "unmapped_indicators"]
+    shown = report[columns].assign(unmapped_indicators=report["unmapped_indicators"].str.slice(0, 50))
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
+        print(shown.to_string(index=False))
+    inbox_files = set(report.loc[report.origin == "inbox", "file"])
+    mine = result.observations[result.observations["source_file"].isin(inbox_files)]
+    replaced = result.overridden[result.overridden["kept_file"].isin(inbox_files)
+                                 & ~result.overridden["source_file"].isin(inbox_files)]
+    print(f"inbox {inbox}: {len(inbox_files)} files, {len(mine)} values "
+          f"({', '.join(sorted(mine['series'].unique())) or 'none'}); {len(replaced)} shipped values replaced")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nqp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("--max-rows", type=int, default=200)
     sql.set_defaults(handler=_sql)
     commands.add_parser("reports", help="write reports/ from the published warehouse").set_defaults(handler=_reports)
+    commands.add_parser("inbox", help="check the inbox without building").set_defaults(handler=_inbox)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -27,9 +27,17 @@ def build_warehouse() -> Path:
     return published.parent / ".build" / published.name
 
 
+DEFAULT_INBOX = PROJECT_ROOT / "data" / "inbox"
+
+
 def data_inbox() -> Path:
-    """Folder of real exports the loader reads (the shipped portal exports by default)."""
-    path = Path(os.environ.get("NQP_INBOX", SHIPPED_DATA_DIR))
+    """The user's inbox: data/inbox/ unless NQP_INBOX says otherwise.
+
+    The loader reads the shipped exports (SHIPPED_DATA_DIR) and, on top of them, every file in this
+    folder (models_py.ingest.load_inbox; `shipped: false` in its inbox.yml reads only the inbox).
+    NQP_INBOX pointing at the shipped folder itself reads it once, as before.
+    """
+    path = Path(os.environ.get("NQP_INBOX", DEFAULT_INBOX))
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 

@@ -11,6 +11,7 @@ from orchestration.assets.dbt import dbt_model_assets
 from orchestration.assets.estimators import study_assets
 from orchestration.assets.misallocation import production_elasticities
 from orchestration.assets.publish import published_warehouse
+from orchestration.assets.quality import quarantine_report
 from orchestration.assets.sources import portal_observations, synthetic_observations
 from orchestration.project import nqp_dbt_project
 
@@ -28,6 +29,7 @@ defs = dg.Definitions(
         production_elasticities,
         *study_assets,
         published_warehouse,
+        quarantine_report,
     ],
     jobs=[build_all],
     resources={

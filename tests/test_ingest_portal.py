@@ -352,7 +352,7 @@ BROKEN = {
                               ["line 1", "duplicate column"]),
     "long_duplicate_row": ("l6.csv", long_text("地区,年份,GDP_亿元", ["北京,2024,1", "北京市,2024,2"]),
                            ["line 2", "line 3", "same precedence"]),
-    "xlsx": ("w.xlsx", b"PK\x03\x04" + b"\x00" * 50, ["only BIFF .xls"]),
+    "corrupt_xlsx": ("w.xlsx", b"PK\x03\x04" + b"\x00" * 50, ["cannot read the workbook"]),
     "corrupt_xls": ("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
                     ["cannot read the workbook"]),
 }

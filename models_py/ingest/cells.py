@@ -13,6 +13,9 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 # The unit is the last parenthesised group, half- or full-width; trailing marks such as the
 # xls's footnote 'i' in '一般公共预算支出（亿元）i' are tolerated.
 _UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
+# Cells the portal and yearbooks print for "no value": loaded as NULL (not at all) and counted per
+# file. Deliberately short: 'n/a', 'nan' or '约50000' stay errors, since they may hide a value.
+PLACEHOLDERS = frozenset({"—", "——", "–", "-", "－", "…", "……", "...", "NA"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Cell:
     source_row: int  # 1-based line (CSV) or sheet row (xls)
     source_column: str  # header text of the cell's column
     source_sheet: str | None = None
+    unit: str | None = None  # the cell's own unit (a long table's unit column), else the indicator's
 
 
 @dataclass
@@ -38,8 +42,16 @@ class ParsedFile:
     cells: list[Cell] = field(default_factory=list)
     rows_read: int = 0
     empty_cells: int = 0
+    placeholder_cells: int = 0  # cells holding a placeholder such as '—' or 'NA' (loaded as NULL)
+    # the export's own metadata (数据库： / 时间： lines), when it states them
+    database: str | None = None
+    time_range: str | None = None
     # indicator text -> unit stated in the file (None when the file states none)
     indicators: dict[str, str | None] = field(default_factory=dict)
+
+
+def is_placeholder(text: str) -> bool:
+    return text.strip() in PLACEHOLDERS
 
 
 def parse_number(text: str, **where) -> float:

@@ -1,13 +1,20 @@
-"""Load a directory of real exports into observation records (docs/architecture.md).
+"""Load exports into observation records (docs/architecture.md).
 
-Each file's layout is sniffed from its content (OLE2 magic -> xls; 数据库/指标 first line ->
-portal CSV; a 地区 + 年份 header -> long panel). File names only decide whether an unrecognised
-file is an error (it looks like data: .csv/.tsv/.xls/.xlsx) or is skipped and listed (LICENSE,
-README …).
+Each file's layout is sniffed from its content: a workbook (.xls by its OLE2 magic, .xlsx by its
+zip magic) or text (GBK / UTF-8 / UTF-8 with BOM) becomes one grid per sheet; a grid starting with
+a portal header line (数据库：/指标：/时间：/Database：…) is a portal export, a grid whose header has a
+region column (地区/省份/region …) a table; the shipped 一般公共预算等.xls keeps its own parser. File
+names only decide whether an unrecognised file is an error (it looks like data: .csv/.tsv/.txt/.xls/
+.xlsx) or is skipped and listed (LICENSE, README, inbox.yml …).
+
+Two ways in: `load_directory` reads one folder with seeds/reference/source_mappings.csv (the shipped
+exports); `load_inbox` reads the shipped exports plus the user's inbox (models_py.ingest.inbox),
+all-or-nothing: any error raises before anything is returned, so nothing half-loads.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,32 +22,48 @@ import pandas as pd
 
 from models_py.errors import DataError
 
-from . import long_csv, portal_csv, portal_xls
-from .cells import ParsedFile
+from . import portal, portal_xls, tables
+from .cells import ParsedFile, unit_from_indicator
+from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
+from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
 from .precedence import resolve_precedence
 from .regions import RegionResolver
-from .seeds import REPO_ROOT, display_path, load_region_resolver, load_source_mappings
-from .textfile import decode, split_lines
+from .seeds import (
+    REPO_ROOT,
+    SHIPPED_EXPORTS_DIR,
+    display_path,
+    load_region_resolver,
+    load_series_catalogue,
+    load_source_mappings,
+    load_unit_converter,
+)
 
 OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "source_file",
                "source_sheet", "source_row", "source_column", "raw_text", "indicator_text",
-               "unit_factor"]
-DATA_SUFFIXES = {".csv", ".tsv", ".xls", ".xlsx"}
+               "unit_factor", "parsed_value", "source_unit", "source_kind", "source_database",
+               "source_time_range"]
+RANKS = ["precedence", "file_rank", "via_mappings"]
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx"}
 
 
 @dataclass
 class FileReport:
     file: str
     kind: str
+    origin: str = "shipped"  # shipped / inbox
+    sha256: str = ""
     rows_read: int = 0
     cells: int = 0  # non-empty numeric cells read
     empty_cells: int = 0
+    placeholder_cells: int = 0  # '—', '…', '-', 'NA' …: loaded as NULL (not loaded)
     observations: int = 0  # mapped cells, before precedence
     unmapped_cells: int = 0
     unmapped_indicators: list[str] = field(default_factory=list)
     overridden: int = 0  # this file's observations beaten by a higher-precedence source
     kept: int = 0
+    database: str | None = None
+    time_range: str | None = None
 
 
 @dataclass
@@ -56,102 +79,215 @@ class LoadResult:
         return pd.DataFrame(rows, columns=list(FileReport.__dataclass_fields__))
 
 
-def load_directory(path: Path, mappings: SourceMappings | None = None,
-                   resolver: RegionResolver | None = None, *, root: Path = REPO_ROOT) -> LoadResult:
-    """Load every export in ``path`` (not recursive); defaults read the reference seeds."""
+def _files_in(path: Path) -> list[Path]:
     path = Path(path)
     if not path.is_dir():
         raise DataError("not a directory", file=path)
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    return load_files(files, mappings, resolver, root=root)
+    return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def load_directory(path: Path, mappings: SourceMappings | None = None,
+                   resolver: RegionResolver | None = None, *, root: Path = REPO_ROOT) -> LoadResult:
+    """Load every export in ``path`` (not recursive) through source_mappings.csv."""
+    return load_files(_files_in(path), mappings, resolver, root=root)
 
 
 def load_files(paths: list[Path], mappings: SourceMappings | None = None,
                resolver: RegionResolver | None = None, *, root: Path = REPO_ROOT) -> LoadResult:
-    mappings = mappings if mappings is not None else load_source_mappings()
+    mappings = _mappings(mappings)
     resolver = resolver if resolver is not None else load_region_resolver()
-    if isinstance(mappings, pd.DataFrame):
-        mappings = SourceMappings.from_frame(mappings)
-    reports, frames, skipped = [], [], []
-    for p in paths:
+    return _load([(Path(p), "shipped") for p in paths], _ShippedMapper(mappings), resolver, root)
+
+
+def load_inbox(inbox: Path, *, shipped: Path = SHIPPED_EXPORTS_DIR, mappings=None,
+               resolver: RegionResolver | None = None, root: Path = REPO_ROOT) -> LoadResult:
+    """The shipped exports (unless inbox.yml says `shipped: false`) plus every file of ``inbox``.
+
+    A missing inbox folder is an empty inbox. When the inbox *is* the shipped folder (the old
+    NQP_INBOX usage) it is read once, as shipped.
+    """
+    inbox = Path(inbox)
+    mappings = _mappings(mappings)
+    resolver = resolver if resolver is not None else load_region_resolver()
+    same = inbox.exists() and Path(shipped).exists() and inbox.resolve() == Path(shipped).resolve()
+    config = InboxConfig.read(inbox) if inbox.is_dir() and not same else InboxConfig(inbox)
+    entries = []
+    if config.shipped or same:
+        entries += [(p, "shipped") for p in _files_in(shipped)]
+    if inbox.is_dir() and not same:
+        entries += [(p, "inbox") for p in _files_in(inbox) if p.name != CONFIG_NAME]
+    unlisted = set(config.files) - {p.name for p, origin in entries if origin == "inbox"}
+    if unlisted:
+        raise DataError(f"inbox.yml files: names {sorted(unlisted)}, not in the inbox", file=inbox / CONFIG_NAME)
+    mapper = _RouteMapper(_ShippedMapper(mappings),
+                          InboxMapper(config, mappings, load_series_catalogue(root), load_unit_converter(root)))
+    return _load(entries, mapper, resolver, root)
+
+
+def _mappings(mappings):
+    mappings = mappings if mappings is not None else load_source_mappings()
+    return SourceMappings.from_frame(mappings) if isinstance(mappings, pd.DataFrame) else mappings
+
+
+def _load(entries, mapper, resolver, root) -> LoadResult:
+    reports, rows, skipped = [], [], []
+    for p, origin in entries:
         shown = display_path(p, root)
-        parsed = parse_file(Path(p), shown, resolver)
+        data = p.read_bytes()
+        parsed = parse_bytes(data, p, shown, resolver, mapper.file_indicator(p.name, origin))
         if parsed is None:
             skipped.append(shown)
             continue
-        frame, report = _to_observations(parsed, shown, mappings)
+        report = _to_observations(parsed, shown, p.name, origin, mapper, rows)
+        report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
-        frames.append(frame)
-    candidates = pd.concat(frames, ignore_index=True) if frames else _empty(["precedence"])
+    # One frame for the whole batch (a frame per file costs more than parsing the file).
+    candidates = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
     kept, overridden = resolve_precedence(candidates)
+    kept_by_file = kept["source_file"].value_counts()
+    overridden_by_file = overridden["source_file"].value_counts()
     for r in reports:
-        r.overridden = int((overridden["source_file"] == r.file).sum())
-        r.kept = int((kept["source_file"] == r.file).sum())
+        r.overridden = int(overridden_by_file.get(r.file, 0))
+        r.kept = int(kept_by_file.get(r.file, 0))
     kept = kept.sort_values(["series", "region_code", "year"], ignore_index=True)
     return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped)
 
 
+def default_file_indicator(path: Path) -> str | None:
+    """A file named after its indicator and unit (地区生产总值(亿元).csv) names the indicator."""
+    return path.stem if unit_from_indicator(path.stem) else None
+
+
 def parse_file(path: Path, file: str, resolver: RegionResolver) -> ParsedFile | None:
     """Sniff and parse one file; None when it is not an export and does not look like data."""
-    data = path.read_bytes()
+    return parse_bytes(Path(path).read_bytes(), Path(path), file, resolver, default_file_indicator(Path(path)))
+
+
+def parse_bytes(data: bytes, path: Path, file: str, resolver: RegionResolver,
+                file_indicator: str | None) -> ParsedFile | None:
     looks_like_data = path.suffix.lower() in DATA_SUFFIXES
-    if portal_xls.looks_like_xls(data[:8]):
-        return portal_xls.parse_portal_xls(path, file, resolver)
-    if data.startswith(b"PK\x03\x04") and looks_like_data:
-        raise DataError("an .xlsx/zip workbook: only BIFF .xls and CSV exports are read; save it as "
-                        ".xls or CSV", file=file)
-    if not data.strip():
+    if data.startswith(OLE2_MAGIC):
+        grids = xls_grids(path, file)
+        if not any(portal.looks_like_portal(g) or tables.looks_like_table(g) for g in grids):
+            return portal_xls.parse_portal_xls(path, file, resolver)  # the shipped side-label layout
+        return _parse_grids(grids, file, resolver, portal.KIND_XLS, file_indicator)
+    if data.startswith(ZIP_MAGIC) and looks_like_data:
+        return _parse_grids(xlsx_grids(path, file), file, resolver, portal.KIND_XLS, file_indicator)
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():  # nothing, or only a BOM and blank lines
         if looks_like_data:
             raise DataError("empty file (no content at all)", file=file, row=1)
         return None
     try:
-        lines = split_lines(decode(data, file)[0])
+        grid = text_grid(data, file)
     except DataError:
         if looks_like_data:
             raise
         return None
-    if portal_csv.looks_like_portal_csv(lines):
-        return portal_csv.parse_portal_csv(lines, file, resolver)
-    if long_csv.looks_like_long_csv(lines):
-        return long_csv.parse_long_csv(lines, file, resolver)
-    if looks_like_data:
-        first = next((line for line in lines if line.strip()), "")
+    if not portal.looks_like_portal(grid) and not tables.looks_like_table(grid):
+        if not looks_like_data:
+            return None
+        first = grid.first_nonblank()
         raise DataError(
-            "not a recognised export (expected a portal CSV starting 数据库：/指标：, a long panel "
-            "with 地区,年份 columns, or an .xls workbook; wrong encoding?)",
-            file=file, row=1, value=first[:60],
+            "not a recognised export (expected a portal export starting 数据库：/指标：/时间：, or a "
+            "table whose header has a region column 地区/省份/region; wrong encoding?)",
+            file=file, row=1 if first is None else first[0] + 1,
+            value=None if first is None else ",".join(first[1])[:60],
         )
-    return None
+    return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator)
 
 
-def _to_observations(parsed: ParsedFile, file: str, mappings: SourceMappings):
-    report = FileReport(file=file, kind=parsed.kind, rows_read=parsed.rows_read,
-                        cells=len(parsed.cells), empty_cells=parsed.empty_cells)
-    usable = {}
-    for indicator, unit in parsed.indicators.items():
-        m = mappings.lookup(parsed.kind, indicator)
+def _parse_grids(grids: list[Grid], file, resolver, portal_kind, file_indicator) -> ParsedFile:
+    parsed = None
+    for grid in grids:
+        if grid.first_nonblank() is None:
+            continue  # an empty sheet
+        if portal.looks_like_portal(grid):
+            parsed = parsed or ParsedFile(kind=portal_kind)
+            portal.parse_portal(grid, file, resolver, kind=portal_kind, file_indicator=file_indicator,
+                                parsed=parsed)
+        elif tables.looks_like_table(grid):
+            parsed = tables.parse_table(grid, file, resolver, file_indicator=file_indicator, parsed=parsed)
+        else:
+            raise DataError("sheet is neither a portal export nor a table with a region column",
+                            file=file, sheet=grid.sheet, row=grid.first_nonblank()[0] + 1)
+    if parsed is None:
+        raise DataError("empty workbook (no sheet has content)", file=file)
+    return parsed
+
+
+class _ShippedMapper:
+    """source_mappings.csv, looked up by (layout kind, indicator text): the shipped exports' rules."""
+
+    def __init__(self, mappings: SourceMappings):
+        self.mappings = mappings
+
+    def file_indicator(self, name: str, origin: str) -> str | None:
+        return default_file_indicator(Path(name))
+
+    def resolve(self, parsed: ParsedFile, name: str, file: str, indicator: str, unit: str | None,
+                origin: str) -> Resolved | str:
+        m = self.mappings.lookup(parsed.kind, indicator)
         if m is None or m.series_code is None:
-            why = "not in source_mappings" if m is None else (m.note or "no planned series")
-            report.unmapped_indicators.append(f"{indicator} ({why})")
-            continue
+            return "not in source_mappings" if m is None else (m.note or "no planned series")
         if unit is not None and m.source_unit is not None and unit != m.source_unit:
             # A unit change in the export would silently rescale the series by 10^4 or so.
             raise DataError(f"the file states unit {unit!r}, source_mappings line {m.line} says "
                             f"{m.source_unit!r}", file=file, column=indicator, series=m.series_code)
-        usable[indicator] = m
-    rows = []
+        return Resolved(m.series_code, m.source_unit or unit, m.unit_factor, m.series_unit, m.precedence)
+
+
+class _RouteMapper:
+    """Shipped files by source_mappings.csv, inbox files by inbox.yml and the catalogue."""
+
+    def __init__(self, shipped: _ShippedMapper, inbox: InboxMapper):
+        self.shipped, self.inbox = shipped, inbox
+
+    def file_indicator(self, name: str, origin: str) -> str | None:
+        if origin == "inbox":
+            return self.inbox.file_indicator(name)[0] or default_file_indicator(Path(name))
+        return self.shipped.file_indicator(name, origin)
+
+    def resolve(self, parsed, name, file, indicator, unit, origin):
+        if origin == "inbox":
+            r = self.inbox.resolve(name, indicator, unit, file=file, column=indicator)
+            return r if r.series_code is not None else r.note
+        return self.shipped.resolve(parsed, name, file, indicator, unit, origin)
+
+
+def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper, rows: list) -> FileReport:
+    """Append the file's mapped cells to ``rows`` (OBS_COLUMNS + RANKS); return its report."""
+    report = FileReport(file=file, kind=parsed.kind, origin=origin, rows_read=parsed.rows_read,
+                        cells=len(parsed.cells), empty_cells=parsed.empty_cells,
+                        placeholder_cells=parsed.placeholder_cells, database=parsed.database,
+                        time_range=parsed.time_range)
+    resolved: dict[tuple[str, str | None], Resolved | str] = {}
+
+    def lookup(indicator: str, cell_unit: str | None):
+        key = (indicator, cell_unit)
+        if key not in resolved:
+            unit = cell_unit or parsed.indicators.get(indicator)
+            resolved[key] = mapper.resolve(parsed, name, file, indicator, unit, origin)
+            if isinstance(resolved[key], str):
+                report.unmapped_indicators.append(f"{indicator} ({resolved[key]})")
+        return resolved[key]
+
+    before = len(rows)
     provenance = f"real: {file}"
     for c in parsed.cells:
-        m = usable.get(c.indicator_text)
-        if m is None:
+        r = lookup(c.indicator_text, c.unit)
+        if isinstance(r, str):
             report.unmapped_cells += 1
             continue
-        rows.append((c.region_code, c.year, m.series_code, c.number * m.unit_factor, m.series_unit,
+        rows.append((c.region_code, c.year, r.series_code, c.number * r.unit_factor, r.series_unit,
                      provenance, file, c.source_sheet, c.source_row, c.source_column, c.raw_text,
-                     c.indicator_text, m.unit_factor, m.precedence))
-    report.observations = len(rows)
-    frame = pd.DataFrame(rows, columns=OBS_COLUMNS + ["precedence"]) if rows else _empty(["precedence"])
-    return frame, report
+                     c.indicator_text, r.unit_factor, c.number, r.source_unit, parsed.kind,
+                     parsed.database, parsed.time_range, r.precedence, r.file_rank, r.via_mappings))
+    if origin == "shipped":  # indicators whose every cell was empty are checked and reported too
+        for indicator in parsed.indicators:
+            if not any(k[0] == indicator for k in resolved):
+                lookup(indicator, None)
+    report.observations = len(rows) - before
+    return report
 
 
 def _empty(extra: list[str]) -> pd.DataFrame:
@@ -159,10 +295,10 @@ def _empty(extra: list[str]) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract types: INTEGER codes/years/rows, DOUBLE value and factor."""
+    """Contract types: INTEGER codes/years/rows, DOUBLE values and factor."""
     frame = frame.copy()
     for col in ("region_code", "year", "source_row"):
         frame[col] = frame[col].astype("int32")
-    for col in ("value", "unit_factor"):
+    for col in ("value", "unit_factor", "parsed_value"):
         frame[col] = frame[col].astype("float64")
     return frame

@@ -1,4 +1,7 @@
-"""Spreadsheet (BIFF .xls) layout: labels down the side, years across.
+"""The shipped workbook's own layout (BIFF .xls): labels down the side, years across.
+
+The loader tries the portal and table layouts (portal.py, tables.py) on a workbook's sheets first;
+a workbook that is neither comes here.
 
 一般公共预算等.xls looks like this (row 1 = years from column E; col A a running number; the
 indicator is written in col B on a block's first row and in col C below it; the region is in D):
@@ -20,16 +23,11 @@ import xlrd
 
 from models_py.errors import DataError
 
-from .cells import Cell, ParsedFile, parse_number, parse_year, unit_from_indicator
+from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .regions import RegionResolver
 
 KIND = "portal_xls"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FOOTER = ("注", "数据来源")
-
-
-def looks_like_xls(head: bytes) -> bool:
-    return head.startswith(OLE2_MAGIC)
 
 
 def parse_portal_xls(path: Path, file: str, resolver: RegionResolver) -> ParsedFile:
@@ -130,6 +128,9 @@ def _take(cell, column, indicator, code, region_text, file, sheet, row, c, parse
     year, header = column
     if cell.ctype == xlrd.XL_CELL_NUMBER:
         number, raw = float(cell.value), repr(cell.value)
+    elif cell.ctype == xlrd.XL_CELL_TEXT and is_placeholder(str(cell.value)):
+        parsed.placeholder_cells += 1
+        return
     elif cell.ctype == xlrd.XL_CELL_TEXT:
         raw = str(cell.value)
         number = parse_number(raw.strip(), column=header, year=year, **where)

@@ -53,3 +53,14 @@ def load_region_resolver(root: Path = REPO_ROOT) -> RegionResolver:
 def load_source_mappings(root: Path = REPO_ROOT) -> SourceMappings:
     return SourceMappings.from_frame(read_reference_csv("source_mappings", root),
                                      source="seeds/reference/source_mappings.csv")
+
+
+def load_unit_converter(root: Path = REPO_ROOT):
+    from .units import UnitConverter
+
+    return UnitConverter.from_frame(read_reference_csv("unit_conversions", root),
+                                    source="seeds/reference/unit_conversions.csv")
+
+
+def load_series_catalogue(root: Path = REPO_ROOT) -> pd.DataFrame:
+    return read_reference_csv("series_catalogue", root)

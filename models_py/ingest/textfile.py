@@ -34,6 +34,10 @@ def _strict(data: bytes, encoding: str, file: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        if exc.reason in ("unexpected end of data", "incomplete multibyte sequence") and exc.end >= len(data) - 1:
+            # A download or copy cut short inside a multi-byte character, not a wrong encoding.
+            raise DataError(f"truncated: the file ends inside a {encoding.upper()} character",
+                            file=file, row=_line_of(data, exc.start)) from None
         bad = data[exc.start:exc.start + 2].hex(" ")
         raise DataError(
             f"wrong encoding: byte(s) {bad} cannot be decoded as {encoding.upper()}"

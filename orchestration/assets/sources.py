@@ -1,10 +1,12 @@
 """Python assets that fill the raw schema: real exports through the loader, then the generator."""
 
+import datetime as dt
+
 import dagster as dg
 
 from models_py import config
 from models_py.data.synthetic import generate_synthetic
-from models_py.ingest.loader import load_directory
+from models_py.ingest.loader import load_inbox
 from models_py.ingest.seeds import load_regions
 from models_py.warehouse import build_lock, connect_build, replace_table
 
@@ -12,20 +14,32 @@ from models_py.warehouse import build_lock, connect_build, replace_table
     key_prefix="raw",
     name="portal_observations",
     group_name="sources",
-    description="Real observations loaded from the data-portal exports in the inbox (shipped: seeds/shipped/nbs-exports).",
+    description=(
+        "Real observations: the shipped portal exports (seeds/shipped/nbs-exports) plus every file in "
+        "the user's inbox (data/inbox/ or $NQP_INBOX, inbox.yml). All-or-nothing: a bad file stops the "
+        "build before anything is written. Also writes raw.ingest_files (one row per file read)."
+    ),
 )
 def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    result = load_directory(config.data_inbox())
+    inbox = config.data_inbox()
+    result = load_inbox(inbox)  # raises DataError (file, line, reason) before any table is touched
+    report = result.report()
+    report.insert(0, "loaded_at", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.observations)
-    report = result.report()
-    context.log.info("loaded %s observations from %s files", rows, len(report))
+        replace_table(connection, "raw", "ingest_files", report)
+    context.log.info("loaded %s observations from %s files (inbox %s)", rows, len(report), inbox)
+    shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators"])
     return dg.MaterializeResult(
         metadata={
             "rows": rows,
             "files": len(report),
+            "inbox": str(inbox),
+            "inbox_files": int((report["origin"] == "inbox").sum()),
+            "placeholder_cells": int(report["placeholder_cells"].sum()),
             "series": sorted(result.observations["series"].unique().tolist()),
-            "per_file": dg.MetadataValue.md(report.to_markdown(index=False)),
+            "skipped": result.skipped,
+            "per_file": dg.MetadataValue.md(shown.to_markdown(index=False)),
         }
     )
 

@@ -17,7 +17,12 @@ typed as (
         cast(source_column as {{ dbt.type_string() }}) as source_column,
         cast(raw_text as {{ dbt.type_string() }}) as raw_text,
         cast(indicator_text as {{ dbt.type_string() }}) as indicator_text,
-        cast(unit_factor as double) as unit_factor
+        cast(unit_factor as double) as unit_factor,
+        cast(parsed_value as double) as parsed_value,
+        cast(source_unit as {{ dbt.type_string() }}) as source_unit,
+        cast(source_kind as {{ dbt.type_string() }}) as source_kind,
+        cast(source_database as {{ dbt.type_string() }}) as source_database,
+        cast(source_time_range as {{ dbt.type_string() }}) as source_time_range
     from source
 )
 

@@ -1,0 +1,47 @@
+-- A value max_ratio times (or 1 / max_ratio) the median of the other regions' values of the same
+-- series and year: the signature of a wrong unit (万元 read as 亿元 is 10,000x). Regions differ by
+-- two orders of magnitude at most in every catalogue series, so 1,000x is never a real difference.
+with real_observations as (
+    select * from {{ ref('stg_portal__observations') }}
+),
+
+level_series as (
+    select series_code from {{ ref('series_catalogue') }}
+    where unit not in ('%', '上年=100', '指数')
+),
+
+all_values as (
+    select region_code, year, series, value from {{ ref('int_observations_unioned') }}
+),
+
+neighbours as (
+    select
+        real_observations.region_code, real_observations.year, real_observations.series,
+        median(all_values.value) as neighbour_median
+    from real_observations
+    inner join all_values
+        on all_values.series = real_observations.series
+        and all_values.year = real_observations.year
+        and all_values.region_code <> real_observations.region_code
+    group by real_observations.region_code, real_observations.year, real_observations.series
+),
+
+off_scale as (
+    select real_observations.*, neighbours.neighbour_median
+    from real_observations
+    inner join neighbours
+        on neighbours.region_code = real_observations.region_code
+        and neighbours.year = real_observations.year
+        and neighbours.series = real_observations.series
+    where real_observations.series in (select series_code from level_series)
+      and neighbours.neighbour_median > 0 and real_observations.value > 0
+      and (real_observations.value / neighbours.neighbour_median > {{ nqp_quality('unit_scale', 'max_ratio') }}
+           or neighbours.neighbour_median / real_observations.value > {{ nqp_quality('unit_scale', 'max_ratio') }})
+)
+
+select
+    {{ nqp_quality_flag(
+        'unit_scale', 'series', 'region_code', 'year', 'value', 'neighbour_median',
+        "'x' || " ~ nqp_text('round(value / neighbour_median, 4)') ~ " || ' the median of the other regions in ' || " ~ nqp_text('year') ~ " || ' (wrong unit? threshold " ~ nqp_quality('unit_scale', 'max_ratio') ~ ")'",
+        'source_file', 'source_row', 'raw_text') }}
+from off_scale

@@ -1,0 +1,36 @@
+-- A level series that changes by more than max_ratio (or 1 / max_ratio) from one year to the next
+-- in the same region: sample-survey counts in 1 % survey years, a break in a compiled series, a value
+-- typed in the wrong unit for one year. Rates and indices (%, 上年=100) are not levels and are skipped.
+with real_observations as (
+    select * from {{ ref('stg_portal__observations') }}
+),
+
+level_series as (
+    select series_code from {{ ref('series_catalogue') }}
+    where unit not in ('%', '上年=100', '指数')
+),
+
+with_previous_year as (
+    select
+        real_observations.*,
+        lag(value) over (partition by series, region_code order by year) as previous_value,
+        lag(year) over (partition by series, region_code order by year) as previous_year
+    from real_observations
+    where series in (select series_code from level_series)
+),
+
+jumps as (
+    select *, value / previous_value as ratio
+    from with_previous_year
+    where previous_year = year - 1
+      and previous_value > 0 and value > 0
+      and (value / previous_value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }}
+           or previous_value / value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }})
+)
+
+select
+    {{ nqp_quality_flag(
+        'year_on_year_jump', 'series', 'region_code', 'year', 'value', 'previous_value',
+        "'x' || " ~ nqp_text('round(ratio, 2)') ~ " || ' the ' || " ~ nqp_text('previous_year') ~ " || ' value (threshold " ~ nqp_quality('year_on_year_jump', 'max_ratio') ~ ")'",
+        'source_file', 'source_row', 'raw_text') }}
+from jumps

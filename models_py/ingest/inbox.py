@@ -1,0 +1,171 @@
+"""The user's inbox: exports and tables dropped into one folder, described by an optional inbox.yml.
+
+    # data/inbox/inbox.yml (every key optional)
+    shipped: true            # also read the shipped exports (seeds/shipped/nbs-exports); false = only mine
+    precedence:              # two inbox files giving the same region-year-series: higher wins
+      gdp_2024_revised.csv: 2
+      gdp_history.xlsx: 1
+    series:                  # indicator text (with or without its unit) -> catalogue series_code
+      地区生产总值: gdp
+      R&D经费内部支出(万元): rd_expenditure
+    files:                   # files that do not name their indicator themselves (region x years)
+      wide_gdp.xlsx: {indicator: 地区生产总值(万元)}
+      rd.csv: {series: rd_expenditure, unit: 万元}
+
+Inbox values beat shipped ones (the point of bringing your own data); between inbox files a
+duplicate region-year-series is an error unless `precedence` ranks them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from models_py.errors import DataError
+
+from .cells import unit_from_indicator
+from .mappings import SourceMappings
+from .units import UnitConverter
+
+CONFIG_NAME = "inbox.yml"
+# Inbox observations outrank every shipped mapping (those are < 1000), then by declared file rank.
+INBOX_BASE_PRECEDENCE = 1_000_000
+FILE_RANK_STEP = 1_000
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    indicator: str | None = None
+    series: str | None = None
+    unit: str | None = None
+
+
+@dataclass
+class InboxConfig:
+    folder: Path
+    shipped: bool = True
+    precedence: dict[str, int] = field(default_factory=dict)
+    series: dict[str, str] = field(default_factory=dict)
+    files: dict[str, FileSpec] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path) -> InboxConfig:
+        path = Path(folder) / CONFIG_NAME
+        if not path.exists():
+            return cls(Path(folder))
+        shown = str(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            line = getattr(getattr(exc, "problem_mark", None), "line", None)
+            raise DataError(f"not valid YAML ({exc.__class__.__name__})", file=shown,
+                            row=None if line is None else line + 1) from None
+        if not isinstance(raw, dict):
+            raise DataError("expected a mapping of shipped / precedence / series / files", file=shown)
+        unknown = set(raw) - {"shipped", "precedence", "series", "files"}
+        if unknown:
+            raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
+        for key in ("precedence", "series", "files"):
+            if not isinstance(raw.get(key) or {}, dict):
+                raise DataError(f"{key} must be a mapping (name: value lines)", file=shown, column=key)
+        shipped = raw.get("shipped", True)
+        if not isinstance(shipped, bool):
+            raise DataError("shipped must be true or false", file=shown, value=shipped)
+        precedence = {}
+        for name, rank in (raw.get("precedence") or {}).items():
+            if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < 1000:
+                raise DataError("precedence must be an integer 0-999", file=shown, column=name, value=rank)
+            if not (Path(folder) / str(name)).is_file():
+                raise DataError("precedence names a file that is not in the inbox", file=shown, column=name)
+            precedence[str(name)] = rank
+        series = {_key(str(k)): str(v).strip() for k, v in (raw.get("series") or {}).items()}
+        files = {}
+        for name, spec in (raw.get("files") or {}).items():
+            if not isinstance(spec, dict) or set(spec) - {"indicator", "series", "unit"}:
+                raise DataError("files entries take indicator, series and unit", file=shown, column=name)
+            if not (spec.get("indicator") or spec.get("series")):
+                raise DataError("a files entry needs indicator or series", file=shown, column=name)
+            files[str(name)] = FileSpec(*(None if spec.get(k) is None else str(spec[k]).strip()
+                                          for k in ("indicator", "series", "unit")))
+        return cls(Path(folder), shipped, precedence, series, files)
+
+
+def _key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def strip_unit(indicator: str) -> str:
+    """'地区生产总值(亿元)' -> '地区生产总值'; 'GDP_亿元' -> 'GDP'."""
+    unit = unit_from_indicator(indicator)
+    if unit is not None:
+        cut = max(indicator.rfind("(" + unit), indicator.rfind("（" + unit))
+        return indicator[:cut].strip() if cut > 0 else indicator
+    return indicator.rsplit("_", 1)[0] if "_" in indicator else indicator
+
+
+@dataclass(frozen=True)
+class Resolved:
+    series_code: str | None
+    source_unit: str | None
+    unit_factor: float
+    series_unit: str | None
+    precedence: int
+    note: str = ""
+    file_rank: int | None = None  # inbox files only: base + inbox.yml rank (ties across files are errors)
+    via_mappings: bool = True  # mapped by source_mappings.csv (its precedences rank files), not inbox.yml/catalogue
+
+
+class InboxMapper:
+    """Indicator text (+ unit) of an inbox file -> series, factor to the catalogue unit, precedence."""
+
+    def __init__(self, config: InboxConfig, mappings: SourceMappings, catalogue, converter: UnitConverter):
+        self.config = config
+        self.mappings = mappings
+        self.converter = converter
+        self.units = dict(zip(catalogue["series_code"], catalogue["unit"]))
+        self.by_name: dict[str, str] = {}
+        for rec in catalogue.itertuples():
+            for name in (rec.series_code, rec.name_zh, rec.name_en):
+                self.by_name.setdefault(_key(str(name)), rec.series_code)
+        self._by_text: dict[str, list] = {}
+        for m in mappings:
+            self._by_text.setdefault(m.indicator_text, []).append(m)
+
+    def file_indicator(self, name: str) -> tuple[str | None, FileSpec | None]:
+        spec = self.config.files.get(name)
+        if spec is None:
+            return None, None
+        return spec.indicator or spec.series, spec
+
+    def resolve(self, name: str, indicator: str, unit: str | None, **where) -> Resolved:
+        spec = self.config.files.get(name)
+        known = self._by_text.get(indicator.strip(), [])
+        series = spec.series if spec and spec.series else None
+        series = series or self.config.series.get(_key(indicator)) or self.config.series.get(
+            _key(strip_unit(indicator)))
+        mapping = None
+        if series is None and known:
+            mapping = max(known, key=lambda m: m.precedence)
+            if mapping.series_code is None:
+                return Resolved(None, None, 1.0, None, 0, mapping.note or "no planned series")
+            series = mapping.series_code
+        series = series or self.by_name.get(_key(strip_unit(indicator))) or self.by_name.get(_key(indicator))
+        if series is None:
+            raise DataError(f"indicator {indicator!r} is not mapped to a series: add it to inbox.yml "
+                            "under series: (indicator: series_code of seeds/reference/series_catalogue.csv)",
+                            **where)
+        if series not in self.units:
+            raise DataError(f"inbox.yml maps {indicator!r} to {series!r}, which is not in the series "
+                            "catalogue", **where)
+        unit = unit or (spec.unit if spec else None) or (mapping.source_unit if mapping else None)
+        if unit is None:
+            raise DataError(f"no unit for {indicator!r}: write it in the header (地区生产总值(亿元)), "
+                            "a unit column, or inbox.yml files:", series=series, **where)
+        factor = self.converter.factor(unit, self.units[series], series=series, **where)
+        rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
+        return Resolved(series, unit, factor, self.units[series],
+                        rank + (mapping.precedence if mapping else 0), file_rank=rank,
+                        via_mappings=mapping is not None)

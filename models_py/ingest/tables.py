@@ -1,0 +1,150 @@
+"""Generic tables a user compiles (CSV, .xls, .xlsx), recognised by their header row:
+
+    long         地区,年份,指标,数值[,单位]     (region, year, series, value[, unit])
+    panel        地区,年份,GDP_亿元,城镇化率_%   (region-year x series; the shipped integrated panel)
+    wide         地区,2022,2023,2024           (region x years; the indicator from inbox.yml or the
+                                               file name, e.g. 地区生产总值(亿元).xlsx)
+
+Header names are matched in Chinese or English, any case. A column's unit is its last bracketed
+part (GDP(亿元)) or its last '_' part (GDP_亿元). Text files are parsed strictly: every row must
+have exactly the header's fields (a missing comma would shift values into the wrong indicator).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from models_py.errors import DataError
+
+from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
+from .grid import Grid
+from .regions import RegionResolver
+
+KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
+_ROLES = {
+    "region": {"地区", "省份", "省", "省区市", "地区名称", "省份名称", "region", "province"},
+    "year": {"年份", "年度", "年", "year"},
+    "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
+    "value": {"数值", "值", "数据", "value"},
+    "unit": {"单位", "unit"},
+}
+
+
+def _role(name: str) -> str | None:
+    key = unicodedata.normalize("NFKC", name).strip().casefold()
+    return next((role for role, names in _ROLES.items() if key in names), None)
+
+
+def unit_from_column(column: str) -> str | None:
+    """'GDP(亿元)' or 'GDP_亿元' -> '亿元'; 'GDP指数_上年=100' -> '上年=100'."""
+    return unit_from_indicator(column) or (column.rsplit("_", 1)[1].strip() if "_" in column else None)
+
+
+def looks_like_table(grid: Grid) -> bool:
+    first = grid.first_nonblank()
+    return first is not None and any(_role(c) == "region" for c in first[1])
+
+
+def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
+                parsed: ParsedFile | None = None) -> ParsedFile:
+    sheet = grid.sheet
+    header_i, fields = grid.first_nonblank()
+    header = [h.strip() for h in fields]
+    while header and not header[-1] and grid.lines is None:  # a sheet's trailing empty columns
+        header.pop()
+    row = header_i + 1
+    _check_header(header, file, sheet, row)
+    roles = {}
+    for i, name in enumerate(header):
+        role = _role(name)
+        if role is not None:
+            roles.setdefault(role, i)
+    if {"region", "year", "series", "value"} <= roles.keys():
+        kind = KIND_LONG
+    elif {"region", "year"} <= roles.keys():
+        kind = KIND_PANEL
+    else:
+        others = [h for i, h in enumerate(header) if i != roles["region"]]
+        if others and all(parse_year(h) is not None for h in others):
+            if not file_indicator:
+                raise DataError("a region x years table needs its indicator: name the file after it "
+                                "(地区生产总值(亿元).csv) or give it in inbox.yml under files:",
+                                file=file, sheet=sheet, row=row)
+            kind = KIND_WIDE
+        else:
+            bad = next(h for h in others if parse_year(h) is None) if others else None
+            raise DataError("not a recognised table: after the region column expected 年份/year "
+                            "(with 指标+数值 for a long table) or year columns", file=file,
+                            sheet=sheet, row=row, column=bad)
+    parsed = parsed if parsed is not None else ParsedFile(kind=kind)
+    if kind == KIND_WIDE:
+        years = {i: parse_year(h) for i, h in enumerate(header) if i != roles["region"]}
+        if len(set(years.values())) != len(years):
+            dup = next(h for i, h in enumerate(header) if i in years and
+                       list(years.values()).count(years[i]) > 1)
+            raise DataError("duplicate year column", file=file, sheet=sheet, row=row, column=dup)
+        parsed.indicators.setdefault(file_indicator, unit_from_indicator(file_indicator))
+    elif kind == KIND_PANEL:
+        for i, name in enumerate(header):
+            if i not in (roles["region"], roles["year"]):
+                parsed.indicators.setdefault(name, unit_from_column(name))
+
+    rows_before = parsed.rows_read
+    for n in range(row + 1, len(grid.rows) + 1):
+        cells = grid.rows[n - 1]
+        if not any(c.strip() for c in cells):
+            continue
+        if grid.lines is not None and len(cells) != len(header):
+            raise DataError(f"{len(cells)} fields, the header has {len(header)}", file=file, row=n)
+        cells = cells + [""] * (len(header) - len(cells))
+        if any(c.strip() for c in cells[len(header):]):
+            raise DataError("value beyond the last header column", file=file, sheet=sheet, row=n)
+        parsed.rows_read += 1
+        region_text = cells[roles["region"]].strip()
+        code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        where = dict(file=file, sheet=sheet, row=n, region=region_text)
+        if kind == KIND_WIDE:
+            for i, year in years.items():
+                _take(cells[i], code, region_text, year, file_indicator, header[i], None, where, parsed)
+            continue
+        year = parse_year(cells[roles["year"]])
+        if year is None:
+            raise DataError("not a year", column=header[roles["year"]], value=cells[roles["year"]], **where)
+        if kind == KIND_LONG:
+            indicator = cells[roles["series"]].strip()
+            if not indicator:
+                raise DataError("empty series name", column=header[roles["series"]], year=year, **where)
+            unit = cells[roles["unit"]].strip() or None if "unit" in roles else None
+            parsed.indicators.setdefault(indicator, unit_from_indicator(indicator))
+            _take(cells[roles["value"]], code, region_text, year, indicator, header[roles["value"]],
+                  unit, where, parsed)
+            continue
+        for i, name in enumerate(header):
+            if i not in (roles["region"], roles["year"]):
+                _take(cells[i], code, region_text, year, name, name, None, where, parsed)
+    if parsed.rows_read == rows_before:
+        raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)
+    return parsed
+
+
+def _take(raw, code, region_text, year, indicator, header, unit, where, parsed: ParsedFile) -> None:
+    text = raw.strip()
+    if not text:
+        parsed.empty_cells += 1
+        return
+    if is_placeholder(text):
+        parsed.placeholder_cells += 1
+        return
+    number = parse_number(text, column=header, year=year, **where)
+    parsed.cells.append(Cell(code, region_text, year, indicator, number, raw, where["row"], header,
+                             where["sheet"], unit))
+
+
+def _check_header(header: list[str], file: str, sheet, row: int) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if not name:
+            raise DataError("empty column name", file=file, sheet=sheet, row=row, column=f"#{i + 1}")
+        if name in seen:
+            raise DataError("duplicate column", file=file, sheet=sheet, row=row, column=name)
+        seen.add(name)

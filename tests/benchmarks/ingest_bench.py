@@ -1,0 +1,82 @@
+"""Loader benchmark (issue 5): load time of an inbox of 100 portal exports. A time, not a test.
+
+  ingest_100_exports_seconds   100 files, each one indicator x 31 regions x 20 years as the portal
+                               exports it: 70 classic GBK CSVs, 15 portal sheets in .xlsx, 15 in
+                               .xls; 10 catalogue series x 10 disjoint 20-year blocks, mapped by name
+  ingest_100_newer_seconds     100 one-year exports in the newer layout (UTF-8 BOM, TAB + comma,
+                               5 indicators across), years 1925-2024
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models_py.ingest import load_inbox, load_regions, load_series_catalogue
+from tests.ingest_files import classic_csv, newer_csv, portal_sheet_rows, write_xls, write_xlsx
+
+SERIES = ["gdp", "tax_revenue", "employment", "urbanisation_rate", "population_sample", "trade_usd",
+          "fixed_asset_investment", "budget_expenditure", "invention_patent_applications", "secondary_share"]
+
+
+def _indicators() -> dict[str, str]:
+    catalogue = load_series_catalogue().set_index("series_code")
+    return {s: f"{catalogue.name_zh[s]}({catalogue.unit[s]})" for s in SERIES}
+
+
+def write_mixed_inbox(folder: Path, rng: np.random.Generator) -> int:
+    names = list(load_regions().name_full)
+    indicators = _indicators()
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    for k in range(100):
+        series, block = SERIES[k % 10], k // 10
+        years = list(range(1900 + 20 * block + 19, 1900 + 20 * block - 1, -1))
+        rows = [[name, *[round(float(v), 2) for v in rng.uniform(20, 90, len(years))]] for name in names]
+        if k % 20 < 14:
+            (folder / f"分省年度数据 ({k}).csv").write_bytes(classic_csv(rows, years, indicators[series]))
+        elif k % 20 < 17:
+            write_xlsx(folder / f"export_{k}.xlsx", {"Sheet1": portal_sheet_rows(rows, years, indicators[series])})
+        else:
+            write_xls(folder / f"export_{k}.xls", {"Sheet1": portal_sheet_rows(rows, years, indicators[series])})
+    return 100 * 31 * 20
+
+
+def write_newer_inbox(folder: Path, rng: np.random.Generator) -> int:
+    names = list(load_regions().name_full)
+    indicators = list(_indicators().values())[:5]
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    for year in range(1925, 2025):
+        rows = [[name, *[round(float(v), 2) for v in rng.uniform(20, 90, 5)]] for name in names]
+        (folder / f"{year}.csv").write_bytes(newer_csv(rows, year, indicators))
+    return 100 * 31 * 5
+
+
+def _time(folder: Path, repeats: int) -> tuple[float, int]:
+    best, rows = float("inf"), 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = load_inbox(folder)
+        best = min(best, time.perf_counter() - started)
+        rows = len(result.observations)
+    return best, rows
+
+
+def run(repeats: int = 3) -> None:
+    rng = np.random.default_rng(5)
+    with tempfile.TemporaryDirectory(prefix="nqp_ingest_bench_") as work:
+        for name, writer in [("ingest_100_exports", write_mixed_inbox), ("ingest_100_newer", write_newer_inbox)]:
+            folder = Path(work) / name
+            folder.mkdir()
+            expected = writer(folder, rng)
+            seconds, rows = _time(folder, repeats)
+            assert rows == expected, (name, rows, expected)  # a benchmark of a loader that drops rows is void
+            size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+            print(f"{name}_seconds {seconds:.3g}")
+            print(f"{name}_observations {rows}")
+            print(f"# {name}: {size:.1f} MiB, {rows / seconds:,.0f} observations/s (best of {repeats})")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,129 @@
+"""The inbox end to end: a bad file or an error-severity quality flag stops `nqp build` with a message
+naming file, line and reason, and the published warehouse stays exactly as it was; warnings are
+loaded, listed in the quarantine mart and printed; the sources mart accounts for every value."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.ingest_files import classic_csv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _build(tmp_path: Path, published: Path, inbox: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "NQP_REPORTS": str(tmp_path / "reports"),
+           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture
+def published(built_warehouse, tmp_path) -> Path:
+    path = tmp_path / "nqp.duckdb"
+    shutil.copyfile(built_warehouse, path)  # a good previous build, published
+    return path
+
+
+def test_a_bad_inbox_file_stops_the_build_and_keeps_the_published_warehouse(published, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.csv").write_bytes(classic_csv([["北京市", 50000.0]], [2024]))
+    (inbox / "bad.csv").write_bytes(classic_csv([["北京市", 1.0], ["Gotham", 2.0]], [2024]))
+    before = _digest(published)
+    outcome = _build(tmp_path, published, inbox)
+    assert outcome.returncode != 0
+    assert f"file {inbox.as_posix()}/bad.csv, line 6, column '地区', region 'Gotham': unknown region" in outcome.stderr
+    assert "published warehouse was left as it was" in outcome.stderr
+    assert _digest(published) == before
+
+
+def test_an_error_severity_flag_stops_the_build_and_names_the_value(published, tmp_path):
+    """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 496702000.0]], [2024]))
+    before = _digest(published)
+    outcome = _build(tmp_path, published, inbox)
+    assert outcome.returncode != 0
+    err = outcome.stderr
+    assert "quality_flags_absent_quarantine_error" in err or "quarantine" in err
+    assert "error unit_scale gdp: 1 — region 11 2024 = 4.96702e+08" in err
+    assert f"{inbox.as_posix()}/gdp.csv line 5" in err
+    assert "error plausible_range gdp: 1" in err
+    assert _digest(published) == before
+    with duckdb.connect(str(published), read_only=True) as connection:
+        gdp = connection.execute("select value from series_values where series = 'gdp' and region_code = 11 "
+                                 "and year = 2024").fetchone()[0]
+    assert gdp == 49670.2
+
+
+def test_inbox_values_reach_the_published_warehouse(published, tmp_path):
+    """The easy path: one export dropped in the inbox, one command, the warehouse has the value."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
+    outcome = _build(tmp_path, published, inbox)
+    assert outcome.returncode == 0, outcome.stderr[-3000:]
+    assert "quarantine: 204 flagged values" in outcome.stdout
+    with duckdb.connect(str(published), read_only=True) as connection:
+        gdp = connection.execute("select value, provenance from series_values where series = 'gdp' "
+                                 "and region_code = 11 and year = 2024").fetchone()
+        mine = connection.execute("select n_values, first_year, indicator_text from sources "
+                                  "where origin = 'inbox'").fetchall()
+        files = connection.execute("select origin, count(*) from raw.ingest_files group by origin order by origin").fetchall()
+    assert gdp == (50000.5, f"real: {inbox.as_posix()}/gdp.csv")
+    assert mine == [(1, 2024, "地区生产总值(亿元)")]
+    assert files == [("inbox", 1), ("shipped", 9)]
+
+
+def test_shipped_exports_quarantine_holds_only_the_known_jumps(warehouse_connection):
+    flags = warehouse_connection.execute(
+        "select check_name, severity, series, count(*) from quarantine group by all order by all").fetchall()
+    # Sample-survey counts jump ~20x into and out of the 1 % survey years (2005, 2015), and the
+    # integrated panel's 2006 USD trade (documented in the catalogue) jumps up to 9x.
+    assert flags == [("year_on_year_jump", "warn", "population_65plus_sample", 93),
+                     ("year_on_year_jump", "warn", "population_sample", 93),
+                     ("year_on_year_jump", "warn", "trade_usd", 18)]
+    years = warehouse_connection.execute(
+        "select distinct year from quarantine where series = 'population_sample' order by year").fetchall()
+    assert [y for (y,) in years] == [2006, 2015, 2016]
+
+
+def test_sources_mart_accounts_for_every_value(warehouse_connection):
+    real = warehouse_connection.execute("select count(*) from staging.stg_portal__observations").fetchone()[0]
+    unioned = warehouse_connection.execute("select count(*) from intermediate.int_observations_unioned").fetchone()[0]
+    by_origin = dict(warehouse_connection.execute(
+        "select origin, sum(n_values) from sources group by origin").fetchall())
+    assert by_origin["shipped"] == real and by_origin["shipped"] + by_origin["synthetic"] == unioned
+    files = warehouse_connection.execute("select count(*), count(distinct sha256) from raw.ingest_files").fetchone()
+    assert files == (9, 9)
+    gdp = warehouse_connection.execute(
+        "select source_file, indicator_text, source_database, source_time_range, first_year, last_year "
+        "from sources where series = 'gdp' and origin = 'shipped'").fetchall()
+    assert gdp == [("seeds/shipped/nbs-exports/分省年度数据.csv", "地区生产总值(亿元)", "分省年度数据", "最近20年",
+                    2006, 2024)]
+
+
+def test_dagster_shows_the_quarantine_report_after_the_quarantine_mart():
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    report = dg.AssetKey(["reports", "quarantine_report"])
+    assert graph.get(report).group_name == "reports"
+    parents = {key.path[-1] for key in graph.get(report).parent_keys}
+    assert parents == {"quarantine"}
+    assert graph.get(dg.AssetKey(["raw", "portal_observations"])).group_name == "sources"

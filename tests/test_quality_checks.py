@@ -1,0 +1,175 @@
+"""The quality-check models (models/intermediate/quality) and the quarantine mart, compiled by dbt and
+run on a crafted panel, against an independent pandas implementation of each check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from models_py.ingest import load_series_catalogue
+from tests.reference.dbt_inline import compile_queries
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = ["int_quality_plausible_range", "int_quality_year_on_year_jump", "int_quality_unit_scale",
+          "int_quality_share_bounds", "int_quality_sector_sum"]
+SETTINGS = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["quality_checks"]
+FLAG = ["check_name", "severity", "series", "region_code", "year", "value", "reference_value"]
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    sources = {name: (ROOT / "dbt_project/models/intermediate/quality" / f"{name}.sql").read_text(encoding="utf-8")
+               for name in CHECKS}
+    sources["quarantine"] = (ROOT / "dbt_project/models/marts/quarantine.sql").read_text(encoding="utf-8")
+    return compile_queries(sources)[0]
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """31 regions x 2010-2015, real gdp / urbanisation / population_sample, generated sectors; defects."""
+    rng = np.random.default_rng(7)
+    codes = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+             50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
+    rows = []
+    for code in codes:
+        gdp = rng.uniform(800, 60000)
+        pop = rng.uniform(2000, 100000)
+        for year in range(2010, 2016):
+            gdp *= rng.uniform(1.03, 1.12)
+            pop *= rng.uniform(0.98, 1.02)
+            rows.append((code, year, "gdp", gdp, "亿元"))
+            rows.append((code, year, "urbanisation_rate", rng.uniform(25, 90), "%"))
+            rows.append((code, year, "population_sample", pop, "人"))
+    real = pd.DataFrame(rows, columns=["region_code", "year", "series", "value", "unit"])
+    at = lambda s, c, y: (real.series == s) & (real.region_code == c) & (real.year == y)  # noqa: E731
+    real.loc[at("gdp", 11, 2013), "value"] *= 10000  # 万元 typed as 亿元: scale, range and jump
+    real.loc[at("urbanisation_rate", 44, 2012), "value"] = 120.0  # a share above its whole
+    real.loc[at("population_sample", 31, 2015), "value"] *= 20  # the 1 % survey year
+    real.loc[at("gdp", 65, 2011), "value"] = 20.0  # below the plausible minimum (50)
+    real["source_file"] = "crafted.csv"
+    real["source_row"] = np.arange(len(real)) + 2
+    real["raw_text"] = real["value"].map(repr)
+    real["provenance"] = "real: crafted.csv"
+    gdp = real[real.series == "gdp"]
+    sectors = []
+    for r in gdp.itertuples():
+        shares = np.array([0.1, 0.4, 0.5]) * (1.05 if (r.region_code, r.year) == (12, 2014) else 1.0)
+        shares[2] = shares[2] if (r.region_code, r.year) == (12, 2014) else 1 - shares[0] - shares[1]
+        for name, share in zip(["va_primary", "va_secondary", "va_tertiary"], shares):
+            sectors.append((r.region_code, r.year, name, r.value * share, "亿元", "synthetic", True))
+    unioned = pd.concat([
+        real.assign(is_synthetic=False)[["region_code", "year", "series", "value", "unit", "provenance", "is_synthetic"]],
+        pd.DataFrame(sectors, columns=["region_code", "year", "series", "value", "unit", "provenance", "is_synthetic"]),
+    ], ignore_index=True)
+    return real, unioned
+
+
+def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.DataFrame):
+    """A DuckDB file with the checks' inputs and each check model built as dbt would build it.
+
+    dbt compiles refs against the catalog 'compile' (tests/reference/dbt_inline.py), so the file is
+    named compile.duckdb.
+    """
+    connection = duckdb.connect(str(path / "compile.duckdb"))
+    catalogue = load_series_catalogue()
+    catalogue["plausible_min"] = catalogue["plausible_min"].astype(float)
+    catalogue["plausible_max"] = catalogue["plausible_max"].astype(float)
+    catalogue["is_share"] = catalogue["is_share"].str.lower() == "true"
+    for schema, name, frame in [("reference", "series_catalogue", catalogue),
+                                ("staging", "stg_portal__observations", real),
+                                ("intermediate", "int_observations_unioned", unioned)]:
+        connection.execute(f"create schema if not exists {schema}")
+        connection.register("frame", frame)
+        connection.execute(f"create table {schema}.{name} as select * from frame")
+        connection.unregister("frame")
+    for name in CHECKS:
+        connection.execute(f"create table intermediate.{name} as {compiled[name]}")
+    return connection
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, compiled, panel):
+    connection = materialise(tmp_path_factory.mktemp("q"), compiled, *panel)
+    yield connection
+    connection.close()
+
+
+def reference_flags(real: pd.DataFrame, unioned: pd.DataFrame) -> pd.DataFrame:
+    cat = load_series_catalogue().set_index("series_code")
+    lo, hi = cat.plausible_min.astype(float), cat.plausible_max.astype(float)
+    levels = set(cat.index[~cat.unit.isin(["%", "上年=100", "指数"])])
+    out = []
+    for r in real.itertuples():
+        if r.value < lo[r.series] or r.value > hi[r.series]:
+            out.append(("plausible_range", r.series, r.region_code, r.year, r.value,
+                        lo[r.series] if r.value < lo[r.series] else hi[r.series]))
+        if cat.is_share[r.series] == "true":
+            whole = 100.0 if cat.unit[r.series] == "%" else 1.0
+            if not 0 <= r.value <= whole:
+                out.append(("share_bounds", r.series, r.region_code, r.year, r.value, whole))
+    jump = SETTINGS["year_on_year_jump"]["max_ratio"]
+    for (series, code), g in real[real.series.isin(levels)].groupby(["series", "region_code"]):
+        g = g.sort_values("year")
+        for prev, cur in zip(g.itertuples(), g.iloc[1:].itertuples()):
+            if cur.year == prev.year + 1 and (cur.value / prev.value > jump or prev.value / cur.value > jump):
+                out.append(("year_on_year_jump", series, code, cur.year, cur.value, prev.value))
+    scale = SETTINGS["unit_scale"]["max_ratio"]
+    for r in real[real.series.isin(levels)].itertuples():
+        others = unioned[(unioned.series == r.series) & (unioned.year == r.year) & (unioned.region_code != r.region_code)]
+        median = float(np.median(others.value))
+        if r.value / median > scale or median / r.value > scale:
+            out.append(("unit_scale", r.series, r.region_code, r.year, r.value, median))
+    wide = unioned.pivot_table(index=["region_code", "year"], columns="series", values="value")
+    for (code, year), row in wide.iterrows():
+        total = row.va_primary + row.va_secondary + row.va_tertiary
+        if abs(total - row.gdp) / row.gdp > SETTINGS["sector_sum"]["tolerance"]:
+            out.append(("sector_sum", "gdp", code, year, total, row.gdp))
+    frame = pd.DataFrame(out, columns=["check_name", "series", "region_code", "year", "value", "reference_value"])
+    frame.insert(1, "severity", frame.check_name.map(lambda c: SETTINGS[c]["severity"]))
+    return frame
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[FLAG].astype({"region_code": int, "year": int, "value": float, "reference_value": float})
+    return frame.sort_values(FLAG[:5]).reset_index(drop=True)
+
+
+def test_quarantine_equals_the_pandas_reference(compiled, warehouse, panel):
+    got = warehouse.execute(compiled["quarantine"]).df()
+    want = reference_flags(*panel)
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(want), rtol=1e-9)
+    # The crafted defects are all caught, each by the checks meant for it.
+    found = set(zip(got.check_name, got.series, got.region_code, got.year))
+    assert {("unit_scale", "gdp", 11, 2013), ("plausible_range", "gdp", 11, 2013),
+            ("year_on_year_jump", "gdp", 11, 2013), ("year_on_year_jump", "gdp", 11, 2014),
+            ("share_bounds", "urbanisation_rate", 44, 2012), ("plausible_range", "urbanisation_rate", 44, 2012),
+            ("year_on_year_jump", "population_sample", 31, 2015), ("plausible_range", "gdp", 65, 2011),
+            ("sector_sum", "gdp", 12, 2014)} <= found
+    # Each row says where the value came from and why.
+    scale = got[got.check_name == "unit_scale"].iloc[0]
+    assert scale.source_file == "crafted.csv" and "wrong unit" in scale.detail and scale.raw_text
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_each_check_model_yields_its_own_flags_only(compiled, warehouse, name):
+    got = warehouse.execute(compiled[name]).df()
+    assert list(got.columns) == ["check_name", "severity", "series", "region_code", "year", "value",
+                                 "reference_value", "detail", "source_file", "source_row", "raw_text"]
+    assert set(got.check_name) == {name.removeprefix("int_quality_")}
+    assert set(got.severity) <= {"error", "warn"}
+
+
+def test_clean_panel_raises_no_flag(compiled, tmp_path, panel):
+    real, unioned = panel
+    clean_real = real[~real.source_row.isin(
+        real[((real.series == "gdp") & real.region_code.isin([11, 65])) |
+             ((real.series == "urbanisation_rate") & (real.region_code == 44)) |
+             ((real.series == "population_sample") & (real.region_code == 31))].source_row)]
+    clean_unioned = unioned[~((unioned.region_code == 12) & (unioned.year == 2014) & unioned.series.str.startswith("va_"))]
+    connection = materialise(tmp_path, compiled, clean_real, clean_unioned)
+    assert connection.execute(compiled["quarantine"]).df().empty
+    connection.close()
