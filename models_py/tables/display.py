@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from models_py.tables.layout import missing
@@ -143,11 +144,11 @@ def column_label(column: str, labels: dict, catalogue: dict, lang: str) -> str:
 def _cell(value, decimals: int) -> str:
     if missing(value):
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "Yes" if value else "No"
-    if isinstance(value, int) or (hasattr(value, "dtype") and "int" in str(value.dtype)):
+    if isinstance(value, (int, np.integer)):
         return str(int(value))
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return f"{value:.{decimals}f}"
     return str(value)
 
