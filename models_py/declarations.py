@@ -33,7 +33,7 @@ SECTIONS = {
 REQUIRED_SECTIONS = {"iv": "iv", "mediation": "mediation", "subsample": "subsample",
                      "group_difference": "group_difference"}
 SQUARED_ESTIMATORS = ("twfe", "iv", "re", "gmm")
-COLUMN_KEYS = ("id", "title", "estimator", "depvar", "regressors", "controls", "absorb", "vcov", "cluster",
+COLUMN_KEYS = ("id", "title", "title_en", "estimator", "depvar", "regressors", "controls", "absorb", "vcov", "cluster",
                "sample", "lags", "squared", *SECTIONS)
 TABLE_KEYS = ("id", "kind", "title_zh", "title_en", "variables", "columns", "defaults", "stepwise", "note",
               "beneath", "show_controls")  # the last two: how the rendered table shows it (reporting)

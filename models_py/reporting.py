@@ -115,7 +115,8 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
                 coefficients[coefficients["table_id"] == table_id], fits[fits["table_id"] == table_id],
                 diagnostics[diagnostics["table_id"] == table_id] if "table_id" in diagnostics else None,
                 study=study, table_id=table_id, title=title, lang=lang, labels=meta.labels,
-                beneath=raw.get("beneath", "se"), show_controls=raw.get("show_controls", True), note=note))
+                beneath=raw.get("beneath", "se"), show_controls=raw.get("show_controls", True), note=note,
+                column_titles=_column_titles(raw, lang)))
     catalogue = catalogue_names(query)
     for spec in display_table_specs(manifest):
         if spec.study == study:
@@ -125,6 +126,14 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
                 raise ValueError(f"model {spec.model}, display_table {spec.table_id}: its query failed: {error}") from error
             tables.append(display_table(spec, rows, lang=lang, catalogue=catalogue))
     return tables
+
+
+def _column_titles(raw: dict, lang: str) -> dict:
+    """English column titles declared as `title_en` on a table's columns (Chinese: the results' title)."""
+    if lang != "en":
+        return {}
+    return {c["id"]: c["title_en"] for c in raw.get("columns") or () if isinstance(c, dict) and c.get("id")
+            and c.get("title_en")}
 
 
 def report_studies(query: Query, manifest: dict) -> list[str]:

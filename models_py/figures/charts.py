@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from scipy.stats import gaussian_kde
 
 from models_py.figures.fonts import use_cjk_font
@@ -67,7 +68,7 @@ def weight_bars(weights: pd.DataFrame, title: str, lang: str = "zh") -> Figure:
     axes.set_yticks(positions, ordered["indicator_label"], fontsize=8)
     axes.set_xlabel(t("weight", lang))
     axes.set_title(title)
-    handles = [axes.bar(0, 0, color=colours[d], label=str(d)) for d in dimensions]
+    handles = [Patch(facecolor=colours[d], label=str(d)) for d in dimensions]
     axes.legend(handles=handles, frameon=False, loc="lower right")
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
@@ -79,19 +80,21 @@ def kernel_density(scores: pd.DataFrame, years: list[int], title: str, lang: str
     """Gaussian kernel density (scipy gaussian_kde, Scott's bandwidth) of the score across regions,
     one curve per year (frame: year, score)."""
     use_cjk_font()
-    values = scores[scores["year"].isin(years)]["score"].astype(float)
-    if values.empty:
-        raise ValueError(f"figure {title!r}: no scores in the years {years}")
-    pad = 0.1 * (values.max() - values.min() or 1.0)
-    grid = np.linspace(values.min() - pad, values.max() + pad, grid_points)
-    figure = Figure(figsize=(7, 4.2))
-    axes = figure.subplots()
+    samples = {}
     for year in years:
         sample = scores.loc[scores["year"] == year, "score"].astype(float).dropna().to_numpy()
         if sample.size < 2 or np.ptp(sample) == 0:
             raise ValueError(f"figure {title!r}: year {year} has {sample.size} distinct-valued scores; "
                              "a kernel density needs at least two different values")
-        axes.plot(grid, gaussian_kde(sample)(grid), label=str(year))
+        samples[year] = gaussian_kde(sample)
+    # the curves reach zero: three bandwidths beyond the extreme scores
+    low = min(k.dataset.min() - 3 * np.sqrt(k.covariance[0, 0]) for k in samples.values())
+    high = max(k.dataset.max() + 3 * np.sqrt(k.covariance[0, 0]) for k in samples.values())
+    grid = np.linspace(low, high, grid_points)
+    figure = Figure(figsize=(7, 4.2))
+    axes = figure.subplots()
+    for year, kde in samples.items():
+        axes.plot(grid, kde(grid), label=str(year))
     axes.set_xlabel(t("score", lang))
     axes.set_ylabel(t("density", lang))
     axes.set_title(title)
@@ -107,7 +110,6 @@ def choropleth(values: pd.DataFrame, title: str, lang: str = "zh", cmap: str = "
     from matplotlib import colormaps
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.colors import Normalize
-    from matplotlib.patches import Patch
 
     from models_py.figures.boundaries import ADCODES, maritime_lines, province_rings
 

@@ -115,9 +115,16 @@ DIAGNOSTIC_ROWS = (
 )
 
 
-def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame) -> list[dict]:
-    """One display column per (declared column, equation); a group-difference column shows its difference."""
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame, lang: str = "zh",
+                     column_titles: dict | None = None) -> list[dict]:
+    """One display column per (declared column, equation); a group-difference column shows its difference.
+    Titles: `column_titles[column_id]` (the declared title_en in English), else the declared title — in
+    English the column id instead of a Chinese title."""
     out = []
+    column_titles = column_titles or {}
     for fit in fits.sort_values("column_order").itertuples():
         rows = coefficients[coefficients["column_id"] == fit.column_id].sort_values("term_order")
         equations = list(dict.fromkeys(rows["equation"])) or ["main"]
@@ -125,6 +132,10 @@ def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame) -> list[dic
             equations = ["difference"]
         title = getattr(fit, "column_title", None)
         title = fit.column_id if missing(title) else title
+        if column_titles.get(fit.column_id):
+            title = column_titles[fit.column_id]
+        elif lang == "en" and CJK.search(str(title)):
+            title = fit.column_id
         for equation in equations:
             eq_rows = rows[rows["equation"] == equation]
             depvar = eq_rows["depvar"].iloc[0] if len(eq_rows) and not missing(eq_rows["depvar"].iloc[0]) else fit.depvar
@@ -155,7 +166,7 @@ def _se_note(fits: pd.DataFrame, lang: str) -> str:
 def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnostics: pd.DataFrame | None = None, *,
                        study: str = "", table_id: str = "", title: str = "", lang: str = "zh",
                        labels: dict | None = None, beneath: str = "se", show_controls: bool = True,
-                       note: str | None = None) -> DisplayTable:
+                       note: str | None = None, column_titles: dict | None = None) -> DisplayTable:
     """The three-line regression table of one results table (rows of one study and table_id)."""
     if beneath not in ("se", "t"):
         raise ValueError(f"table {study}.{table_id}: beneath must be 'se' or 't', got {beneath!r}")
@@ -169,7 +180,7 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     coefficients["equation"] = coefficients["equation"].fillna("main")
     if diagnostics is None or diagnostics.empty:
         diagnostics = pd.DataFrame(columns=["column_id", "equation", "statistic", "value", "df", "df2", "p", "note"])
-    columns = _display_columns(coefficients, fits)
+    columns = _display_columns(coefficients, fits, lang, column_titles)
 
     def diag(col: dict, statistic: str) -> dict | None:
         """The diagnostic of this display column: its equation's, or the model-level one."""
