@@ -94,6 +94,13 @@ def catalogue_names(query: Query) -> dict:
     return {row.series_code: {"zh": row.name_zh, "en": row.name_en} for row in catalogue.itertuples()}
 
 
+def caption(table_id: str, title: str, lang: str) -> str:
+    """"表3 基准回归结果" / "Table 3 Baseline …" for ids like table3; other ids as written (T1 …)."""
+    match = re.fullmatch(r"(?:table|tab|t)_?(\d+[a-z]?)", table_id, flags=re.I)
+    number = match.group(1) if match else table_id
+    return f"表{number} {title}" if lang == "zh" else f"Table {number} {title}"
+
+
 def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[DisplayTable]:
     """The study's results tables in declared order, then its display tables."""
     meta = study_metas(manifest).get(study) or StudyMeta(study, study, study)
@@ -105,7 +112,7 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
     tables = []
     for table_id in ordered:
         raw = meta.tables.get(table_id, {})
-        title = raw.get("title_zh" if lang == "zh" else "title_en") or table_id
+        title = caption(table_id, raw.get("title_zh" if lang == "zh" else "title_en") or table_id, lang)
         note = raw.get("note")
         if table_id in set(descriptive["table_id"]):
             tables.append(descriptive_display(descriptive[descriptive["table_id"] == table_id], study=study,
@@ -124,7 +131,9 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
                 rows = query(spec.query)
             except duckdb.Error as error:
                 raise ValueError(f"model {spec.model}, display_table {spec.table_id}: its query failed: {error}") from error
-            tables.append(display_table(spec, rows, lang=lang, catalogue=catalogue))
+            table = display_table(spec, rows, lang=lang, catalogue=catalogue)
+            table.title = caption(spec.table_id, table.title, lang)
+            tables.append(table)
     return tables
 
 

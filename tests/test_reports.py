@@ -244,7 +244,7 @@ def test_xlsx_one_sheet_per_table_and_docx_cells_equal_markdown(reports, studies
 
 def test_paper_a_regression_table_in_the_report(reports, warehouse_connection):
     markdown = (reports / "paper_a.md").read_text(encoding="utf-8")
-    assert "**基准回归结果**" in markdown and "| 个体固定效应 | Yes | Yes |" in markdown
+    assert "**表3 基准回归结果**" in markdown and "| 个体固定效应 | Yes | Yes |" in markdown
     row = warehouse_connection.execute("select estimate, std_error, p from results.regression_coefficients where "
                                        "study = 'paper_a' and table_id = 'table3' and column_id = '(2)' "
                                        "and term = 'nqp'").fetchone()

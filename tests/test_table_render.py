@@ -110,6 +110,15 @@ def test_regression_cells_stars_parentheses_yes_rows_and_braces(results):
     assert labels == ["新质生产力", "L1.新质生产力", "控制变量甲", "常数项"]
 
 
+def test_tiny_coefficients_keep_two_significant_digits(results):
+    coefficients, fits, diagnostics = results
+    coefficients = coefficients.copy()
+    coefficients.loc[0, ["estimate", "std_error"]] = [-0.000031, 0.0000123]
+    table = regression_display(coefficients, fits, diagnostics, labels=LABELS)
+    assert _row(table, "新质生产力")[0] == "-0.000031***" and _beneath(table, "新质生产力")[0] == "(0.000012)"
+    assert _row(table, "控制变量甲")[0] == "-0.2000"
+
+
 def test_t_statistics_beneath_when_declared(results):
     table = _table(results, beneath="t")
     assert _beneath(table, "新质生产力") == ["(5.000)", "", "(2.000)"]

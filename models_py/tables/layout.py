@@ -145,6 +145,17 @@ def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame, lang: str =
     return out
 
 
+def decimals(*values, base: int = 4, most: int = 8) -> int:
+    """Four decimals, more for tiny numbers so at least two significant digits show
+    (an environmental-regulation coefficient of 0.00031 is not printed as 0.0003 or -0.0000)."""
+    places = base
+    for value in values:
+        if missing(value) or value == 0 or math.isinf(value):
+            continue
+        places = max(places, min(most, -math.floor(math.log10(abs(value))) + 1))
+    return places
+
+
 def _term_label(row, lang: str) -> str:
     if row.term == "_cons":
         return _t("constant", lang)
@@ -209,11 +220,13 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
                 beneath_cells.append("")
                 continue
             row = match.iloc[0]
-            estimates.append(f"{row.estimate:.4f}{stars(row.p)}")
+            places = decimals(row.estimate, row.std_error)
+            estimates.append(f"{row.estimate:.{places}f}{stars(row.p)}")
             second = row.std_error if beneath == "se" else row.t
             if beneath == "t":
                 stat_kinds.add(row.get("stat_kind") if not missing(row.get("stat_kind")) else "t")
-            beneath_cells.append("" if missing(second) else f"({second:.4f})" if beneath == "se" else f"({second:.3f})")
+            beneath_cells.append("" if missing(second) else f"({second:.{places}f})" if beneath == "se"
+                                 else f"({second:.3f})")
         rows.append(TableRow(_term_label(term, lang), estimates, "coef"))
         rows.append(TableRow("", beneath_cells, "se" if beneath == "se" else "t"))
 
