@@ -339,3 +339,31 @@ def test_report_asset_metadata_has_paths_and_markdown_previews(built_warehouse, 
     preview = metadata["table3_preview"].value
     assert "| 观测值 | 300 | 300 |" in preview and "区域经济差距" in preview
     assert metadata["synthetic_series"].value > 0
+
+
+def test_a_failing_display_table_query_names_the_model_and_writes_nothing(built_warehouse, monkeypatch, tmp_path):
+    from models_py.declarations import load_manifest
+    from models_py.reporting import write_study_report
+
+    monkeypatch.setenv("NQP_WAREHOUSE", str(built_warehouse))
+    manifest = load_manifest()
+    node = next(n for n in manifest["nodes"].values() if n.get("name") == "index_weights")
+    node["config"]["meta"] = {"display_table": {"study": "paper_a", "table_id": "table1", "row_columns": ["dimension"],
+                                                "value_columns": ["weight_pct"], "where": "no_such_column = 1"}}
+    with pytest.raises(ValueError, match="model index_weights, display_table table1: its query failed"):
+        write_study_report("paper_a", tmp_path, "zh", manifest=manifest)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_cjk_font_is_a_loud_error(monkeypatch):
+    from models_py.figures import fonts
+
+    fonts.cjk_font.cache_clear()
+    monkeypatch.setattr(fonts.font_manager, "findSystemFonts", lambda fontext="ttf": [])
+    try:
+        with pytest.raises(fonts.FontMissingError, match="install Debian's fonts-noto-cjk"):
+            fonts.use_cjk_font()
+    finally:
+        monkeypatch.undo()
+        fonts.cjk_font.cache_clear()
+    assert fonts.use_cjk_font().startswith("Noto Sans CJK")

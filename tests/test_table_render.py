@@ -351,3 +351,27 @@ def test_nan_is_an_empty_cell():
         "study": "s", "table_id": "T", "row_columns": ["dimension"], "value_columns": ["weight_pct"]}})}})[0]
     table = display_table(spec, pd.DataFrame({"dimension": ["a"], "weight_pct": [float("nan")]}))
     assert table.rows[0].cells == [""]
+
+
+def test_declared_display_options_are_validated():
+    from models_py.declarations import DeclarationError, parse_study
+
+    def study(**table_keys):
+        column = {"id": "(1)", "depvar": "y", "regressors": ["x"], "title": "基准", "title_en": "Baseline"}
+        return {"study": "s", "tables": [{"id": "t", "kind": "regression", "columns": [column], **table_keys}]}
+
+    assert parse_study(study(beneath="t", show_controls=False), "m", "main.m").tables[0].table_id == "t"
+    with pytest.raises(DeclarationError, match="beneath"):
+        parse_study(study(beneath="z"), "m", "main.m")
+    with pytest.raises(DeclarationError, match="show_controls"):
+        parse_study(study(show_controls="no"), "m", "main.m")
+
+
+def test_english_column_titles(results):
+    coefficients, fits, diagnostics = results
+    table = regression_display(coefficients, fits.assign(column_title=[None, "工具变量"]), diagnostics, lang="en",
+                               labels=LABELS)
+    assert table.header[0][1:] == ["(1)", "(2) first stage", "(2) second stage"]  # Chinese title → column id
+    titled = regression_display(coefficients, fits, diagnostics, lang="en", labels=LABELS,
+                                column_titles={"(2)": "Lagged NQP as instrument"})
+    assert titled.header[0][2] == "Lagged NQP as instrument first stage"
