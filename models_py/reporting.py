@@ -171,26 +171,36 @@ def study_series(study: str, query: Query, meta: StudyMeta | None) -> list[str]:
     return sorted(set(inputs) | (quoted & catalogue))
 
 
+def study_years(study: str, query: Query) -> tuple[int, int] | None:
+    """The years of the study's index systems (reference.index_systems), None when it has none."""
+    years = query("select min(year_from) as first, max(year_to) as last from reference.index_systems where study = ?",
+                  [study])
+    first, last = years.iloc[0]["first"], years.iloc[0]["last"]
+    return None if pd.isna(first) or pd.isna(last) else (int(first), int(last))
+
+
 def provenance(study: str, query: Query, meta: StudyMeta | None) -> pd.DataFrame:
-    """Per series of the study: catalogue name and provenance, values, synthetic and interpolated ones."""
+    """Per series of the study, over the study's years: catalogue name and provenance, values,
+    synthetic and interpolated ones (a series real from 2005 is real in a 2013-2022 study)."""
     series = study_series(study, query, meta)
     if not series:
         return pd.DataFrame(columns=["series", "name_zh", "name_en", "provenance", "n_values", "n_synthetic",
                                      "n_interpolated"])
+    first, last = study_years(study, query) or (-9999, 9999)
     return query("""select v.series, any_value(c.name_zh) as name_zh, any_value(c.name_en) as name_en,
                            coalesce(any_value(c.provenance), 'derived') as provenance, count(*) as n_values,
                            count(*) filter (where v.is_synthetic) as n_synthetic,
                            count(*) filter (where v.is_interpolated) as n_interpolated
                     from series_values v left join reference.series_catalogue c on c.series_code = v.series
-                    where list_contains(?, v.series)
-                    group by v.series order by n_synthetic = 0, v.series""", [series])
+                    where list_contains(?, v.series) and v.year between ? and ?
+                    group by v.series order by n_synthetic = 0, v.series""", [series, first, last])
 
 
 def provenance_summary(frame: pd.DataFrame, lang: str) -> tuple[str, str]:
     """(headline, rest) of the provenance note: how many of the study's series hold synthetic values."""
     n, synthetic = len(frame), int((frame["n_synthetic"] > 0).sum())
     if lang == "zh":
-        return (f"本研究使用的 {n} 个序列中，{synthetic} 个含合成数据",
+        return (f"本研究使用的 {n} 个序列中，{synthetic} 个含合成数据",  # in the study's years
                 "（由 models_py.data.synthetic 生成，以真实 GDP 和人口为锚，不是官方统计数据）。"
                 "使用这些序列的指数和回归只演示方法，不复现论文的数值。")
     return (f"{synthetic} of the {n} series this study uses contain synthetic values",

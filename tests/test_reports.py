@@ -274,15 +274,16 @@ def test_provenance_names_the_synthetic_series(reports, warehouse_connection):
     assert "## 数据来源说明" in markdown
     provenance = _markdown_tables(markdown)[-1]
     rows = {cells[0].strip("`"): cells for cells in provenance[1:]}
-    synthetic = warehouse_connection.execute(
+    synthetic = warehouse_connection.execute(  # Paper A's index years: 2013-2022
         "select series, count(*) filter (where is_synthetic), count(*) from series_values where series in "
         "(select unnest([numerator, denominator]) from reference.index_indicators where system like '%_a') "
-        "group by series").fetchall()
+        "and year between 2013 and 2022 group by series").fetchall()
     assert synthetic
     for series, n_synthetic, n in synthetic:
         assert rows[series][2] == f"{n_synthetic} / {n}", series
     stated = int(re.search(r"本研究使用的 (\d+) 个序列中，(\d+) 个含合成数据", markdown).group(2))
     assert stated == sum(1 for cells in provenance[1:] if not cells[2].startswith("0 /")) > 0
+    assert rows["gdp"][2] == "0 / 310", "GDP is real from 2006: real throughout Paper A's 2013-2022 (31 regions)"
 
 
 def test_english_reports(built_warehouse, tmp_path, monkeypatch):
