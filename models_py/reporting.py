@@ -304,7 +304,8 @@ def write_study_report(study: str, directory: Path, lang: str | None = None, *, 
     _write_text(paths["md"], "\n".join(md))
     _write_text(paths["html"], html_page(heading, "\n".join(html_body), lang=lang))
     write_workbook(tables, paths["xlsx"])
-    write_document(heading, tables, paths["docx"], intro=["".join(provenance_summary(prov, lang))])
+    write_document(heading, tables, paths["docx"], intro=["".join(provenance_summary(prov, lang))],
+                   figures=[(f.title, f.png) for f in figures])
     _write_text(paths["tex"], latex_document(heading, tables))
     return StudyReport(study, heading, paths, tables, figures, int((prov["n_synthetic"] > 0).sum()), len(prov))
 

@@ -234,12 +234,29 @@ def test_xlsx_one_sheet_per_table_and_docx_cells_equal_markdown(reports, studies
         assert len(document.tables) == len(md_tables)
         for word, md in zip(document.tables, md_tables):
             assert [[cell.text for cell in row.cells] for row in word.rows] == md
+        assert len(document.inline_shapes) == len(list((reports / "figures").glob(f"{study}_*.png")))
         html = (reports / f"{study}.html").read_text(encoding="utf-8")
         html_tables = re.findall(r'<table class="three-line" id=.*?</table>', html, flags=re.S)
         assert [html_cells(t) for t in html_tables] == md_tables
         tex = (reports / f"{study}.tex").read_text(encoding="utf-8")
         for rule in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{threeparttable}"):
             assert tex.count(rule) == len(md_tables), (study, rule)
+
+
+def test_the_build_job_wrote_the_reports(built_warehouse, tmp_path_factory):
+    """`nqp build` runs the Dagster report assets after publish (conftest gives it NQP_REPORTS=reports<N>)."""
+    written = [d for d in tmp_path_factory.getbasetemp().glob("reports[0-9]*") if (d / "index.html").exists()]
+    assert written, "the build wrote no reports/index.html"
+    assert (written[0] / "paper_a.html").exists() and (written[0] / "paper_a.docx").exists()
+    assert list((written[0] / "figures").glob("paper_a_choropleth_*_zh.svg"))
+
+
+def test_table_captions():
+    from models_py.reporting import caption
+
+    assert caption("table3", "基准回归结果", "zh") == "表3 基准回归结果"
+    assert caption("table3", "Baseline", "en") == "Table 3 Baseline"
+    assert caption("T1", "权重", "zh") == "表1 权重" and caption("appendix_a", "x", "en") == "Table appendix_a x"
 
 
 def test_paper_a_regression_table_in_the_report(reports, warehouse_connection):

@@ -79,7 +79,11 @@ def add_table(document, table: DisplayTable) -> None:
         run.font.size = Pt(9)
 
 
-def write_document(title: str, tables: list[DisplayTable], path: Path, *, intro: list[str] = ()) -> Path:
+def write_document(title: str, tables: list[DisplayTable], path: Path, *, intro: list[str] = (),
+                   figures: list[tuple[str, Path]] = ()) -> Path:
+    """Title, intro paragraphs, every table, then the figures (caption, PNG) at text width."""
+    from docx.shared import Cm
+
     document = Document()
     _fonts(document)
     document.add_heading(title, level=1)
@@ -87,6 +91,10 @@ def write_document(title: str, tables: list[DisplayTable], path: Path, *, intro:
         document.add_paragraph(paragraph)
     for table in tables:
         add_table(document, table)
+    for caption, image in figures:
+        document.add_picture(str(image), width=Cm(15))
+        paragraph = document.add_paragraph(caption)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     tmp = path.with_suffix(".tmp.docx")
     document.save(str(tmp))
     tmp.replace(path)
