@@ -154,6 +154,12 @@ def test_choropleth_colours_provinces_by_value_and_rejects_unknown_codes():
     assert len(faces) == sum(len(province_rings(c)) for c in ADCODES)
     grey = np.array([0.85, 0.85, 0.85, 1.0])
     assert (np.abs(faces - grey).sum(axis=1) < 1e-9).sum() < len(faces), "mapped provinces are coloured"
+    from matplotlib import colormaps
+
+    beijing = sum(len(province_rings(c)) for c in ADCODES[:ADCODES.index("110000")])
+    guangdong = sum(len(province_rings(c)) for c in ADCODES[:ADCODES.index("440000")])
+    np.testing.assert_allclose(faces[beijing], colormaps["YlOrRd"](0.0))  # the minimum: the lowest colour
+    np.testing.assert_allclose(faces[guangdong], colormaps["YlOrRd"](1.0))  # the maximum: the highest
     with pytest.raises(ValueError, match=r"\['999999'\] are not province codes"):
         charts.choropleth(pd.DataFrame({"adcode": ["999999"], "value": [1.0]}), "t")
 
@@ -314,6 +320,8 @@ def test_english_reports(built_warehouse, tmp_path, monkeypatch):
     table_text = "\n".join(line for line in markdown.splitlines() if line.startswith("| ") and "`" not in line)
     assert not CJK.search(table_text.split("| Series |")[0]), "English tables carry no Chinese labels"
     assert all(p.name.endswith("_en.png") for p in (f.png for f in report.figures))
+    for figure in report.figures:
+        assert not svg_cjk_glyphs(figure.svg), f"{figure.svg.name}: Chinese text in an English figure"
 
 
 def test_display_table_of_a_mart_rendered_from_a_fixture_declaration(built_warehouse, monkeypatch, tmp_path,
