@@ -393,3 +393,28 @@ def test_missing_cjk_font_is_a_loud_error(monkeypatch):
         monkeypatch.undo()
         fonts.cjk_font.cache_clear()
     assert fonts.use_cjk_font().startswith("Noto Sans CJK")
+
+
+def test_report_html_renders_in_a_browser(reports):
+    """Debian's chromium (driven by playwright, no downloaded browser) shows every image and draws
+    the three rules: 2px above and below each table, 1px under its header."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto((reports / "paper_a.html").as_uri())
+            page.wait_for_load_state("load")
+            images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+            assert images and all(complete and width > 300 for complete, width in images), images
+            rules = page.eval_on_selector("table.three-line", """t => {
+                const s = getComputedStyle(t), h = getComputedStyle(t.querySelector('thead tr:last-child th'));
+                const b = getComputedStyle(t.querySelector('tbody td'));
+                return [s.borderTopWidth, s.borderTopStyle, s.borderBottomWidth, h.borderBottomWidth,
+                        b.borderBottomStyle];
+            }""")
+            assert rules == ["2px", "solid", "2px", "1px", "none"], rules
+            assert page.locator("table.three-line").count() >= 5
+        finally:
+            browser.close()
