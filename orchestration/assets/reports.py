@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from models_py import config
+from models_py.config import reports_dir
 from models_py.declarations import load_manifest
 from models_py.reporting import report_studies, write_index, write_study_report
 from models_py.tables.display import display_table_specs
@@ -42,7 +42,7 @@ def build_report_asset(study: str) -> dg.AssetsDefinition:
         "provenance note, written to reports/ (or $NQP_REPORTS) from the published warehouse.",
     )
     def study_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.MaterializeResult:
-        report = write_study_report(study, config_dir(), config.language or None, manifest=_manifest())
+        report = write_study_report(study, reports_dir(), config.language or None, manifest=_manifest())
         metadata = {f"path_{kind}": dg.MetadataValue.path(str(path)) for kind, path in report.paths.items()}
         metadata["figures"] = dg.MetadataValue.json([str(f.png) for f in report.figures])
         metadata["tables"] = len(report.tables)
@@ -53,10 +53,6 @@ def build_report_asset(study: str) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return study_report
-
-
-def config_dir() -> Path:
-    return config.reports_dir()
 
 
 report_assets = [build_report_asset(study) for study in report_study_names()]
@@ -71,5 +67,5 @@ report_assets = [build_report_asset(study) for study in report_study_names()]
 def reports_index(config: ReportConfig) -> dg.MaterializeResult:
     manifest = _manifest()
     studies = report_studies(query_published, manifest)
-    path = write_index(config_dir(), studies, config.language or None, manifest=manifest)
+    path = write_index(reports_dir(), studies, config.language or None, manifest=manifest)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "studies": len(studies)})
