@@ -79,10 +79,8 @@ def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise DisplayTableError(f"{where}: {key} must be a list of column names, got {value!r}")
         lists[key] = tuple(value)
-    known = set(node.get("columns") or {})
-    undocumented = [c for c in (*lists["row_columns"], *lists["value_columns"]) if known and c not in known]
-    if undocumented:
-        raise DisplayTableError(f"{where}: column(s) {undocumented} are not documented columns of {model}")
+    if not lists["row_columns"] or not lists["value_columns"]:
+        raise DisplayTableError(f"{where}: row_columns and value_columns each need at least one column")
     decimals = raw.get("decimals", 4)
     if not isinstance(decimals, int) or not 0 <= decimals <= 8:
         raise DisplayTableError(f"{where}: decimals must be an integer 0-8, got {decimals!r}")
