@@ -3,7 +3,8 @@
     nqp build            full build from an empty build copy, then publish (what `make run` does);
                          waits for the build lock if another build runs (--no-wait: fail instead)
     nqp sql "select …"   query the published warehouse read-only and print a table
-    nqp reports          write reports/ from the published warehouse
+    nqp reports          write reports/ (tables, figures, index.html) from the published warehouse;
+                         --language en for English labels (default Chinese, or $NQP_LANGUAGE)
     nqp inbox            check the inbox (data/inbox/ or $NQP_INBOX) without building: print what
                          each file gives, or the first error with its file, line and reason
 """
@@ -53,7 +54,10 @@ def _build_locked() -> int:
         return 1
     print(f"build succeeded in {time.perf_counter() - started:.1f}s")
     _print_quarantine(sys.stdout)
-    return _reports(None)
+    from models_py import config  # the job's report assets wrote them
+
+    print(f"reports in {config.reports_dir()}")
+    return 0
 
 
 def _print_quarantine(stream) -> None:
@@ -90,10 +94,10 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reports(_: argparse.Namespace | None) -> int:
+def _reports(args: argparse.Namespace) -> int:
     from models_py.reporting import write_reports
 
-    for path in write_reports():
+    for path in write_reports(lang=args.language):
         print(f"wrote {path}")
     return 0
 
@@ -136,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("query")
     sql.add_argument("--max-rows", type=int, default=200)
     sql.set_defaults(handler=_sql)
-    commands.add_parser("reports", help="write reports/ from the published warehouse").set_defaults(handler=_reports)
+    reports = commands.add_parser("reports", help="write reports/ (tables, figures, index) from the published warehouse")
+    reports.add_argument("--language", choices=("zh", "en"), default=None,
+                         help="labels and notes in Chinese (default) or English; default $NQP_LANGUAGE or zh")
+    reports.set_defaults(handler=_reports)
     commands.add_parser("inbox", help="check the inbox without building").set_defaults(handler=_inbox)
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -33,12 +33,13 @@ SECTIONS = {
 REQUIRED_SECTIONS = {"iv": "iv", "mediation": "mediation", "subsample": "subsample",
                      "group_difference": "group_difference"}
 SQUARED_ESTIMATORS = ("twfe", "iv", "re", "gmm")
-COLUMN_KEYS = ("id", "title", "estimator", "depvar", "regressors", "controls", "absorb", "vcov", "cluster",
+COLUMN_KEYS = ("id", "title", "title_en", "estimator", "depvar", "regressors", "controls", "absorb", "vcov", "cluster",
                "sample", "lags", "squared", *SECTIONS)
 # Index robustness (config.meta.robustness): the methods of mart index_scores_by_method.
 INDEX_METHODS = ("entropy", "topsis_entropy", "equal", "critic")
 ROBUSTNESS_KEYS = ("id", "title_zh", "title_en", "table", "column", "variable", "system", "term", "methods")
-TABLE_KEYS = ("id", "kind", "title_zh", "title_en", "variables", "columns", "defaults", "stepwise", "note")
+TABLE_KEYS = ("id", "kind", "title_zh", "title_en", "variables", "columns", "defaults", "stepwise", "note",
+              "beneath", "show_controls")  # the last two: how the rendered table shows it (reporting)
 SAMPLE_KEYS = ("drop_regions", "years", "drop_years", "where_group")
 GMM_KEYS = ("lags", "gmm", "iv", "system", "two_step", "robust", "small", "time_effects", "orthogonal")
 GMM_STYLE_KEYS = ("variable", "min_lag", "max_lag", "collapse", "equation")
@@ -659,6 +660,9 @@ def _table(study: str, raw: dict) -> TableDeclaration:
     where = _Where(study, table_id)
     _unknown_keys(where, raw, TABLE_KEYS)
     stepwise = _flag(where, "stepwise", raw.get("stepwise", False))
+    _flag(where, "show_controls", raw.get("show_controls", True))
+    if raw.get("beneath", "se") not in ("se", "t"):
+        raise where.error("beneath", f"the statistic in parentheses is se or t, got {raw.get('beneath')!r}")
     defaults = raw.get("defaults") or {}
     _mapping(where, "defaults", defaults)
     if "id" in defaults:

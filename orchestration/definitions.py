@@ -12,13 +12,14 @@ from orchestration.assets.estimators import study_assets
 from orchestration.assets.misallocation import production_elasticities
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import quarantine_report
+from orchestration.assets.reports import report_assets, reports_index
 from orchestration.assets.sources import portal_observations, synthetic_observations
 from orchestration.project import nqp_dbt_project
 
 build_all = dg.define_asset_job(
     "build_all",
     selection=dg.AssetSelection.all(),
-    description="Load the sources, build every dbt model and test, run every study's tables, publish.",
+    description="Load the sources, build every dbt model and test, run every study's tables, publish, write reports.",
 )
 
 defs = dg.Definitions(
@@ -30,6 +31,8 @@ defs = dg.Definitions(
         *study_assets,
         published_warehouse,
         quarantine_report,
+        *report_assets,
+        reports_index,
     ],
     jobs=[build_all],
     resources={

@@ -16,7 +16,7 @@ def _preview(study: StudyDeclaration, frames) -> dict:
         if table.kind == "descriptive":
             rows = frames["descriptive_statistics"]
             metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
-                descriptive_markdown(rows[rows["table_id"] == table.table_id])
+                descriptive_markdown(rows[rows["table_id"] == table.table_id], title=table.title_zh)
             )
         else:
             coefficients = frames["regression_coefficients"]
@@ -27,6 +27,8 @@ def _preview(study: StudyDeclaration, frames) -> dict:
                     coefficients[coefficients["table_id"] == table.table_id],
                     fits[fits["table_id"] == table.table_id],
                     diagnostics[diagnostics["table_id"] == table.table_id] if not diagnostics.empty else None,
+                    labels=study.labels,
+                    title=table.title_zh,
                 )
             )
     robustness = frames.get("index_robustness")

@@ -1,0 +1,1 @@
+"""Writers of a DisplayTable: Markdown, HTML, Excel, Word, LaTeX — the same cells, three rules each."""
