@@ -13,7 +13,7 @@ import os
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG
-from dagster._core.events import DagsterEvent
+from dagster._core.events import DagsterEvent, EngineEventData
 from dagster._core.executor.in_process import InProcessExecutor
 
 from models_py.warehouse import BuildLockBusy, build_lock, build_lock_path
@@ -28,13 +28,15 @@ class BuildLockedInProcessExecutor(InProcessExecutor):
             lock.__enter__()
         except BuildLockBusy as busy:
             # Say so in the run's event log, then queue behind the other build.
-            yield DagsterEvent.engine_event(plan_context, f"waiting: {busy}")
+            yield DagsterEvent.engine_event(plan_context, f"waiting: {busy}", EngineEventData())
             lock = build_lock(wait=True)
             lock.__enter__()
-        yield DagsterEvent.engine_event(
-            plan_context, f"build lock {build_lock_path()} held by pid {os.getpid()} for the whole run"
-        )
         try:
+            yield DagsterEvent.engine_event(
+                plan_context,
+                f"build lock {build_lock_path()} held by pid {os.getpid()} for the whole run",
+                EngineEventData(),
+            )
             yield from super().execute(plan_context, execution_plan)
         finally:
             lock.__exit__(None, None, None)
