@@ -5,8 +5,8 @@
 -- at 1 % / 99 % (var paper_e_winsorise, default true; Stata winsor2 convention, pooled over the panel).
 {% set sample_years = var('paper_e_sample_years') %}
 {% set winsorise = var('paper_e_winsorise', true) %}
-{% set analysis_variables = ['nqp', 'nqp_technology', 'nqp_green', 'nqp_digital', 'indus', 'financial_development',
-    'env_regulation', 'industrial_structure', 'urbanisation', 'transport', 'employment_density',
+{% set analysis_variables = ['nqp', 'nqp_technology', 'nqp_green', 'nqp_digital', 'indus',
+    'financial_development', 'env_regulation', 'industrial_structure', 'urbanisation', 'transport', 'employment_density',
     'm_all', 'm_cap', 'm_lab'] %}
 
 with region_years as (
@@ -31,7 +31,8 @@ nqp_scores as (
         max(case when level = 'dimension' and dimension = 'technological_productivity' then score end)
             as nqp_technology,
         max(case when level = 'dimension' and dimension = 'green_productivity' then score end) as nqp_green,
-        max(case when level = 'dimension' and dimension = 'digital_productivity' then score end) as nqp_digital
+        max(case when level = 'dimension' and dimension = 'digital_productivity' then score end)
+            as nqp_digital
     from {{ ref('index_scores') }}
     where system = 'nqp_e' and level in ('total', 'dimension')
     group by region_code, year
