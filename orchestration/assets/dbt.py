@@ -1,6 +1,8 @@
 """The dbt project as Dagster assets: groups from the dbt folders, dbt tests as asset checks,
 row counts and a preview of every table a step built in its materialisation metadata."""
 
+import os
+from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 import dagster as dg
@@ -69,8 +71,30 @@ def with_table_metadata(events: list, manifest: dict) -> Iterator:
             yield event.with_metadata({**event.metadata, **extra})
 
 
+@contextmanager
+def tests_of_the_selection_only(context: dg.AssetExecutionContext) -> Iterator[None]:
+    """A study job builds part of the project. dbt's default (eager) indirect selection would also
+    run every test touching a selected model, e.g. a relationships test from an unselected model to
+    `regions`, and fail on a fresh warehouse where that model's table does not exist: `buildable`
+    runs the tests whose parents are all selected or upstream of the selection. A full build
+    (nothing subset) keeps eager. dagster-dbt reads the variable as its default and still sets
+    `empty` itself when it selects asset checks one by one."""
+    if not context.is_subset:
+        yield
+        return
+    previous = os.environ.get("DBT_INDIRECT_SELECTION")
+    os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_INDIRECT_SELECTION", None)
+        else:
+            os.environ["DBT_INDIRECT_SELECTION"] = previous
+
+
 def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
-    with build_lock():  # dbt writes the build copy
+    with build_lock(), tests_of_the_selection_only(context):  # dbt writes the build copy
         events, failure = [], None
         try:
             for event in dbt.cli(["build"], context=context).stream():
