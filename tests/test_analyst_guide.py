@@ -197,13 +197,13 @@ def test_the_declared_table_is_in_results(guided_copy):
         coefficients = connection.execute(
             "select table_id, column_id, term, estimate from results.regression_coefficients where study = ?",
             [STUDY]).df()
-        fits = connection.execute("select column_id, statistic, value from results.regression_fits "
+        fits = connection.execute("select column_id, nobs, estimator from results.regression_fits "
                                   "where study = ? and table_id = 'demo1'", [STUDY]).df()
         panel = connection.execute("select * from panel_guide_demo").df()
     assert set(coefficients["table_id"]) == {"demo1"}
     assert set(coefficients["column_id"]) == {"(1)", "(2)"}
     assert {"guide_index", "investment_rate"} <= set(coefficients["term"])
-    assert not fits.empty
+    assert sorted(fits["column_id"]) == ["(1)", "(2)"]
 
     # column (1) against a within estimator computed here (two-way demeaning of a balanced panel)
     frame = panel.dropna(subset=["ln_gdp_per_capita", "guide_index"])
@@ -214,6 +214,7 @@ def test_the_declared_table_is_in_results(guided_copy):
     slope = float((x * y).sum() / (x * x).sum())
     estimate = coefficients.query("column_id == '(1)' and term == 'guide_index'")["estimate"].iloc[0]
     assert estimate == pytest.approx(slope, rel=1e-8)
+    assert fits.set_index("column_id").loc["(1)", "nobs"] == len(frame)
 
 
 def test_the_new_assets_and_job_are_in_dagster(guided_copy):
