@@ -53,6 +53,17 @@ test: prepare
 ui: prepare
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
+# dbt docs of the published warehouse, generated offline and served on http://127.0.0.1:8080.
+# Generated from a copy (same file name: DuckDB names the catalog after it), so the published file
+# is never opened for writing; no anonymous usage stats are sent.
+DOCS_DB_DIR := dbt_project/target/docs_db
+docs: prepare
+	@wh="$${NQP_WAREHOUSE:-warehouse/nqp.duckdb}"; test -f "$$wh" || { echo "no warehouse at $$wh: run make run first"; exit 1; }; \
+	mkdir -p $(DOCS_DB_DIR) && cp "$$wh" $(DOCS_DB_DIR)/$$(basename "$$wh") && \
+	NQP_DBT_DATABASE=$(CURDIR)/$(DOCS_DB_DIR)/$$(basename "$$wh") DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+	  $(BIN)/dbt docs generate --quiet
+	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
+
 bench: prepare
 	$(BIN)/python -m tests.benchmarks.run_all
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from models_py.declarations import load_manifest, study_declarations
 from orchestration.assets.dbt import dbt_model_assets
 from orchestration.assets.estimators import study_assets
 from orchestration.assets.misallocation import production_elasticities
@@ -14,13 +15,12 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import quarantine_report
 from orchestration.assets.reports import report_assets, reports_index
 from orchestration.assets.sources import portal_observations, synthetic_observations
+from orchestration.executor import build_locked_executor
+from orchestration.jobs import build_all, study_job
 from orchestration.project import nqp_dbt_project
+from orchestration.sensors import data_inbox_sensor
 
-build_all = dg.define_asset_job(
-    "build_all",
-    selection=dg.AssetSelection.all(),
-    description="Load the sources, build every dbt model and test, run every study's tables, publish, write reports.",
-)
+study_jobs = [study_job(study) for study in study_declarations(load_manifest(nqp_dbt_project.manifest_path))]
 
 defs = dg.Definitions(
     assets=[
@@ -34,7 +34,8 @@ defs = dg.Definitions(
         *report_assets,
         reports_index,
     ],
-    jobs=[build_all],
+    jobs=[build_all, *study_jobs],
+    sensors=[data_inbox_sensor],
     resources={
         "dbt": DbtCliResource(
             project_dir=nqp_dbt_project,
@@ -43,6 +44,7 @@ defs = dg.Definitions(
             dbt_executable=str(Path(sys.executable).parent / "dbt"),
         )
     },
-    # One process runs every step in turn: DuckDB allows one writer, so no two steps may write at once.
-    executor=dg.in_process_executor,
+    # One process runs every step in turn (DuckDB allows one writer), holding the build lock from
+    # the first step to the last, so no other build can write the build copy in between.
+    executor=build_locked_executor,
 )

@@ -15,4 +15,4 @@ select *
 from stocks
 where previous_capital_stock is not null
     and abs(capital_stock - ((1 - depreciation_rate) * previous_capital_stock + real_investment))
-        > 1e-9 * capital_stock
+    > 1e-9 * capital_stock

@@ -3,7 +3,8 @@
 with catalogue as (
     select system, indicator, numerator as source from {{ ref('index_indicators') }}
     union all
-    select system, indicator, denominator from {{ ref('index_indicators') }} where denominator is not null
+    select system, indicator, denominator from {{ ref('index_indicators') }}
+    where denominator is not null
 ),
 
 known_sources as (

@@ -1,12 +1,19 @@
-"""The dbt project as Dagster assets: groups from the dbt folders, dbt tests as asset checks."""
+"""The dbt project as Dagster assets: groups from the dbt folders, dbt tests as asset checks,
+row counts and a preview of every table a step built in its materialisation metadata."""
 
-from typing import Any, Mapping
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from models_py.warehouse import build_lock
+from models_py.declarations import load_manifest
+from models_py.warehouse import build_lock, connect_build
 from orchestration.project import nqp_dbt_project
+
+PREVIEW_ROWS = 5
+
 
 class NqpDbtTranslator(DagsterDbtTranslator):
     """Groups: reference (seeds), staging, intermediate, indices, marts, and one per study."""
@@ -33,18 +40,82 @@ dbt_translator = NqpDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 ESTIMATE_SOURCES = "source:intermediate+"
 
 
+def table_metadata(connection, schema: str, table: str) -> dict:
+    """Row count (dagster/row_count, shown in the catalogue) and the first rows as Markdown."""
+    relation = f'"{schema}"."{table}"'
+    rows = connection.execute(f"select count(*) from {relation}").fetchone()[0]
+    preview = connection.execute(f"select * from {relation} limit {PREVIEW_ROWS}").df()
+    return {
+        "dagster/row_count": dg.MetadataValue.int(int(rows)),
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if not preview.empty else "(no rows)"),
+    }
+
+
+def with_table_metadata(events: list, manifest: dict) -> Iterator:
+    """The dbt events, each model's or seed's output carrying its table's row count and preview.
+
+    Counted after `dbt build` has exited: dbt's process holds DuckDB's single write lock while it
+    runs, so the tables cannot be opened from here before (dagster-dbt's fetch_row_counts would)."""
+    nodes = manifest["nodes"]
+    with connect_build(read_only=True) as connection:
+        for event in events:
+            unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
+            node = nodes.get(getattr(unique_id, "value", unique_id)) if unique_id else None
+            if node is None or node["config"].get("materialized") not in ("table", "incremental", "seed"):
+                yield event
+                continue
+            try:
+                extra = table_metadata(connection, node["schema"], node.get("alias") or node["name"])
+            except Exception as error:  # a missing table is dbt's failure to report, not ours
+                extra = {"row_count_error": str(error).splitlines()[0]}
+            yield event.with_metadata({**event.metadata, **extra})
+
+
+@contextmanager
+def tests_of_the_selection_only(context: dg.AssetExecutionContext) -> Iterator[None]:
+    """A study job builds part of the project. dbt's default (eager) indirect selection would also
+    run every test touching a selected model, e.g. a relationships test from an unselected model to
+    `regions`, and fail on a fresh warehouse where that model's table does not exist: `buildable`
+    runs the tests whose parents are all selected or upstream of the selection. A full build
+    (nothing subset) keeps eager. dagster-dbt reads the variable as its default and still sets
+    `empty` itself when it selects asset checks one by one."""
+    if not context.is_subset:
+        yield
+        return
+    previous = os.environ.get("DBT_INDIRECT_SELECTION")
+    os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_INDIRECT_SELECTION", None)
+        else:
+            os.environ["DBT_INDIRECT_SELECTION"] = previous
+
+
+def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
+    with build_lock(), tests_of_the_selection_only(context):  # dbt writes the build copy
+        events, failure = [], None
+        try:
+            for event in dbt.cli(["build"], context=context).stream():
+                events.append(event)
+        except Exception as error:  # report what did build, then fail the step
+            failure = error
+        yield from with_table_metadata(events, load_manifest(nqp_dbt_project.manifest_path))
+        if failure is not None:
+            raise failure
+
+
 @dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, exclude=ESTIMATE_SOURCES)
 def nqp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and the marts that need no Python estimate, with their tests."""
-    with build_lock():  # dbt writes the build copy
-        yield from dbt.cli(["build"], context=context).stream()
+    yield from run_dbt_build(context, dbt)
 
 
 @dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, select=ESTIMATE_SOURCES)
 def nqp_dbt_models_on_estimates(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The models reading a table a Python estimator wrote (the misallocation mart …), with their tests."""
-    with build_lock():  # dbt writes the build copy
-        yield from dbt.cli(["build"], context=context).stream()
+    yield from run_dbt_build(context, dbt)
 
 
 dbt_model_assets = [nqp_dbt_models, nqp_dbt_models_on_estimates]

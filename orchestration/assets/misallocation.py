@@ -67,6 +67,7 @@ def production_elasticities(context: dg.AssetExecutionContext) -> dg.Materialize
     return dg.MaterializeResult(
         metadata={
             "rows": rows,
+            "dagster/row_count": rows,
             "specification": fit.specification,
             "nobs": fit.nobs,
             "df_resid": fit.df_resid,

@@ -1,4 +1,10 @@
-"""Python assets that fill the raw schema: real exports through the loader, then the generator."""
+"""Python assets that fill the raw schema: real exports through the loader, then the generator.
+
+Their descriptions list the series of the catalogue (seeds/reference/series_catalogue.csv) each one
+provides, by provenance, so the UI says which data are real without opening the warehouse.
+"""
+
+import csv
 
 import datetime as dt
 
@@ -10,14 +16,30 @@ from models_py.ingest.loader import load_inbox
 from models_py.ingest.seeds import load_regions
 from models_py.warehouse import build_lock, connect_build, replace_table
 
+
+def catalogue_series(real: bool) -> list[dict]:
+    """Catalogue rows whose provenance is real (`real: <file>…`) or generated (everything else)."""
+    with open(config.SEEDS_DIR / "series_catalogue.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row for row in rows if row["provenance"].startswith("real") == real]
+
+
+def catalogue_description(intro: str, real: bool) -> str:
+    rows = catalogue_series(real)
+    lines = [f"- `{row['series_code']}` {row['name_zh']} ({row['name_en']}, {row['unit']})" for row in rows]
+    return f"{intro}\n\nSeries of the catalogue ({len(rows)}):\n\n" + "\n".join(lines)
+
+
 @dg.asset(
     key_prefix="raw",
     name="portal_observations",
     group_name="sources",
-    description=(
+    description=catalogue_description(
         "Real observations: the shipped portal exports (seeds/shipped/nbs-exports) plus every file in "
-        "the user's inbox (data/inbox/ or $NQP_INBOX, inbox.yml). All-or-nothing: a bad file stops the "
-        "build before anything is written. Also writes raw.ingest_files (one row per file read)."
+        "the user's inbox (data/inbox/ or $NQP_INBOX, inbox.yml), with lineage to file, row and cell. "
+        "All-or-nothing: a bad file stops the build before anything is written. Also writes "
+        "raw.ingest_files (one row per file read).",
+        real=True,
     ),
 )
 def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -33,6 +55,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     return dg.MaterializeResult(
         metadata={
             "rows": rows,
+            "dagster/row_count": rows,
             "files": len(report),
             "inbox": str(inbox),
             "inbox_files": int((report["origin"] == "inbox").sum()),
@@ -48,7 +71,12 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     name="synthetic_observations",
     group_name="sources",
     deps=[portal_observations],
-    description="Generated observations for every series and region-year no real file covers (NOT official statistics).",
+    description=catalogue_description(
+        "Generated observations for every series and region-year no real file covers (NOT official statistics; "
+        "models_py/data/synthetic.py, anchored on the real GDP and population). Real series appear here only "
+        "for the years the exports miss.",
+        real=False,
+    ),
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with build_lock(), connect_build() as connection:
@@ -56,5 +84,5 @@ def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeR
         generated = generate_synthetic(real, load_regions())
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
     return dg.MaterializeResult(
-        metadata={"rows": rows, "series": int(generated["series"].nunique())}
+        metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique())}
     )

@@ -80,7 +80,7 @@ deflated as (
 real_investment as (
     select
         deflated.*,
-        fixed_asset_investment / investment_deflator as real_investment
+        deflated.fixed_asset_investment / deflated.investment_deflator as real_investment
     from deflated
 ),
 
@@ -92,9 +92,11 @@ initial_stock as (
         max(case when years_since_initial = 0 then real_investment end) as initial_real_investment,
         exp((
             max(case when years_since_initial = {{ growth_years }}
-                then {{ nqp_safe_ln('real_investment', "'real fixed-asset investment'") }} end)
+                    then {{ nqp_safe_ln('real_investment', "'real fixed-asset investment'") }}
+            end)
             - max(case when years_since_initial = 0
-                then {{ nqp_safe_ln('real_investment', "'real fixed-asset investment'") }} end)
+                    then {{ nqp_safe_ln('real_investment', "'real fixed-asset investment'") }}
+            end)
         ) / {{ growth_years }}) - 1 as initial_growth
     from real_investment
     group by region_code
@@ -129,7 +131,8 @@ accumulated as (
         power(1 - {{ depreciation }}, real_investment.years_since_initial) * (
             initial_stock_checked.initial_capital_stock
             + sum(case when real_investment.years_since_initial > 0
-                then power(1 - {{ depreciation }}, -real_investment.years_since_initial) * real_investment.real_investment
+                    then power(1 - {{ depreciation }}, -real_investment.years_since_initial)
+                        * real_investment.real_investment
                 else 0 end) over (
                 partition by real_investment.region_code order by real_investment.year
                 rows between unbounded preceding and current row

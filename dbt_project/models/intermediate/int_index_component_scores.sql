@@ -39,7 +39,9 @@ coefficients as (
 ),
 
 scores as (
-    {{ nqp_composite_scores('component_inputs', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
+    {{ nqp_composite_scores(
+        'component_inputs', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']
+    ) }}
 ),
 
 component_synthetic as (
@@ -52,7 +54,9 @@ select
     scores.system,
     scores.region_code,
     scores.year,
-    case when systems.method = 'topsis_entropy' then scores.topsis_closeness else scores.weighted_sum end as score,
+    case
+        when systems.method = 'topsis_entropy' then scores.topsis_closeness else scores.weighted_sum
+    end as score,
     component_synthetic.is_synthetic
 from scores
 inner join systems on scores.system = systems.system

@@ -52,18 +52,18 @@ computed as (
             ) }}
         end as value,
         coalesce(numerator_series.is_synthetic, false)
-            or coalesce(denominator_series.is_synthetic, false) as is_synthetic
+        or coalesce(denominator_series.is_synthetic, false) as is_synthetic
     from catalogue
     inner join system_samples
         on catalogue.system = system_samples.system
     left join series as numerator_series
-        on numerator_series.series = catalogue.numerator
-        and numerator_series.region_code = system_samples.region_code
-        and numerator_series.year = system_samples.year
+        on catalogue.numerator = numerator_series.series
+        and system_samples.region_code = numerator_series.region_code
+        and system_samples.year = numerator_series.year
     left join series as denominator_series
-        on denominator_series.series = catalogue.denominator
-        and denominator_series.region_code = system_samples.region_code
-        and denominator_series.year = system_samples.year
+        on catalogue.denominator = denominator_series.series
+        and system_samples.region_code = denominator_series.region_code
+        and system_samples.year = denominator_series.year
 )
 
 select * from computed

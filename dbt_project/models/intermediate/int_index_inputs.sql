@@ -11,6 +11,11 @@ series_indicators as (
     from {{ ref('int_index_indicator_values') }}
 ),
 
+-- the region-years of a system's own indicators, which its component-index indicators are scored on
+parent_samples as (
+    select distinct system, region_code, year from series_indicators
+),
+
 component_indicators as (
     select
         catalogue.system,
@@ -23,12 +28,12 @@ component_indicators as (
         component_scores.score * catalogue.scale as value,
         coalesce(component_scores.is_synthetic, false) as is_synthetic
     from {{ ref('index_indicators') }} as catalogue
-    inner join (select distinct system, region_code, year from series_indicators) as parent_sample
+    inner join parent_samples as parent_sample
         on catalogue.system = parent_sample.system
     left join {{ ref('int_index_component_scores') }} as component_scores
         on component_scores.system = substr(catalogue.numerator, 7)
-        and component_scores.region_code = parent_sample.region_code
-        and component_scores.year = parent_sample.year
+        and parent_sample.region_code = component_scores.region_code
+        and parent_sample.year = component_scores.year
     where catalogue.numerator like 'index:%'
 ),
 
@@ -52,7 +57,10 @@ period_scope as (
 ),
 
 year_scope as (
-    select indicator_values.*, 'year' as period_scheme, cast(indicator_values.year as {{ dbt.type_string() }}) as period
+    select
+        indicator_values.*,
+        'year' as period_scheme,
+        cast(indicator_values.year as {{ dbt.type_string() }}) as period
     from indicator_values
     inner join systems on indicator_values.system = systems.system
     where systems.score_weighting = 'per_year'

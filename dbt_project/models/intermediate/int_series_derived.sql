@@ -1,7 +1,9 @@
 -- Series derived from several raw series, in the same long shape, so index catalogues and panels
 -- can name them like raw series. Each is documented in _intermediate.yml.
 with region_years as (
-    {{ nqp_series_wide(ref('int_series_interpolated'), ['gdp', 'population', 'va_primary', 'va_secondary', 'va_tertiary']) }}
+    {{ nqp_series_wide(
+        ref('int_series_interpolated'), ['gdp', 'population', 'va_primary', 'va_secondary', 'va_tertiary']
+    ) }}
 ),
 
 regions as (
@@ -9,20 +11,28 @@ regions as (
 ),
 
 derived as (
-    select region_code, year, 'gdp_per_capita' as series,
+    select
+        region_code, year, 'gdp_per_capita' as series,
         gdp * 10000 / population as value, '元' as unit, uses_synthetic as is_synthetic
-    from region_years where gdp is not null and population is not null
+    from region_years
+    where gdp is not null and population is not null
     union all
-    select region_code, year, 'industrial_structure_upgrading',
-        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / gdp, 'index', uses_synthetic
-    from region_years where va_primary is not null and va_secondary is not null and va_tertiary is not null
+    select
+        region_code, year, 'industrial_structure_upgrading' as series,
+        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / gdp as value, 'index' as unit,
+        uses_synthetic as is_synthetic
+    from region_years
+    where va_primary is not null and va_secondary is not null and va_tertiary is not null
     union all
-    select region_code, year, 'industrial_structure_advancement',
-        va_tertiary / va_secondary, 'ratio', uses_synthetic
-    from region_years where va_tertiary is not null and va_secondary is not null
+    select
+        region_code, year, 'industrial_structure_advancement' as series,
+        va_tertiary / va_secondary as value, 'ratio' as unit, uses_synthetic as is_synthetic
+    from region_years
+    where va_tertiary is not null and va_secondary is not null
     union all
-    select region_years.region_code, region_years.year, 'land_area',
-        cast(regions.land_area_km2 as double), '平方公里', false
+    select
+        region_years.region_code, region_years.year, 'land_area' as series,
+        cast(regions.land_area_km2 as double) as value, '平方公里' as unit, false as is_synthetic
     from region_years
     inner join regions on region_years.region_code = regions.region_code
 )

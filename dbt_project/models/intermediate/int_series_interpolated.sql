@@ -34,12 +34,12 @@ gridded as (
 bracketed as (
     select
         gridded.*,
-        max(case when value is not null then year end) over (
-            partition by region_code, series order by year
+        max(case when gridded.value is not null then gridded.year end) over (
+            partition by gridded.region_code, gridded.series order by gridded.year
             rows between unbounded preceding and current row
         ) as previous_year,
-        min(case when value is not null then year end) over (
-            partition by region_code, series order by year
+        min(case when gridded.value is not null then gridded.year end) over (
+            partition by gridded.region_code, gridded.series order by gridded.year
             rows between current row and unbounded following
         ) as next_year
     from gridded
@@ -53,29 +53,31 @@ interpolated as (
         coalesce(
             bracketed.value,
             previous_obs.value
-                + (next_obs.value - previous_obs.value)
-                * (bracketed.year - bracketed.previous_year)
-                / (bracketed.next_year - bracketed.previous_year)
+            + (next_obs.value - previous_obs.value)
+            * (bracketed.year - bracketed.previous_year)
+            / (bracketed.next_year - bracketed.previous_year)
         ) as value,
         bracketed.unit,
         coalesce(
             bracketed.provenance,
             case when previous_obs.provenance = next_obs.provenance
-                then previous_obs.provenance else 'synthetic' end
+                    then previous_obs.provenance
+                else 'synthetic'
+            end
         ) as provenance,
         coalesce(bracketed.is_synthetic, previous_obs.is_synthetic or next_obs.is_synthetic) as is_synthetic,
         bracketed.value is null as is_interpolated
     from bracketed
     left join observations as previous_obs
         on bracketed.value is null
-        and previous_obs.region_code = bracketed.region_code
-        and previous_obs.series = bracketed.series
-        and previous_obs.year = bracketed.previous_year
+        and bracketed.region_code = previous_obs.region_code
+        and bracketed.series = previous_obs.series
+        and bracketed.previous_year = previous_obs.year
     left join observations as next_obs
         on bracketed.value is null
-        and next_obs.region_code = bracketed.region_code
-        and next_obs.series = bracketed.series
-        and next_obs.year = bracketed.next_year
+        and bracketed.region_code = next_obs.region_code
+        and bracketed.series = next_obs.series
+        and bracketed.next_year = next_obs.year
 )
 
 select * from interpolated

@@ -20,27 +20,39 @@ coefficients as (
 ),
 
 total_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
+    {{ nqp_composite_scores(
+        'scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year']
+    ) }}
 ),
 
 dimension_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension']) }}
+    {{ nqp_composite_scores(
+        'scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'],
+        group_by=['dimension']
+    ) }}
 ),
 
 sub_dimension_scores as (
-    {{ nqp_composite_scores('scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'], group_by=['dimension', 'sub_dimension']) }}
+    {{ nqp_composite_scores(
+        'scoring_scope', 'coefficients', ['system', 'period_scheme', 'period'], ['region_code', 'year'],
+        group_by=['dimension', 'sub_dimension']
+    ) }}
 ),
 
 all_levels as (
-    select system, region_code, year, 'total' as level, cast(null as {{ dbt.type_string() }}) as dimension,
+    select
+        system, region_code, year, 'total' as level, cast(null as {{ dbt.type_string() }}) as dimension,
         cast(null as {{ dbt.type_string() }}) as sub_dimension, weighted_sum, topsis_closeness
     from total_scores
     union all
-    select system, region_code, year, 'dimension', dimension, cast(null as {{ dbt.type_string() }}),
-        weighted_sum, topsis_closeness
+    select
+        system, region_code, year, 'dimension' as level, dimension,
+        cast(null as {{ dbt.type_string() }}) as sub_dimension, weighted_sum, topsis_closeness
     from dimension_scores
     union all
-    select system, region_code, year, 'sub_dimension', dimension, sub_dimension, weighted_sum, topsis_closeness
+    select
+        system, region_code, year, 'sub_dimension' as level, dimension, sub_dimension,
+        weighted_sum, topsis_closeness
     from sub_dimension_scores
 )
 
@@ -52,7 +64,8 @@ select
     all_levels.dimension,
     all_levels.sub_dimension,
     case when systems.method = 'topsis_entropy' then all_levels.topsis_closeness
-        else all_levels.weighted_sum end as score,
+        else all_levels.weighted_sum
+    end as score,
     systems.method
 from all_levels
 inner join systems on all_levels.system = systems.system

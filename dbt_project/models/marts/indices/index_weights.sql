@@ -30,7 +30,8 @@ indicator_level as (
 
 sub_dimension_level as (
     select
-        system, 'sub_dimension' as level, dimension, sub_dimension, cast(null as {{ dbt.type_string() }}) as indicator,
+        system, 'sub_dimension' as level, dimension, sub_dimension,
+        cast(null as {{ dbt.type_string() }}) as indicator,
         period_scheme, period, max(n_units) as n_units, cast(null as double) as entropy,
         sum(redundancy) as redundancy, sum(weight) as weight
     from indicator_level

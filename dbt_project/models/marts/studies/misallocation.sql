@@ -39,16 +39,20 @@ with_elasticities as (
 output_weighted as (
     select
         with_elasticities.*,
-        sum(output_share * beta_k) over (partition by year) as beta_k_bar,
-        sum(output_share * beta_l) over (partition by year) as beta_l_bar
+        sum(with_elasticities.output_share * with_elasticities.beta_k)
+            over (partition by with_elasticities.year) as beta_k_bar,
+        sum(with_elasticities.output_share * with_elasticities.beta_l)
+            over (partition by with_elasticities.year) as beta_l_bar
     from with_elasticities
 ),
 
 distortions as (
     select
         output_weighted.*,
-        capital_share / (output_share * beta_k / beta_k_bar) as gamma_k,
-        labour_share / (output_share * beta_l / beta_l_bar) as gamma_l
+        output_weighted.capital_share
+        / (output_weighted.output_share * output_weighted.beta_k / output_weighted.beta_k_bar) as gamma_k,
+        output_weighted.labour_share
+        / (output_weighted.output_share * output_weighted.beta_l / output_weighted.beta_l_bar) as gamma_l
     from output_weighted
 ),
 

@@ -4,9 +4,9 @@
 {% set base_year = var('paper_a_base_year') %}
 {% set sample_years = (2013, 2022) %}
 {% set excluded_regions = [54] %}
-{% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'nqp_topsis_entropy', 'nqp_equal', 'nqp_critic',
-    'industrial_upgrading', 'gov_intervention',
-    'tax_burden', 'openness', 'urbanisation', 'financial_development', 'infrastructure'] %}
+{% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'nqp_topsis_entropy', 'nqp_equal',
+    'nqp_critic', 'industrial_upgrading', 'gov_intervention', 'tax_burden', 'openness', 'urbanisation',
+    'financial_development', 'infrastructure'] %}
 
 with region_years as (
     {{ nqp_series_wide(ref('int_series_values'), [
@@ -43,9 +43,11 @@ national_average as (
     select
         year,
         {% if var('paper_a_national_average') == 'mean_of_logs' %}
-        avg(case when region_code not in ({{ excluded_regions | join(', ') }}) then ln_real_gdp_per_capita end)
+            avg(case
+                when region_code not in ({{ excluded_regions | join(', ') }}) then ln_real_gdp_per_capita
+            end)
         {% else %}
-        ln(sum(real_gdp) * 10000 / sum(population))
+            ln(sum(real_gdp) * 10000 / sum(population))
         {% endif %} as ln_real_gdp_per_capita_national
     from logged
     group by year
@@ -73,9 +75,10 @@ panel as (
         regions.name_short as region_name,
         regions.region3,
         regions.region4,
-        abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national) as regional_gap_abs,
         abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national)
-            / (0.5 * (logged.ln_real_gdp_per_capita + national_average.ln_real_gdp_per_capita_national))
+            as regional_gap_abs,
+        abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national)
+        / (0.5 * (logged.ln_real_gdp_per_capita + national_average.ln_real_gdp_per_capita_national))
             as regional_gap_rel,
         nqp_index.nqp,
         nqp_by_method.nqp_topsis_entropy,
@@ -88,8 +91,10 @@ panel as (
         logged.trade_cny / logged.gdp as openness,
         logged.urban_population / logged.population as urbanisation,
         (logged.deposits + logged.loans) / logged.gdp as financial_development,
-        {{ nqp_safe_ln('logged.fixed_asset_investment * 10000 / logged.population', "'fixed-asset investment per capita'",
-            'logged.region_code', 'logged.year') }} as infrastructure,
+        {{ nqp_safe_ln(
+            'logged.fixed_asset_investment * 10000 / logged.population', "'fixed-asset investment per capita'",
+            'logged.region_code', 'logged.year'
+        ) }} as infrastructure,
         logged.real_gdp_per_capita,
         logged.ln_real_gdp_per_capita,
         national_average.ln_real_gdp_per_capita_national,

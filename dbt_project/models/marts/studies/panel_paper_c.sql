@@ -61,8 +61,9 @@ final as (
         regions.name_short as region_name,
         regions.region3,
         regions.region4,
-        {{ nqp_safe_ln('panel.real_gdp_per_capita', "'real GDP per capita'", 'panel.region_code', 'panel.year') }}
-            as ln_real_gdp_per_capita,
+        {{ nqp_safe_ln(
+            'panel.real_gdp_per_capita', "'real GDP per capita'", 'panel.region_code', 'panel.year'
+        ) }} as ln_real_gdp_per_capita,
         nqp_scores.nqp,
         nqp_scores.nqp_technology,
         nqp_scores.nqp_industry,

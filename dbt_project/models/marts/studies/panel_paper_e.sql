@@ -32,7 +32,8 @@ nqp_scores as (
         max(case when level = 'dimension' and dimension = 'technological_productivity' then score end)
             as nqp_technology,
         max(case when level = 'dimension' and dimension = 'green_productivity' then score end) as nqp_green,
-        max(case when level = 'dimension' and dimension = 'digital_productivity' then score end) as nqp_digital
+        max(case when level = 'dimension' and dimension = 'digital_productivity' then score end)
+            as nqp_digital
     from {{ ref('index_scores') }}
     where system = 'nqp_e' and level in ('total', 'dimension')
     group by region_code, year
