@@ -95,9 +95,16 @@ def catalogue_names(query: Query) -> dict:
 
 
 def caption(table_id: str, title: str, lang: str) -> str:
-    """"表3 基准回归结果" / "Table 3 Baseline …" for ids like table3; other ids as written (T1 …)."""
+    """"表3 基准回归结果" / "Table 3 Baseline …" for ids like table3 or T3; "表6（补充） …" for a
+    table supplementing one (table6_sobel); other ids as written (R1, national_indices …)."""
     match = re.fullmatch(r"(?:table|tab|t)_?(\d+[a-z]?)", table_id, flags=re.I)
-    number = match.group(1) if match else table_id
+    supplement = re.fullmatch(r"(?:table|tab|t)_?(\d+[a-z]?)_\w+", table_id, flags=re.I)
+    if match:
+        number = match.group(1)
+    elif supplement:
+        number = f"{supplement.group(1)}（补充）" if lang == "zh" else f"{supplement.group(1)} (supplement)"
+    else:
+        number = table_id
     return f"表{number} {title}" if lang == "zh" else f"Table {number} {title}"
 
 

@@ -263,6 +263,8 @@ def test_table_captions():
     assert caption("table3", "基准回归结果", "zh") == "表3 基准回归结果"
     assert caption("table3", "Baseline", "en") == "Table 3 Baseline"
     assert caption("T1", "权重", "zh") == "表1 权重" and caption("appendix_a", "x", "en") == "Table appendix_a x"
+    assert caption("table6_sobel", "Sobel", "zh") == "表6（补充） Sobel"
+    assert caption("table7_hausman", "Hausman", "en") == "Table 7 (supplement) Hausman"
 
 
 def test_paper_a_regression_table_in_the_report(reports, warehouse_connection):
@@ -274,6 +276,21 @@ def test_paper_a_regression_table_in_the_report(reports, warehouse_connection):
     marks = "***" if row[2] < 0.01 else "**" if row[2] < 0.05 else "*" if row[2] < 0.1 else ""
     assert f"{row[0]:.4f}{marks}" in markdown and f"({row[1]:.4f})" in markdown
     assert "Kleibergen-Paap rk Wald F {Stock-Yogo 10%}" in markdown or "Cragg-Donald Wald F" in markdown
+
+
+def test_every_declared_display_table_is_in_its_study_report(reports):
+    """Display tables of marts (Paper B's weights, Paper D's disparities) and of results sources
+    (index robustness R1) each appear, captioned, in their study's report; Paper D has one too."""
+    from models_py.declarations import load_manifest
+    from models_py.reporting import caption
+    from models_py.tables.display import display_table_specs
+
+    specs = display_table_specs(load_manifest())
+    assert {(s.study, s.table_id) for s in specs} >= {
+        ("paper_a", "R1"), ("paper_b", "R1"), ("paper_b", "T1"), ("paper_d", "T1"), ("paper_d", "T4")}
+    for spec in specs:
+        markdown = (reports / f"{spec.study}.md").read_text(encoding="utf-8")
+        assert f"**{caption(spec.table_id, spec.title_zh, 'zh')}**" in markdown, (spec.study, spec.table_id)
 
 
 def test_figures_are_images_with_cjk_glyphs(reports, studies):

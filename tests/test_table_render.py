@@ -345,6 +345,18 @@ def test_display_tables_list_and_duplicates():
                                                                       {**base, "table_id": "A"}]})}})
 
 
+def test_display_tables_declared_on_a_source_query_its_table():
+    """results.index_robustness is written after dbt, so its display tables sit on a dbt source."""
+    source = {"resource_type": "source", "name": "index_robustness", "identifier": "index_robustness",
+              "schema": "results", "meta": {"display_tables": [{
+                  "study": "paper_a", "table_id": "R1", "row_columns": ["method_label_zh"],
+                  "value_columns": ["estimate"], "order_by": ["method_order"], "where": "study = 'paper_a'"}]},
+              "config": {}, "columns": {}}
+    [spec] = display_table_specs({"nodes": {}, "sources": {"source.nqp.results.index_robustness": source}})
+    assert spec.query == ('select "method_label_zh", "estimate" from results.index_robustness '
+                          "where study = 'paper_a' order by method_order")
+
+
 def test_nan_is_an_empty_cell():
     assert math.isnan(float("nan"))
     spec = display_table_specs({"nodes": {"m": _node({"display_table": {

@@ -84,7 +84,7 @@ def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
     decimals = raw.get("decimals", 4)
     if not isinstance(decimals, int) or not 0 <= decimals <= 8:
         raise DisplayTableError(f"{where}: decimals must be an integer 0-8, got {decimals!r}")
-    relation = f"{node['schema']}.{node.get('alias') or model}"
+    relation = f"{node['schema']}.{node.get('alias') or node.get('identifier') or model}"
     return DisplayTableSpec(
         model=model, relation=relation, study=str(raw["study"]), table_id=str(raw["table_id"]),
         title_zh=raw.get("title_zh") or str(raw["table_id"]), title_en=raw.get("title_en") or str(raw["table_id"]),
@@ -95,10 +95,15 @@ def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
 
 
 def display_table_specs(manifest: dict) -> list[DisplayTableSpec]:
-    """Every display-table declaration of every dbt model, ordered by study and table id."""
+    """Every display-table declaration of every dbt model and source, ordered by study and table id.
+
+    Sources count: tables the estimator assets write after dbt (results.index_robustness) are
+    declared as dbt sources so that their display tables live in YAML like the marts'.
+    """
     specs = []
-    for node in manifest["nodes"].values():
-        if node.get("resource_type") != "model":
+    nodes = [*manifest["nodes"].values(), *manifest.get("sources", {}).values()]
+    for node in nodes:
+        if node.get("resource_type") not in ("model", "source"):
             continue
         meta = node.get("config", {}).get("meta") or node.get("meta") or {}
         declared = []
