@@ -14,11 +14,16 @@ scoring_standardised as (
         or (systems.score_weighting <> 'per_year' and standardised.period_scheme = 'pooled')
 ),
 
+scoring_scopes as (
+    select distinct system, period_scheme, period from scoring_standardised
+),
+
 entropy_weights as (
-    select indicator_weights.system, indicator_weights.period_scheme, indicator_weights.period,
+    select
+        indicator_weights.system, indicator_weights.period_scheme, indicator_weights.period,
         indicator_weights.indicator, indicator_weights.n_units, indicator_weights.weight
     from {{ ref('int_index_indicator_weights') }} as indicator_weights
-    inner join (select distinct system, period_scheme, period from scoring_standardised) as scoring_scopes
+    inner join scoring_scopes
         on indicator_weights.system = scoring_scopes.system
         and indicator_weights.period_scheme = scoring_scopes.period_scheme
         and indicator_weights.period = scoring_scopes.period
@@ -29,19 +34,23 @@ equal_weights as (
 ),
 
 critic_weights as (
-    {{ nqp_critic_weights('scoring_standardised', ['system', 'period_scheme', 'period'], ['region_code', 'year']) }}
+    {{ nqp_critic_weights(
+        'scoring_standardised', ['system', 'period_scheme', 'period'], ['region_code', 'year']
+    ) }}
 ),
 
 all_weightings as (
-    select system, period_scheme, period, 'entropy' as weighting, indicator, n_units, weight,
+    select
+        system, period_scheme, period, 'entropy' as weighting, indicator, n_units, weight,
         cast(null as double) as std_dev, cast(null as double) as conflict
     from entropy_weights
     union all
-    select system, period_scheme, period, 'equal', indicator, n_units, weight,
-        cast(null as double), cast(null as double)
+    select
+        system, period_scheme, period, 'equal' as weighting, indicator, n_units, weight,
+        cast(null as double) as std_dev, cast(null as double) as conflict
     from equal_weights
     union all
-    select system, period_scheme, period, 'critic', indicator, n_units, weight, std_dev, conflict
+    select system, period_scheme, period, 'critic' as weighting, indicator, n_units, weight, std_dev, conflict
     from critic_weights
 )
 

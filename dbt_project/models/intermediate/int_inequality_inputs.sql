@@ -8,9 +8,12 @@ with regions as (
 -- one row per region and grouping scheme: the scheme's name and the region's group in it
 region_groups as (
     {%- for grouping in var('inequality_groupings') %}
-    select region_code, '{{ grouping }}' as grouping, cast({{ grouping }} as {{ dbt.type_string() }}) as group_code
-    from regions
-    {% if not loop.last %}union all{% endif %}
+        select
+            region_code,
+            '{{ grouping }}' as grouping,
+            cast({{ grouping }} as {{ dbt.type_string() }}) as group_code
+        from regions
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -23,7 +26,11 @@ index_totals as (
 declared_series as (
     select 'series' as subject_kind, series as subject, region_code, year, value
     from {{ ref('series_values') }}
-    where series in ('{{ var("inequality_series") | join("', '") }}')
+    where series in (
+            {%- for declared in var("inequality_series") %}
+                '{{ declared }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        )
 ),
 
 populations as (

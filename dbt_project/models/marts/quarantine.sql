@@ -11,8 +11,8 @@
 
 with flags as (
     {% for check in checks %}
-    select * from {{ ref(check) }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ ref(check) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 

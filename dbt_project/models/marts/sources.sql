@@ -68,7 +68,7 @@ real_sources as (
         files.sha256,
         files.loaded_at
     from real_by_file
-    left join files on files.file = real_by_file.source_file
+    left join files on real_by_file.source_file = files.file
 ),
 
 synthetic_sources as (

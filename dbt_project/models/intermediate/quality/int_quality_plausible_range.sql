@@ -13,7 +13,7 @@ outside_range as (
     from real_observations
     inner join catalogue on real_observations.series = catalogue.series_code
     where real_observations.value < catalogue.plausible_min
-       or real_observations.value > catalogue.plausible_max
+        or real_observations.value > catalogue.plausible_max
 )
 
 select

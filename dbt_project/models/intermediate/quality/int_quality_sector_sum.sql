@@ -15,7 +15,8 @@ by_region_year as (
         sum(case when series <> 'gdp' then value end) as sector_sum,
         count(case when series <> 'gdp' then 1 end) as n_sectors,
         bool_or(not is_synthetic) as any_real,
-        string_agg(distinct case when not is_synthetic then replace(provenance, 'real: ', '') end, '; ') as real_files
+        string_agg(distinct case when not is_synthetic then replace(provenance, 'real: ', '') end, '; ')
+            as real_files
     from sector_values
     group by region_code, year
 ),
@@ -24,7 +25,7 @@ mismatched as (
     select *
     from by_region_year
     where any_real and n_sectors = 3 and gdp > 0
-      and abs(sector_sum - gdp) / gdp > {{ nqp_quality('sector_sum', 'tolerance') }}
+        and abs(sector_sum - gdp) / gdp > {{ nqp_quality('sector_sum', 'tolerance') }}
 )
 
 select

@@ -20,9 +20,9 @@ neighbours as (
         median(all_values.value) as neighbour_median
     from real_observations
     inner join all_values
-        on all_values.series = real_observations.series
-        and all_values.year = real_observations.year
-        and all_values.region_code <> real_observations.region_code
+        on real_observations.series = all_values.series
+        and real_observations.year = all_values.year
+        and real_observations.region_code <> all_values.region_code
     group by real_observations.region_code, real_observations.year, real_observations.series
 ),
 
@@ -30,13 +30,17 @@ off_scale as (
     select real_observations.*, neighbours.neighbour_median
     from real_observations
     inner join neighbours
-        on neighbours.region_code = real_observations.region_code
-        and neighbours.year = real_observations.year
-        and neighbours.series = real_observations.series
-    where real_observations.series in (select series_code from level_series)
-      and neighbours.neighbour_median > 0 and real_observations.value > 0
-      and (real_observations.value / neighbours.neighbour_median > {{ nqp_quality('unit_scale', 'max_ratio') }}
-           or neighbours.neighbour_median / real_observations.value > {{ nqp_quality('unit_scale', 'max_ratio') }})
+        on real_observations.region_code = neighbours.region_code
+        and real_observations.year = neighbours.year
+        and real_observations.series = neighbours.series
+    where real_observations.series in (select level_series.series_code from level_series)
+        and neighbours.neighbour_median > 0 and real_observations.value > 0
+        and (
+            real_observations.value / neighbours.neighbour_median
+            > {{ nqp_quality('unit_scale', 'max_ratio') }}
+            or neighbours.neighbour_median / real_observations.value
+            > {{ nqp_quality('unit_scale', 'max_ratio') }}
+        )
 )
 
 select

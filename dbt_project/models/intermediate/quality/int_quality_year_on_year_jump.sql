@@ -13,19 +13,27 @@ level_series as (
 with_previous_year as (
     select
         real_observations.*,
-        lag(value) over (partition by series, region_code order by year) as previous_value,
-        lag(year) over (partition by series, region_code order by year) as previous_year
+        lag(real_observations.value) over (
+            partition by real_observations.series, real_observations.region_code
+            order by real_observations.year
+        ) as previous_value,
+        lag(real_observations.year) over (
+            partition by real_observations.series, real_observations.region_code
+            order by real_observations.year
+        ) as previous_year
     from real_observations
-    where series in (select series_code from level_series)
+    where real_observations.series in (select level_series.series_code from level_series)
 ),
 
 jumps as (
     select *, value / previous_value as ratio
     from with_previous_year
     where previous_year = year - 1
-      and previous_value > 0 and value > 0
-      and (value / previous_value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }}
-           or previous_value / value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }})
+        and previous_value > 0 and value > 0
+        and (
+            value / previous_value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }}
+            or previous_value / value > {{ nqp_quality('year_on_year_jump', 'max_ratio') }}
+        )
 )
 
 select

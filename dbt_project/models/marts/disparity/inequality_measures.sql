@@ -25,12 +25,12 @@ weighted_inputs as (
     select *
     from inequality_inputs
     where not exists (
-        select 1
-        from inequality_inputs as unweighted
-        where {{ nqp_keys_match('unweighted', 'inequality_inputs', partition) }}
-            and unweighted.value is not null
-            and unweighted.population is null
-    )
+            select 1
+            from inequality_inputs as unweighted
+            where {{ nqp_keys_match('unweighted', 'inequality_inputs', partition) }}
+                and unweighted.value is not null
+                and unweighted.population is null
+        )
 ),
 
 theil_population_weighted as (

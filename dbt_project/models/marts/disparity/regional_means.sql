@@ -8,8 +8,8 @@ with region_years as (
 
 region_order as (
     {%- for region in var('paper_d_region_order') %}
-    select '{{ region }}' as region4, {{ loop.index }} as region_order
-    {% if not loop.last %}union all{% endif %}
+        select '{{ region }}' as region4, {{ loop.index }} as region_order
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

@@ -42,7 +42,7 @@ both_scopes as (
     select {{ keys | join(', ') }}, 'pooled' as scope, cast(null as integer) as year, n_units, spearman
     from pooled
     union all
-    select {{ keys | join(', ') }}, 'year', year, n_units, spearman
+    select {{ keys | join(', ') }}, 'year' as scope, year, n_units, spearman
     from per_year
 )
 

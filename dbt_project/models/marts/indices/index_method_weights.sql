@@ -39,7 +39,11 @@ sub_dimension_level as (
 
 dimension_level as (
     select
-        system, weighting, 'dimension' as level, dimension, cast(null as {{ dbt.type_string() }}) as sub_dimension,
+        system,
+        weighting,
+        'dimension' as level,
+        dimension,
+        cast(null as {{ dbt.type_string() }}) as sub_dimension,
         cast(null as {{ dbt.type_string() }}) as indicator, period_scheme, period, max(n_units) as n_units,
         cast(null as double) as std_dev, cast(null as double) as conflict, sum(weight) as weight
     from indicator_level

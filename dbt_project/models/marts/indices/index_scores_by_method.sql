@@ -44,7 +44,8 @@ total_scores as (
 ),
 
 dimension_scores as (
-    {{ nqp_composite_scores('weighted_inputs', 'coefficients', scope, ['region_code', 'year'], group_by=['dimension']) }}
+    {{ nqp_composite_scores('weighted_inputs', 'coefficients', scope, ['region_code', 'year'],
+        group_by=['dimension']) }}
 ),
 
 sub_dimension_scores as (
@@ -53,31 +54,47 @@ sub_dimension_scores as (
 ),
 
 all_levels as (
-    select system, weighting, region_code, year, 'total' as level, cast(null as {{ dbt.type_string() }}) as dimension,
+    select
+        system, weighting, region_code, year, 'total' as level,
+        cast(null as {{ dbt.type_string() }}) as dimension,
         cast(null as {{ dbt.type_string() }}) as sub_dimension, weighted_sum, topsis_closeness
     from total_scores
     union all
-    select system, weighting, region_code, year, 'dimension', dimension, cast(null as {{ dbt.type_string() }}),
-        weighted_sum, topsis_closeness
+    select
+        system, weighting, region_code, year, 'dimension' as level, dimension,
+        cast(null as {{ dbt.type_string() }}) as sub_dimension, weighted_sum, topsis_closeness
     from dimension_scores
     union all
-    select system, weighting, region_code, year, 'sub_dimension', dimension, sub_dimension, weighted_sum,
-        topsis_closeness
+    select
+        system, weighting, region_code, year, 'sub_dimension' as level, dimension, sub_dimension,
+        weighted_sum, topsis_closeness
     from sub_dimension_scores
 ),
 
 by_method as (
-    select system, region_code, year, level, dimension, sub_dimension, 'entropy' as method, weighted_sum as score
-    from all_levels where weighting = 'entropy'
+    select
+        system, region_code, year, level, dimension, sub_dimension,
+        'entropy' as method, weighted_sum as score
+    from all_levels
+    where weighting = 'entropy'
     union all
-    select system, region_code, year, level, dimension, sub_dimension, 'topsis_entropy', topsis_closeness
-    from all_levels where weighting = 'entropy'
+    select
+        system, region_code, year, level, dimension, sub_dimension,
+        'topsis_entropy' as method, topsis_closeness as score
+    from all_levels
+    where weighting = 'entropy'
     union all
-    select system, region_code, year, level, dimension, sub_dimension, 'equal', weighted_sum
-    from all_levels where weighting = 'equal'
+    select
+        system, region_code, year, level, dimension, sub_dimension,
+        'equal' as method, weighted_sum as score
+    from all_levels
+    where weighting = 'equal'
     union all
-    select system, region_code, year, level, dimension, sub_dimension, 'critic', weighted_sum
-    from all_levels where weighting = 'critic'
+    select
+        system, region_code, year, level, dimension, sub_dimension,
+        'critic' as method, weighted_sum as score
+    from all_levels
+    where weighting = 'critic'
 )
 
 select

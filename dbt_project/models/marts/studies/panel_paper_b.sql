@@ -40,7 +40,8 @@ paper_b_scores as (
         max(case when system = 'factor_innovation_b' and level = 'total' then score end) as factor_innovation,
         max(case when system = 'factor_innovation_b' and dimension = 'labour' then score end) as fi_labour,
         max(case when system = 'factor_innovation_b' and dimension = 'capital' then score end) as fi_capital,
-        max(case when system = 'factor_innovation_b' and dimension = 'technology' then score end) as fi_technology,
+        max(case when system = 'factor_innovation_b' and dimension = 'technology' then score end)
+            as fi_technology,
         max(case when system = 'industrial_digitisation_b' and level = 'total' then score end)
             as industrial_digitisation,
         max(case when system = 'industrial_digitisation_b' and dimension = 'primary' then score end)
@@ -56,7 +57,9 @@ paper_b_scores as (
 -- factor_innovation_b under the other weighting methods, for the index-robustness re-estimation
 -- of Table 5 (1) (config.meta.robustness)
 factor_innovation_by_method as (
-    {{ nqp_scores_by_method('factor_innovation_b', 'factor_innovation', ['topsis_entropy', 'equal', 'critic']) }}
+    {{ nqp_scores_by_method(
+        'factor_innovation_b', 'factor_innovation', ['topsis_entropy', 'equal', 'critic']
+    ) }}
 ),
 
 -- Whether any indicator of the three systems is generated in the region-year.
@@ -93,10 +96,10 @@ panel as (
         factor_innovation_by_method.factor_innovation_critic,
         {% if talent_measure == 'graduate_students' -%}
         -- postgraduate students enrolled (persons) per 100 employed persons (万人 x 10 000)
-        100 * region_years.graduate_students / (region_years.employment * 10000) as talent,
+            100 * region_years.graduate_students / (region_years.employment * 10000) as talent,
         {%- else -%}
         -- share of the employed holding a postgraduate degree, % (the paper's 1.31 % in 2023)
-        region_years.postgraduate_share_employed as talent,
+            region_years.postgraduate_share_employed as talent,
         {%- endif %}
         region_years.local_government_debt / region_years.gdp as economic_base,
         region_years.urban_disposable_income / region_years.rural_disposable_income as urban_rural_gap,

@@ -18,7 +18,9 @@ unlisted_periods as (
     select system, period
     from {{ ref('index_periods') }}
     where system in ('{{ systems | join("', '") }}')
-        and period not in ('{{ periods | join("', '") }}')
+        and period not in (
+            '{{ periods | join("', '") }}'
+        )
 ),
 
 -- rowid is the seed's line order: the paper's order of dimensions and indicators.
@@ -37,7 +39,8 @@ dimension_names as (
 ),
 
 sub_dimension_names as (
-    select system, dimension, sub_dimension, min(sub_dimension_zh) as sub_dimension_zh,
+    select
+        system, dimension, sub_dimension, min(sub_dimension_zh) as sub_dimension_zh,
         min(catalogue_order) as sub_dimension_order
     from catalogue
     group by system, dimension, sub_dimension
@@ -52,8 +55,8 @@ weights_by_scope as (
         indicator,
         max(case when period_scheme = 'pooled' then weight_pct end) as weight_pct_pooled,
         {%- for period in periods %}
-        max(case when period_scheme = 'period' and period = '{{ period }}' then weight_pct end)
-            as weight_pct_{{ period | replace('-', '_') }},
+            max(case when period_scheme = 'period' and period = '{{ period }}' then weight_pct end)
+                as weight_pct_{{ period | replace('-', '_') }},
         {%- endfor %}
         count(*) as n_scopes
     from weights
@@ -65,7 +68,8 @@ final as (
         weights_by_scope.system,
         systems.name_zh as system_zh,
         weights_by_scope.level,
-        case weights_by_scope.level when 'dimension' then 1 when 'sub_dimension' then 2 else 3 end as level_order,
+        case weights_by_scope.level when 'dimension' then 1 when 'sub_dimension' then 2 else 3 end
+            as level_order,
         weights_by_scope.dimension,
         dimension_names.dimension_zh,
         dimension_names.dimension_order,
@@ -73,11 +77,13 @@ final as (
         sub_dimension_names.sub_dimension_zh,
         weights_by_scope.indicator,
         catalogue.indicator_zh,
-        coalesce(catalogue.catalogue_order, sub_dimension_names.sub_dimension_order,
-            dimension_names.dimension_order) as row_order,
+        coalesce(
+            catalogue.catalogue_order, sub_dimension_names.sub_dimension_order,
+            dimension_names.dimension_order
+        ) as row_order,
         weights_by_scope.weight_pct_pooled,
         {%- for period in periods %}
-        weights_by_scope.weight_pct_{{ period | replace('-', '_') }},
+            weights_by_scope.weight_pct_{{ period | replace('-', '_') }},
         {%- endfor %}
         {{ nqp_raise_if(
             '(select count(*) from unlisted_periods) > 0',

@@ -27,36 +27,48 @@ with provincial_scores as (
         and level in ('total', 'dimension')
 ),
 
-gdp as (
-    select region_code, year, value as gdp
-    from {{ ref('int_series_values') }}
-    where series = 'gdp'
-),
+-- Each province's weight in the national series: its GDP for 'gdp_weighted' (int_series_values is
+-- unique on region_code, year, series: one GDP per region-year), 1 for the mean, which therefore
+-- needs neither the gdp CTE nor its join.
+{%- if aggregation == 'gdp_weighted' %}
 
-weighted as (
-    select
-        provincial_scores.*,
-        {% if aggregation == 'gdp_weighted' -%}
-        gdp.gdp as aggregation_weight
-        {%- else -%}
-        1.0 as aggregation_weight
-        {%- endif %}
-    from provincial_scores
-    left join gdp
-        on provincial_scores.region_code = gdp.region_code
-        and provincial_scores.year = gdp.year
-),
+    gdp as (
+        select region_code, year, value as gdp
+        from {{ ref('int_series_values') }}
+        where series = 'gdp'
+    ),
+
+    weighted as (
+        select
+            provincial_scores.*,
+            gdp.gdp as aggregation_weight
+        from provincial_scores
+        left join gdp
+            on provincial_scores.region_code = gdp.region_code
+            and provincial_scores.year = gdp.year
+    ),
+{%- else %}
+
+    weighted as (
+        select
+            provincial_scores.*,
+            1.0 as aggregation_weight
+        from provincial_scores
+    ),
+{%- endif %}
 
 national as (
     select
         year,
         {%- for name, (system, dimension) in series.items() %}
-        sum(case when system = '{{ system }}' and {% if dimension -%}
-            level = 'dimension' and dimension = '{{ dimension }}'{%- else -%} level = 'total'{%- endif %}
-            then score * aggregation_weight end)
-        / sum(case when system = '{{ system }}' and {% if dimension -%}
-            level = 'dimension' and dimension = '{{ dimension }}'{%- else -%} level = 'total'{%- endif %}
-            then aggregation_weight end) as {{ name }},
+            {%- if dimension %}
+                {%- set in_series = "system = '" ~ system ~ "' and level = 'dimension' and dimension = '"
+                    ~ dimension ~ "'" %}
+            {%- else %}
+                {%- set in_series = "system = '" ~ system ~ "' and level = 'total'" %}
+            {%- endif %}
+            sum(case when {{ in_series }} then score * aggregation_weight end)
+            / sum(case when {{ in_series }} then aggregation_weight end) as {{ name }},
         {%- endfor %}
         count(distinct region_code) as n_regions,
         count(*) filter (where aggregation_weight is null) as n_missing_weights
@@ -68,7 +80,7 @@ final as (
     select
         year,
         {%- for name in series %}
-        {{ name }},
+            {{ name }},
         {%- endfor %}
         n_regions,
         '{{ aggregation }}' as aggregation,
