@@ -135,7 +135,7 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
     for spec in display_table_specs(manifest):
         if spec.study == study:
             try:
-                rows = query(spec.query)
+                rows = query(spec.query_for(lang))
             except duckdb.Error as error:
                 raise ValueError(f"model {spec.model}, display_table {spec.table_id}: its query failed: {error}") from error
             table = display_table(spec, rows, lang=lang, catalogue=catalogue)

@@ -355,6 +355,19 @@ def test_display_tables_declared_on_a_source_query_its_table():
     [spec] = display_table_specs({"nodes": {}, "sources": {"source.nqp.results.index_robustness": source}})
     assert spec.query == ('select "method_label_zh", "estimate" from results.index_robustness '
                           "where study = 'paper_a' order by method_order")
+    # no documented English twin: the English query keeps the declared column
+    assert spec.query_for("en") == spec.query
+
+
+def test_a_zh_column_shows_its_documented_en_twin_in_english():
+    meta = {"display_table": {"study": "s", "table_id": "T1", "row_columns": ["pair_label_zh"],
+                              "value_columns": ["weight_pct"]}}
+    [spec] = display_table_specs({"nodes": {"m": _node(meta, columns={"pair_label_zh": {}, "pair_label_en": {},
+                                                                        "weight_pct": {}})}})
+    assert spec.shown_columns("en") == ["pair_label_en", "weight_pct"]
+    assert spec.query_for("en").startswith('select "pair_label_en", "weight_pct" from main.index_weights')
+    table = display_table(spec, pd.DataFrame({"pair_label_en": ["East - West"], "weight_pct": [1.0]}), lang="en")
+    assert table.rows[0].label == "East - West"
 
 
 def test_nan_is_an_empty_cell():

@@ -48,16 +48,28 @@ class DisplayTableSpec:
     note_en: str | None
     decimals: int
     labels: dict  # column -> {"zh": ..., "en": ...}
+    documented: tuple[str, ...] = ()  # the relation's documented columns
 
-    @property
-    def query(self) -> str:
-        columns = ", ".join(f'"{c}"' for c in (*self.row_columns, *self.value_columns))
+    def shown_columns(self, lang: str = "zh") -> list[str]:
+        """Row and value columns; in English a declared `<x>_zh` column shows its documented `<x>_en`
+        twin (method_label_zh -> method_label_en), so one declaration serves both languages."""
+        columns = [*self.row_columns, *self.value_columns]
+        if lang != "en":
+            return columns
+        return [f"{c[:-3]}_en" if c.endswith("_zh") and f"{c[:-3]}_en" in self.documented else c for c in columns]
+
+    def query_for(self, lang: str) -> str:
+        columns = ", ".join(f'"{c}"' for c in self.shown_columns(lang))
         sql = f"select {columns} from {self.relation}"
         if self.where:
             sql += f" where {self.where}"
         if self.order_by:
             sql += " order by " + ", ".join(self.order_by)
         return sql
+
+    @property
+    def query(self) -> str:
+        return self.query_for("zh")
 
 
 def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
@@ -91,6 +103,7 @@ def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
         row_columns=lists["row_columns"], value_columns=lists["value_columns"], order_by=lists["order_by"],
         where=raw.get("where"), note_zh=raw.get("note_zh") or raw.get("note"),
         note_en=raw.get("note_en") or raw.get("note"), decimals=decimals, labels=labels,
+        documented=tuple(node.get("columns") or {}),
     )
 
 
@@ -160,10 +173,10 @@ def display_table(spec: DisplayTableSpec, frame: pd.DataFrame, *, lang: str = "z
                   catalogue: dict | None = None) -> DisplayTable:
     """The DisplayTable of a declaration from the rows its query returned."""
     catalogue = catalogue or {}
-    absent = [c for c in (*spec.row_columns, *spec.value_columns) if c not in frame.columns]
+    columns = spec.shown_columns(lang)
+    absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise DisplayTableError(f"model {spec.model}, display_table {spec.table_id}: the rows lack {absent}")
-    columns = [*spec.row_columns, *spec.value_columns]
     header = [[column_label(c, spec.labels, catalogue, lang) for c in columns]]
     # the first row column is the stub; further row columns are text columns of the body
     rows = [TableRow(_cell(record[0], spec.decimals), [_cell(v, spec.decimals) for v in record[1:]])
