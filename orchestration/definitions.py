@@ -14,7 +14,7 @@ from orchestration.assets.misallocation import production_elasticities
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import quarantine_report
 from orchestration.assets.reports import report_assets, reports_index
-from orchestration.assets.sources import portal_observations, synthetic_observations
+from orchestration.assets.sources import ingest_files, portal_observations, synthetic_observations
 from orchestration.executor import build_locked_executor
 from orchestration.jobs import build_all, study_job
 from orchestration.project import nqp_dbt_project
@@ -25,6 +25,7 @@ study_jobs = [study_job(study) for study in study_declarations(load_manifest(nqp
 defs = dg.Definitions(
     assets=[
         portal_observations,
+        ingest_files,
         synthetic_observations,
         *dbt_model_assets,
         production_elasticities,

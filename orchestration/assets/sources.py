@@ -86,3 +86,16 @@ def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeR
     return dg.MaterializeResult(
         metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique())}
     )
+
+
+# raw.ingest_files is written by portal_observations in the same transaction (one row per file
+# read); dbt reads it as a source (stg_ingest__files). Declared here so it sits in `sources` with
+# a description instead of appearing as an unnamed external asset in the default group.
+ingest_files = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "ingest_files"]),
+    group_name="sources",
+    description=(
+        "One row per file the loader read (shipped exports and the user's inbox): path, origin, sha256, "
+        "layout, values, placeholders, load time. Written by raw/portal_observations in the same transaction."
+    ),
+)
