@@ -55,7 +55,9 @@ def build_study_asset(study: StudyDeclaration) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["results", study.study]),
         group_name=study.study,
-        deps=[_model_asset_key(study.model)],
+        # the panel, and for a robustness declaration the rank correlations its rows report
+        deps=[_model_asset_key(study.model)]
+        + ([_model_asset_key("index_method_correlations")] if study.robustness else []),
         description=f"{study.title_en} ({study.title_zh}): tables "
         + ", ".join(t.table_id for t in study.tables)
         + f" from {study.relation}, written to results.*.",
