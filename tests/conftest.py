@@ -11,6 +11,17 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Fixtures that build a warehouse (or need one built): a test using any of them is a `build` test,
+# so `pytest -m "not build"` runs the fast rest while one works. Modules that build on their own
+# mark themselves with `pytestmark = pytest.mark.build`.
+BUILD_FIXTURES = frozenset({"built_warehouse", "warehouse_connection", "guided_copy", "dagster_ui"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
+
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
