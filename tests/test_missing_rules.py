@@ -43,7 +43,10 @@ def _queries() -> dict[str, str]:
             "coefficients as ({{ nqp_score_coefficients('ranges', 'weights', ['system']) }}),\n"
             "scores as ({{ nqp_composite_scores('inputs', 'coefficients', ['system'], ['region_code', 'year']) }})\n"
         )
-        queries[f"complete_{action}"] = chain + "select * from complete"
+        # some columns only, as int_index_inputs reads them: the stop must not sit in a column the
+        # engine may prune
+        queries[f"complete_{action}"] = chain + (
+            "select system, indicator, region_code, year, dimension, direction, value from complete")
         queries[f"weights_{action}"] = chain + "select * from weights"
         queries[f"scores_{action}"] = chain + "select * from scores"
     return queries

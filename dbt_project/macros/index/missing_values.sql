@@ -130,7 +130,7 @@
     action 'raise'   the query stops, naming system, rule, count and the first few indicator /
                      region / year of the missing values;
     action 'report'  its rows are left out (index_system_status lists it and why).
-  Output: the columns of `filled` and `is_checked` (true; the column carries the stop).
+  Output: the columns of `filled`.
 #}
 {% macro nqp_complete_indicator_sets(filled, system='system', unit='region_code', time='year',
                                      action='raise', shown=5) -%}
@@ -138,18 +138,14 @@
         {{ exceptions.raise_compiler_error(
             "dbt var index_missing_action must be 'raise' or 'report', not '" ~ action ~ "'") }}
     {%- endif -%}
-    select
-        filled.*,
-        {{ nqp_raise_if(
-            "system_gaps.n_missing > 0 or system_gaps.n_kept = 0" if action == 'raise' else 'false',
-            "'index system ' || filled." ~ system ~ " || ' (missing_rule ' || filled.missing_rule || '): '"
-                ~ " || case when system_gaps.n_missing > 0 then " ~ nqp_text('system_gaps.n_missing')
-                ~ " || ' indicator value(s) missing after the rule, first: ' || system_gaps.first_missing"
-                ~ " else 'every region-year is dropped (complete_cases)' end"
-                ~ " || '. Declare another missing_rule in seeds/reference/index_systems.csv, add the data,"
-                ~ " or build with --vars ''{index_missing_action: report}'' to skip the system'",
-            'true'
-        ) }} as is_checked
+    {%- set message = "'index system ' || filled." ~ system
+        ~ " || ' (missing_rule ' || filled.missing_rule || '): '"
+        ~ " || case when system_gaps.n_missing > 0 then " ~ nqp_text('system_gaps.n_missing')
+        ~ " || ' indicator value(s) missing after the rule, first: ' || system_gaps.first_missing"
+        ~ " else 'every region-year is dropped (complete_cases)' end"
+        ~ " || '. Declare another missing_rule in seeds/reference/index_systems.csv, add the data,"
+        ~ " or build with --vars ''{index_missing_action: report}'' to skip the system'" %}
+    select filled.*
     from {{ filled }} as filled
     inner join (
         select
@@ -174,8 +170,8 @@
     ) as system_gaps
         on filled.{{ system }} = system_gaps.{{ system }}
     {% if action == 'raise' %}
-    {# a system that cannot be scored keeps its rows here, so that the stop is evaluated #}
-    where not filled.is_dropped or system_gaps.n_kept = 0
+    {# the stop sits in the filter: a filter is evaluated on every row, an unused column may be pruned #}
+    where {{ nqp_raise_if('system_gaps.n_missing > 0 or system_gaps.n_kept = 0', message, 'not filled.is_dropped') }}
     {% else %}
     where not filled.is_dropped and system_gaps.n_missing = 0 and system_gaps.n_kept > 0
     {% endif %}
