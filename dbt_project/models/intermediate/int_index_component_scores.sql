@@ -20,7 +20,7 @@ component_values as (
 ),
 
 complete_values as (
-    {{ nqp_complete_indicator_sets('component_values', action=var('index_missing_action')) }}
+    {{ nqp_complete_indicator_sets('component_values', action=var('index_missing_action', 'raise')) }}
 ),
 
 component_inputs as (

@@ -10,7 +10,9 @@ with systems as (
 -- complete indicator sets only: dropped region-years and systems that cannot be scored are left out
 -- (or stop the build: dbt var index_missing_action, default 'raise')
 complete_values as (
-    {{ nqp_complete_indicator_sets(ref('int_index_indicator_panel'), action=var('index_missing_action')) }}
+    {{ nqp_complete_indicator_sets(
+        ref('int_index_indicator_panel'), action=var('index_missing_action', 'raise')
+    ) }}
 ),
 
 indicator_values as (
