@@ -28,6 +28,7 @@ SYSTEM_ROW = {
     "system": SYSTEM, "name_zh": "指南示例指数", "name_en": "Guide demo index", "study": STUDY,
     "method": "entropy", "shift": "0", "score_weighting": "pooled", "year_from": "2013", "year_to": "2022",
     "excluded_regions": "54", "description": "Three-indicator example system of the README guide.",
+    "missing_rule": "error", "extrapolation": "",
 }
 # ... and one row per indicator in index_indicators.csv (ratios and levels of catalogue series).
 INDICATOR_ROWS = [

@@ -157,7 +157,9 @@ def test_hierarchy_weights_are_sums_of_indicator_weights(marts):
 
 
 def test_component_index_feeds_its_parent(marts):
-    """An indicator `index:<system>` carries that system's total score (times the catalogue scale)."""
+    """An indicator `index:<system>` carries that system's total score (times the catalogue scale);
+    a year without a component score (outside the component's sample) is filled by the parent's
+    missing_rule, and flagged."""
     catalogue, values, scores = marts["catalogue"], marts["values"], marts["scores"]
     components = catalogue[catalogue["numerator"].astype(str).str.startswith("index:")]
     for _, row in components.iterrows():
@@ -165,4 +167,9 @@ def test_component_index_feeds_its_parent(marts):
         got = values[(values["system"] == row["system"]) & (values["indicator"] == row["indicator"])]
         total = scores[(scores["system"] == component) & (scores["level"] == "total")]
         merged = got.merge(total, on=UNITS, how="left")
-        _close(merged["value"], merged["score"] * float(row["scale"]), f"{row['indicator']} of {row['system']}")
+        scored = merged["score"].notna()
+        _close(merged.loc[scored, "value"], merged.loc[scored, "score"] * float(row["scale"]),
+               f"{row['indicator']} of {row['system']}")
+        filled = merged[~scored]
+        assert filled["value"].notna().all() and filled["is_imputed"].all(), filled
+        assert set(filled["imputation"]) <= {"interpolate", "extrapolate"}, filled

@@ -12,7 +12,8 @@
     weighted_sum     = sum_j v_ij                          (entropy method score, Paper B eq. 7)
     topsis_closeness = D- / (D+ + D-), D+ / D- the Euclidean distances of v_i to the best / worst v
                        (TOPSIS-entropy, Paper C).
-  Missing values contribute nothing.
+  A missing value contributes nothing here; the models only pass complete indicator sets
+  (int_index_inputs, after each system's missing_rule: macros in missing_values.sql).
 #}
 {% macro nqp_score_coefficients(ranges, weights, scope) -%}
     {%- set keys = scope + ['indicator'] -%}

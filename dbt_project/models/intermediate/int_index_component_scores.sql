@@ -1,6 +1,8 @@
 -- Scores of the index systems that serve as an indicator of another system (a catalogue numerator
 -- `index:<system>`, e.g. Paper A's digital-economy index inside its NQP index), computed with the
--- same macros and the component's own method, pooled over the component's sample.
+-- same macros and the component's own method, pooled over the component's sample, from its indicator
+-- values after its own missing-value rule (a component that cannot be scored stops the build, or with
+-- index_missing_action 'report' has no scores, so its parents lack the indicator).
 with components as (
     select distinct substr(numerator, 7) as system
     from {{ ref('index_indicators') }}
@@ -11,15 +13,24 @@ systems as (
     select * from {{ ref('index_systems') }}
 ),
 
+component_values as (
+    select filled.*
+    from {{ ref('int_index_indicator_filled') }} as filled
+    inner join components on filled.system = components.system
+),
+
+complete_values as (
+    {{ nqp_complete_indicator_sets('component_values', action=var('index_missing_action', 'raise')) }}
+),
+
 component_inputs as (
     select
-        indicator_values.*,
+        complete_values.*,
         'pooled' as period_scheme,
         'pooled' as period,
         systems.shift
-    from {{ ref('int_index_indicator_values') }} as indicator_values
-    inner join components on indicator_values.system = components.system
-    inner join systems on indicator_values.system = systems.system
+    from complete_values
+    inner join systems on complete_values.system = systems.system
 ),
 
 ranges as (
@@ -44,8 +55,16 @@ scores as (
     ) }}
 ),
 
-component_synthetic as (
-    select system, region_code, year, max(case when is_synthetic then 1 else 0 end) = 1 as is_synthetic
+-- a score is synthetic / imputed when an input is; its imputation is the strongest of its inputs'
+component_flags as (
+    select
+        system,
+        region_code,
+        year,
+        max(case when is_synthetic then 1 else 0 end) = 1 as is_synthetic,
+        case max(case imputation when 'extrapolate' then 2 when 'interpolate' then 1 else 0 end)
+            when 2 then 'extrapolate' when 1 then 'interpolate'
+        end as imputation
     from component_inputs
     group by system, region_code, year
 )
@@ -57,10 +76,11 @@ select
     case
         when systems.method = 'topsis_entropy' then scores.topsis_closeness else scores.weighted_sum
     end as score,
-    component_synthetic.is_synthetic
+    component_flags.is_synthetic,
+    component_flags.imputation
 from scores
 inner join systems on scores.system = systems.system
-inner join component_synthetic
-    on scores.system = component_synthetic.system
-    and scores.region_code = component_synthetic.region_code
-    and scores.year = component_synthetic.year
+inner join component_flags
+    on scores.system = component_flags.system
+    and scores.region_code = component_flags.region_code
+    and scores.year = component_flags.year

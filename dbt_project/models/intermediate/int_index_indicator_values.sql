@@ -1,6 +1,9 @@
 -- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
--- region-year of its system's sample. Indicators built from another index (`index:<system>`) are
--- added in int_index_inputs, once that component index is scored.
+-- region-year of its system's sample (NULL where an input series has no value). Indicators built from
+-- another index (`index:<system>`) are added in int_index_indicator_panel, once that component index
+-- is scored. A value computed from a series value interpolated in int_series_interpolated counts as
+-- imputed (imputation 'interpolate'); the system's missing_rule (int_index_indicator_filled) only
+-- sees the values no series has.
 with catalogue as (
     select * from {{ ref('index_indicators') }}
     where numerator not like 'index:%'
@@ -52,7 +55,12 @@ computed as (
             ) }}
         end as value,
         coalesce(numerator_series.is_synthetic, false)
-        or coalesce(denominator_series.is_synthetic, false) as is_synthetic
+        or coalesce(denominator_series.is_synthetic, false) as is_synthetic,
+        case
+            when coalesce(numerator_series.is_interpolated, false)
+                or coalesce(denominator_series.is_interpolated, false)
+                then 'interpolate'
+        end as imputation
     from catalogue
     inner join system_samples
         on catalogue.system = system_samples.system

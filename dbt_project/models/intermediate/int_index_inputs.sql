@@ -1,4 +1,5 @@
--- Every indicator value of every index system, once per weighting scope:
+-- Every indicator value of every index system that its missing-value rule leaves complete, once per
+-- weighting scope:
 --   pooled   all region-years of the system's sample (the default, and Yang & Sun's panel entropy method)
 --   period   each reporting period of seeds index_periods (Paper B's 2003 / 2004-2012 / ...)
 --   year     each year's cross-section, for systems whose scores are weighted per year
@@ -6,41 +7,19 @@ with systems as (
     select * from {{ ref('index_systems') }}
 ),
 
-series_indicators as (
-    select system, dimension, sub_dimension, indicator, direction, region_code, year, value, is_synthetic
-    from {{ ref('int_index_indicator_values') }}
-),
-
--- the region-years of a system's own indicators, which its component-index indicators are scored on
-parent_samples as (
-    select distinct system, region_code, year from series_indicators
-),
-
-component_indicators as (
-    select
-        catalogue.system,
-        catalogue.dimension,
-        catalogue.sub_dimension,
-        catalogue.indicator,
-        catalogue.direction,
-        parent_sample.region_code,
-        parent_sample.year,
-        component_scores.score * catalogue.scale as value,
-        coalesce(component_scores.is_synthetic, false) as is_synthetic
-    from {{ ref('index_indicators') }} as catalogue
-    inner join parent_samples as parent_sample
-        on catalogue.system = parent_sample.system
-    left join {{ ref('int_index_component_scores') }} as component_scores
-        on component_scores.system = substr(catalogue.numerator, 7)
-        and parent_sample.region_code = component_scores.region_code
-        and parent_sample.year = component_scores.year
-    where catalogue.numerator like 'index:%'
+-- complete indicator sets only: dropped region-years and systems that cannot be scored are left out
+-- (or stop the build: dbt var index_missing_action, default 'raise')
+complete_values as (
+    {{ nqp_complete_indicator_sets(
+        ref('int_index_indicator_panel'), action=var('index_missing_action', 'raise')
+    ) }}
 ),
 
 indicator_values as (
-    select * from series_indicators
-    union all
-    select * from component_indicators
+    select
+        system, dimension, sub_dimension, indicator, direction, region_code, year, value, is_synthetic,
+        is_imputed, imputation
+    from complete_values
 ),
 
 pooled_scope as (

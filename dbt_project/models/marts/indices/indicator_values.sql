@@ -1,4 +1,5 @@
--- Each index indicator's value and its standardised value in the system's scoring scope.
+-- Each index indicator's value and its standardised value in the system's scoring scope, with how
+-- real it is: generated, imputed (series interpolation or the system's missing_rule) and how.
 with systems as (
     select * from {{ ref('index_systems') }}
 ),
@@ -17,7 +18,9 @@ select
     standardised.direction,
     standardised.value,
     standardised.standardised,
-    standardised.is_synthetic
+    standardised.is_synthetic,
+    standardised.is_imputed,
+    standardised.imputation
 from standardised
 inner join systems on standardised.system = systems.system
 where (systems.score_weighting = 'per_year' and standardised.period_scheme = 'year')
