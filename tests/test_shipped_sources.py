@@ -54,6 +54,19 @@ def test_registry_lists_each_source_once_with_its_folder_notice_and_registry_row
     assert kinds <= set(ids)
 
 
+def test_precedence_seed_is_well_formed():
+    precedence = read_reference_csv("source_precedence")
+    assert list(precedence.columns) == ["series", "source_id", "year_from", "year_to", "rank", "note"]
+    registry = set(read_reference_csv("source_registry").source_id)
+    catalogue = set(read_reference_csv("series_catalogue").series_code)
+    assert set(precedence.source_id) <= registry and set(precedence.series) <= catalogue
+    p = precedence.astype({"year_from": int, "year_to": int, "rank": int})
+    assert (p.year_from <= p.year_to).all()
+    for _, group in p.groupby(["series", "source_id"]):  # ranges of one series and source never overlap
+        g = group.sort_values("year_from")
+        assert (g.year_from.iloc[1:].to_numpy() > g.year_to.iloc[:-1].to_numpy()).all(), g
+
+
 def test_shipped_files_are_unchanged_copies():
     upstream = ROOT.parent.parent / "shared/reference-data/real-provincial/nbs-exports-2016-2024"
     if not upstream.is_dir():
