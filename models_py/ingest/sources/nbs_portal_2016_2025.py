@@ -60,7 +60,8 @@ FILE_INDICATORS = {
 
 def read(folder: Path, resolver: RegionResolver, converter: UnitConverter) -> pd.DataFrame:
     mappings = load_source_mappings()
-    units = dict(zip(load_series_catalogue()["series_code"], load_series_catalogue()["unit"]))
+    catalogue = load_series_catalogue()
+    units = dict(zip(catalogue["series_code"], catalogue["unit"]))
     rows, counts = [], {}
     for name in FILES:
         path = Path(folder) / name
