@@ -127,6 +127,10 @@ def _inbox(_: argparse.Namespace) -> int:
                                  & ~result.overridden["source_file"].isin(inbox_files)]
     print(f"inbox {inbox}: {len(inbox_files)} files, {len(mine)} values "
           f"({', '.join(sorted(mine['series'].unique())) or 'none'}); {len(replaced)} shipped values replaced")
+    by_source = result.shipped_sources.groupby("source_id").size()
+    if len(by_source):
+        print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "
+              + ", ".join(f"{source} {n} values" for source, n in by_source.items()))
     return 0
 
 

@@ -85,7 +85,7 @@ def test_inbox_values_reach_the_published_warehouse(published, tmp_path):
         files = connection.execute("select origin, count(*) from raw.ingest_files group by origin order by origin").fetchall()
     assert gdp == (50000.5, f"real: {inbox.as_posix()}/gdp.csv")
     assert mine == [(1, 2024, "地区生产总值(亿元)")]
-    assert files == [("inbox", 1), ("shipped", 9)]
+    assert files == [("inbox", 1), ("shipped", 18)]  # 9 portal exports + 9 of nbs_portal_2016_2025
 
 
 def test_shipped_exports_quarantine_holds_only_the_known_jumps(warehouse_connection):
@@ -102,16 +102,17 @@ def test_shipped_exports_quarantine_holds_only_the_known_jumps(warehouse_connect
 
 
 def test_sources_mart_accounts_for_every_value(warehouse_connection):
-    real = warehouse_connection.execute("select count(*) from staging.stg_portal__observations").fetchone()[0]
+    # n_values counts the values used after the choice between sources (one per region-year-series).
+    real = warehouse_connection.execute("select count(*) from intermediate.int_observations_chosen").fetchone()[0]
     unioned = warehouse_connection.execute("select count(*) from intermediate.int_observations_unioned").fetchone()[0]
     by_origin = dict(warehouse_connection.execute(
         "select origin, sum(n_values) from sources group by origin").fetchall())
     assert by_origin["shipped"] == real and by_origin["shipped"] + by_origin["synthetic"] == unioned
     files = warehouse_connection.execute("select count(*), count(distinct sha256) from raw.ingest_files").fetchone()
-    assert files == (9, 9)
+    assert files == (18, 18)
     gdp = warehouse_connection.execute(
         "select source_file, indicator_text, source_database, source_time_range, first_year, last_year "
-        "from sources where series = 'gdp' and origin = 'shipped'").fetchall()
+        "from sources where series = 'gdp' and source_id = 'nbs_portal'").fetchall()
     assert gdp == [("seeds/shipped/nbs-exports/分省年度数据.csv", "地区生产总值(亿元)", "分省年度数据", "最近20年",
                     2006, 2024)]
 

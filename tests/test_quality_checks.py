@@ -81,6 +81,8 @@ def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.Data
     catalogue["is_share"] = catalogue["is_share"].str.lower() == "true"
     for schema, name, frame in [("reference", "series_catalogue", catalogue),
                                 ("staging", "stg_portal__observations", real),
+                                # one source per region-year-series here, so the chosen values are all of them
+                                ("intermediate", "int_observations_chosen", real),
                                 ("intermediate", "int_observations_unioned", unioned)]:
         connection.execute(f"create schema if not exists {schema}")
         connection.register("frame", frame)

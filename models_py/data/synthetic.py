@@ -1004,8 +1004,10 @@ def _output_structure(panel: _Panel) -> None:
     # primary share: region-specific and declining; leave the tertiary sector at least 15 %
     primary_share = np.clip(_aux(panel, "primary_share"), 0.1, 85 - ss)
     primary = np.round(primary_share / 100 * gdp, 2)
-    panel.put("va_secondary", secondary, "secondary_share_x_gdp")
-    panel.put("va_primary", primary, "primary_share_x_gdp")
+    # Tertiary is the residual of the values kept (real where a source gives them), so the identity
+    # also holds in years with real primary / secondary value added and generated tertiary.
+    secondary = panel.put("va_secondary", secondary, "secondary_share_x_gdp")
+    primary = panel.put("va_primary", primary, "primary_share_x_gdp")
     panel.put("va_tertiary", np.round(gdp - primary - secondary, 2), "gdp_minus_primary_secondary")
     _rule_series(panel, "va_industry", "financial_va", "emerging_industry_va",
                  "industrial_revenue", "new_product_sales", "high_tech_revenue", "retail_sales")

@@ -27,7 +27,7 @@ import yaml
 from models_py.errors import DataError
 
 from .cells import unit_from_indicator
-from .mappings import SourceMappings
+from .mappings import LAYOUT_KINDS, SourceMappings
 from .units import UnitConverter
 
 CONFIG_NAME = "inbox.yml"
@@ -132,6 +132,8 @@ class InboxMapper:
                 self.by_name.setdefault(_key(str(name)), rec.series_code)
         self._by_text: dict[str, list] = {}
         for m in mappings:
+            if m.source_kind not in LAYOUT_KINDS:
+                continue  # a shipped source's own rows (its exact header texts), not portal layouts
             self._by_text.setdefault(m.indicator_text, []).append(m)
 
     def file_indicator(self, name: str) -> tuple[str | None, FileSpec | None]:

@@ -44,6 +44,11 @@ OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "
                "unit_factor", "parsed_value", "source_unit", "source_kind", "source_database",
                "source_time_range"]
 RANKS = ["precedence", "file_rank", "via_mappings"]
+# raw.portal_observations: the observation records plus the source each value comes from
+# (nbs_portal = seeds/shipped/nbs-exports, inbox = the user's inbox, else a shipped source's id).
+# The choice between source ids is made in SQL (int_observations_chosen), not here.
+WAREHOUSE_COLUMNS = OBS_COLUMNS + ["source_id"]
+PORTAL_SOURCE_ID, INBOX_SOURCE_ID = "nbs_portal", "inbox"
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx"}
 
 
@@ -64,6 +69,9 @@ class FileReport:
     kept: int = 0
     database: str | None = None
     time_range: str | None = None
+    source_id: str = PORTAL_SOURCE_ID  # nbs_portal, inbox, or a shipped source's id
+    national_rows: int = 0  # national (全国) rows skipped by a shipped source's reader
+    group_rows: int = 0  # region-group rows (东部地区 …) skipped by a shipped source's reader
 
 
 @dataclass
@@ -72,6 +80,19 @@ class LoadResult:
     files: list[FileReport]
     overridden: pd.DataFrame  # dropped lower-precedence observations, with the winner's lineage
     skipped: list[str]  # files not recognised as exports and not looking like data
+    # the shipped sources' observations (models_py/ingest/sources), WAREHOUSE_COLUMNS; they may
+    # give the same region-year-series as `observations`: SQL chooses between sources
+    shipped_sources: pd.DataFrame = field(default_factory=lambda: _empty_sources())
+
+    def warehouse_observations(self) -> pd.DataFrame:
+        """What raw.portal_observations holds: portal + inbox values and the shipped sources'."""
+        origin = {f.file: f.origin for f in self.files}
+        portal = self.observations.assign(source_id=self.observations["source_file"].map(
+            lambda file: INBOX_SOURCE_ID if origin.get(file) == "inbox" else PORTAL_SOURCE_ID))
+        frames = [f for f in (portal, self.shipped_sources) if not f.empty]
+        if not frames:
+            return _empty_sources()
+        return _typed(pd.concat(frames, ignore_index=True)[WAREHOUSE_COLUMNS])
 
     def report(self) -> pd.DataFrame:
         rows = [asdict(f) | {"unmapped_indicators": "; ".join(f.unmapped_indicators)}
@@ -100,11 +121,15 @@ def load_files(paths: list[Path], mappings: SourceMappings | None = None,
 
 
 def load_inbox(inbox: Path, *, shipped: Path = SHIPPED_EXPORTS_DIR, mappings=None,
-               resolver: RegionResolver | None = None, root: Path = REPO_ROOT) -> LoadResult:
-    """The shipped exports (unless inbox.yml says `shipped: false`) plus every file of ``inbox``.
+               resolver: RegionResolver | None = None, root: Path = REPO_ROOT,
+               sources=None) -> LoadResult:
+    """The shipped exports and shipped sources (unless inbox.yml says `shipped: false`) plus every
+    file of ``inbox``.
 
     A missing inbox folder is an empty inbox. When the inbox *is* the shipped folder (the old
-    NQP_INBOX usage) it is read once, as shipped.
+    NQP_INBOX usage) it is read once, as shipped. ``sources``: the shipped sources to read
+    (default models_py.ingest.sources.SOURCES); they land in LoadResult.shipped_sources, outside
+    the precedence between portal files and inbox files (`observations`).
     """
     inbox = Path(inbox)
     mappings = _mappings(mappings)
@@ -121,7 +146,41 @@ def load_inbox(inbox: Path, *, shipped: Path = SHIPPED_EXPORTS_DIR, mappings=Non
         raise DataError(f"inbox.yml files: names {sorted(unlisted)}, not in the inbox", file=inbox / CONFIG_NAME)
     mapper = _RouteMapper(_ShippedMapper(mappings),
                           InboxMapper(config, mappings, load_series_catalogue(root), load_unit_converter(root)))
-    return _load(entries, mapper, resolver, root)
+    result = _load(entries, mapper, resolver, root)
+    if config.shipped or same:
+        _read_shipped_sources(result, sources, resolver, root)
+    return result
+
+
+def _read_shipped_sources(result: LoadResult, sources, resolver: RegionResolver, root: Path) -> None:
+    """Run each shipped source's reader; its files join the report (origin shipped, its source_id)."""
+    if sources is None:
+        from .sources import SOURCES as sources  # imported late: the readers import this module
+    converter = load_unit_converter(root)
+    frames = []
+    for source in sources:
+        frame = source.read(source.path, resolver, converter)
+        missing = set(WAREHOUSE_COLUMNS) - set(frame.columns)
+        if missing or (frame["source_id"] != source.source_id).any():
+            raise DataError(f"reader of {source.source_id} returned columns without {sorted(missing)} "
+                            f"or another source_id", file=source.path)
+        counts = {c["file"]: c for c in frame.attrs.get("files", [])}
+        for file in sorted(set(counts) | set(frame["source_file"])):
+            c = counts.get(file, {})
+            n = int((frame["source_file"] == file).sum())
+            result.files.append(FileReport(
+                file=file, kind=source.source_id, origin="shipped",
+                sha256=hashlib.sha256(_repo_file(file).read_bytes()).hexdigest(),
+                rows_read=c.get("rows_read", 0), cells=c.get("cells", n),
+                empty_cells=c.get("empty_cells", 0), placeholder_cells=c.get("placeholder_cells", 0),
+                observations=n, unmapped_cells=c.get("unmapped_cells", 0),
+                unmapped_indicators=c.get("unmapped_indicators", []), kept=n,
+                database=c.get("database"), time_range=c.get("time_range"),
+                source_id=source.source_id, national_rows=c.get("national_rows", 0),
+                group_rows=c.get("group_rows", 0)))
+        frames.append(frame[WAREHOUSE_COLUMNS])
+    if frames:
+        result.shipped_sources = _typed(pd.concat(frames, ignore_index=True))
 
 
 def _mappings(mappings):
@@ -257,6 +316,7 @@ class _RouteMapper:
 def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper, rows: list) -> FileReport:
     """Append the file's mapped cells to ``rows`` (OBS_COLUMNS + RANKS); return its report."""
     report = FileReport(file=file, kind=parsed.kind, origin=origin, rows_read=parsed.rows_read,
+                        source_id=INBOX_SOURCE_ID if origin == "inbox" else PORTAL_SOURCE_ID,
                         cells=len(parsed.cells), empty_cells=parsed.empty_cells,
                         placeholder_cells=parsed.placeholder_cells, database=parsed.database,
                         time_range=parsed.time_range)
@@ -290,6 +350,10 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
     return report
 
 
+def _empty_sources() -> pd.DataFrame:
+    return _typed(_empty(["source_id"])[WAREHOUSE_COLUMNS])
+
+
 def _empty(extra: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in OBS_COLUMNS + extra})
 
@@ -302,3 +366,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("value", "unit_factor", "parsed_value"):
         frame[col] = frame[col].astype("float64")
     return frame
+
+
+def _repo_file(file: str) -> Path:
+    """A reader's source_file (repo-relative, as display_path gives it) as a path to read."""
+    return Path(file) if Path(file).is_absolute() else REPO_ROOT / file

@@ -37,6 +37,9 @@ _HEADER_KEYS = {"数据库": "database", "指标": "indicator", "时间": "time"
 _REGION = ("地区", "Region")
 _NOTE, _SOURCE = ("注", "Note"), ("数据来源", "Source")
 _ONE_YEAR = re.compile(r"\s*((?:19|20)\d\d)\s*年?\s*")
+# A further numbered note ('2. 城镇单位数据不含私营单位。'): newer exports list notes 1., 2., 3. on lines
+# of their own, only the first starting 注：.
+_NOTE_ITEM = re.compile(r"\d+\s*[.．、]")
 
 
 def _line_text(row: list[str]) -> str:
@@ -104,7 +107,7 @@ def parse_portal(grid: Grid, file: str, resolver: RegionResolver, *, kind: str,
             if stripped.startswith(_SOURCE):
                 source_seen = True
             elif not (not any(c.strip() for c in row) or stripped.startswith(_NOTE)
-                      or raw_line[:1].isspace()):
+                      or raw_line[:1].isspace() or _NOTE_ITEM.match(stripped)):
                 raise DataError("unexpected line after the notes", file=file, sheet=sheet, row=n,
                                 value=_line_text(row)[:60])
             continue

@@ -13,6 +13,7 @@ import dagster as dg
 from models_py import config
 from models_py.data.synthetic import generate_synthetic
 from models_py.ingest.loader import load_inbox
+from models_py.ingest.sources.choice import choose_sources
 from models_py.ingest.seeds import load_regions
 from models_py.warehouse import build_lock, connect_build, replace_table
 
@@ -35,8 +36,10 @@ def catalogue_description(intro: str, real: bool) -> str:
     name="portal_observations",
     group_name="sources",
     description=catalogue_description(
-        "Real observations: the shipped portal exports (seeds/shipped/nbs-exports) plus every file in "
-        "the user's inbox (data/inbox/ or $NQP_INBOX, inbox.yml), with lineage to file, row and cell. "
+        "Real observations: the shipped portal exports (seeds/shipped/nbs-exports), the shipped real "
+        "sources (models_py/ingest/sources: seeds/shipped/<folder>) and every file in the user's inbox "
+        "(data/inbox/ or $NQP_INBOX, inbox.yml), with lineage to file, row and cell and a source_id; "
+        "SQL chooses between sources (int_observations_chosen). "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
         "raw.ingest_files (one row per file read).",
         real=True,
@@ -48,7 +51,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     report = result.report()
     report.insert(0, "loaded_at", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     with build_lock(), connect_build() as connection:
-        rows = replace_table(connection, "raw", "portal_observations", result.observations)
+        rows = replace_table(connection, "raw", "portal_observations", result.warehouse_observations())
         replace_table(connection, "raw", "ingest_files", report)
     context.log.info("loaded %s observations from %s files (inbox %s)", rows, len(report), inbox)
     shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators"])
@@ -60,7 +63,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "inbox": str(inbox),
             "inbox_files": int((report["origin"] == "inbox").sum()),
             "placeholder_cells": int(report["placeholder_cells"].sum()),
-            "series": sorted(result.observations["series"].unique().tolist()),
+            "series": sorted(result.warehouse_observations()["series"].unique().tolist()),
+            "shipped_source_values": len(result.shipped_sources),
             "skipped": result.skipped,
             "per_file": dg.MetadataValue.md(shown.to_markdown(index=False)),
         }
@@ -80,7 +84,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with build_lock(), connect_build() as connection:
-        real = connection.execute("select * from raw.portal_observations").df()
+        # One value per region-year-series, as int_observations_chosen will pick it in SQL.
+        real = choose_sources(connection.execute("select * from raw.portal_observations").df())
         generated = generate_synthetic(real, load_regions())
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
     return dg.MaterializeResult(

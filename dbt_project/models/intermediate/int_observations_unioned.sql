@@ -1,8 +1,9 @@
--- One value per region-year-series: a real observation wherever a file gives one, a generated one
--- only where none does (the generator already avoids real cells; this makes precedence explicit).
+-- One value per region-year-series: a real observation wherever a source gives one (the value
+-- int_observations_chosen picks between sources), a generated one only where none does (the
+-- generator already avoids real cells; this makes precedence explicit).
 with real_observations as (
     select region_code, year, series, value, unit, provenance, false as is_synthetic
-    from {{ ref('stg_portal__observations') }}
+    from {{ ref('int_observations_chosen') }}
 ),
 
 synthetic_observations as (

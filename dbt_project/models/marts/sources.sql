@@ -1,6 +1,7 @@
 -- What each series came from: one row per series and source (a file, or the generator), with the
--- years, regions and values it supplies after precedence, the export's own metadata, unit conversion,
--- checksum and load time. `origin = 'synthetic'` rows are the series (or years) still generated.
+-- source id, the values it gives and those used after the choice between sources, the years and
+-- regions it covers, the export's own metadata, unit conversion, checksum and load time.
+-- `origin = 'synthetic'` rows are the series (or years) still generated.
 with loaded as (
     select * from {{ ref('int_observations_unioned') }}
 ),
@@ -13,10 +14,17 @@ files as (
     select * from {{ ref('stg_ingest__files') }}
 ),
 
+chosen_by_file as (
+    select series, source_file, count(*) as n_values
+    from {{ ref('int_observations_chosen') }}
+    group by series, source_file
+),
+
 real_by_file as (
     select
         series,
         source_file,
+        min(source_id) as source_id,
         min(indicator_text) as indicator_text,
         count(distinct indicator_text) as n_indicator_texts,
         min(source_kind) as source_kind,
@@ -27,7 +35,7 @@ real_by_file as (
         max(unit_factor) as unit_factor_max,
         min(source_database) as source_database,
         min(source_time_range) as source_time_range,
-        count(*) as n_values,
+        count(*) as n_candidates,
         count(distinct region_code) as n_regions,
         min(year) as first_year,
         max(year) as last_year
@@ -52,6 +60,7 @@ real_sources as (
     select
         real_by_file.series,
         files.origin,
+        real_by_file.source_id,
         real_by_file.source_file,
         real_by_file.source_kind,
         real_by_file.source_sheet,
@@ -61,7 +70,8 @@ real_sources as (
         real_by_file.source_unit,
         real_by_file.unit,
         real_by_file.unit_factor,
-        real_by_file.n_values,
+        coalesce(chosen_by_file.n_values, 0) as n_values,
+        real_by_file.n_candidates,
         real_by_file.n_regions,
         real_by_file.first_year,
         real_by_file.last_year,
@@ -69,12 +79,16 @@ real_sources as (
         files.loaded_at
     from real_by_file
     left join files on real_by_file.source_file = files.file
+    left join chosen_by_file
+        on real_by_file.series = chosen_by_file.series
+        and real_by_file.source_file = chosen_by_file.source_file
 ),
 
 synthetic_sources as (
     select
         series,
         'synthetic' as origin,
+        'synthetic' as source_id,
         cast(null as {{ dbt.type_string() }}) as source_file,
         'generator' as source_kind,
         cast(null as {{ dbt.type_string() }}) as source_sheet,
@@ -85,6 +99,7 @@ synthetic_sources as (
         unit,
         cast(1 as double) as unit_factor,
         n_values,
+        n_values as n_candidates,
         n_regions,
         first_year,
         last_year,

@@ -19,7 +19,10 @@ typed as (
         cast(observations as integer) as observations,
         cast(kept as integer) as kept,
         cast(overridden as integer) as overridden,
-        cast(unmapped_indicators as {{ dbt.type_string() }}) as unmapped_indicators
+        cast(unmapped_indicators as {{ dbt.type_string() }}) as unmapped_indicators,
+        cast(source_id as {{ dbt.type_string() }}) as source_id,
+        cast(national_rows as integer) as national_rows,
+        cast(group_rows as integer) as group_rows
     from source
 )
 

@@ -1,4 +1,5 @@
 -- Real observations, typed; lineage kept so any value can be traced to its file, row and cell.
+-- One row per region-year-series and source: the choice between sources is int_observations_chosen.
 with source as (
     select * from {{ source('raw', 'portal_observations') }}
 ),
@@ -22,7 +23,8 @@ typed as (
         cast(source_unit as {{ dbt.type_string() }}) as source_unit,
         cast(source_kind as {{ dbt.type_string() }}) as source_kind,
         cast(source_database as {{ dbt.type_string() }}) as source_database,
-        cast(source_time_range as {{ dbt.type_string() }}) as source_time_range
+        cast(source_time_range as {{ dbt.type_string() }}) as source_time_range,
+        cast(source_id as {{ dbt.type_string() }}) as source_id
     from source
 )
 

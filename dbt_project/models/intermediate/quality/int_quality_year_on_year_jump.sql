@@ -2,7 +2,7 @@
 -- in the same region: sample-survey counts in 1 % survey years, a break in a compiled series, a value
 -- typed in the wrong unit for one year. Rates and indices (%, 上年=100) are not levels and are skipped.
 with real_observations as (
-    select * from {{ ref('stg_portal__observations') }}
+    select * from {{ ref('int_observations_chosen') }}
 ),
 
 level_series as (
