@@ -41,10 +41,11 @@ class ShippedSource:
 
 
 # Source modules are imported after ShippedSource exists (each module builds its SOURCE with it).
-from . import nbs_portal_2016_2025  # noqa: E402
+from . import nbs_portal_2016_2025, techme  # noqa: E402
 
 SOURCES: list[ShippedSource] = [
     nbs_portal_2016_2025.SOURCE,
+    techme.SOURCE,
 ]
 
 
