@@ -28,6 +28,7 @@ Two more rules, both counted in the load report:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -125,7 +126,9 @@ def _read_workbook(path: Path, columns, resolver, converter, units, rows: Observ
     file = display_path(path)
     if not path.is_file():
         raise DataError("file of the shipped source is missing", file=file)
-    grids = xlsx_grids(path, file)
+    with warnings.catch_warnings():  # the upstream workbooks have no default style: harmless
+        warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
+        grids = xlsx_grids(path, file)
     if len(grids) != 1:
         raise DataError(f"expected one sheet, found {len(grids)}", file=file)
     grid = grids[0]
