@@ -59,7 +59,7 @@ def value(frame, region, year, series):
 
 
 def counts(frame, name):
-    return next(c for c in frame.attrs["file_counts"] if c["file"].endswith(name))
+    return next(c for c in frame.attrs["files"] if c["file"].endswith(name))
 
 
 # --- published figures --------------------------------------------------------------------------
@@ -134,10 +134,11 @@ def test_regional_disparity_blanks_are_counted_not_loaded_as_zero(rd):
     cells = _sheet_cells(RD_DIR / "prov_6.xlsx")
     window = ((cells.indicator == "财政支出(万元)") & cells.year.between(2000, 2022)) | (
         (cells.indicator == "固定资产投资额(万元)") & cells.year.between(2000, 2017))
-    blanks = cells[window & cells.text.isin(["", "--"])]
     report = counts(rd, "prov_6.xlsx")
-    assert report["blank_cells"] == len(blanks) > 0
-    assert report["cells"] + report["blank_cells"] + len(report["known_errors"]) == window.sum()
+    assert report["placeholder_cells"] == (window & (cells.text == "--")).sum() > 0
+    assert report["empty_cells"] == (window & (cells.text == "")).sum()
+    assert (report["cells"] + report["placeholder_cells"] + report["empty_cells"]
+            + len(report["known_errors"])) == window.sum()
     assert rd[(rd.region_code == 11) & (rd.year == 2019) & (rd.series == "budget_expenditure")].empty
     assert report["observations"] == (rd.source_file.str.endswith("prov_6.xlsx")).sum()
 
@@ -166,9 +167,9 @@ def test_energy_panel_blanks_are_counted_not_loaded(ep):
     recent = raw[raw.Year >= energy_panel.FIRST_YEAR]
     columns = ["Total energy consumption", "SO2 emissions"]
     report = counts(ep, "raw_data.csv")
-    assert report["blank_cells"] == int(recent[columns].isna().sum().sum()) > 0
+    assert report["empty_cells"] == int(recent[columns].isna().sum().sum()) > 0
     assert report["cells"] + len(report["known_errors"]) == int(recent[columns].notna().sum().sum())
-    assert report["rows_read"] == len(raw) and report["aggregate_rows"] == []
+    assert report["rows_read"] == len(raw) and report["national_rows"] == report["group_rows"] == 0
     # Tibet: SO2 every year, energy consumption only where the panel has it (2017)
     tibet = ep[(ep.region_code == 54) & (ep.series == "energy_consumption")]
     assert tibet.year.tolist() == [2017]
@@ -223,11 +224,12 @@ def test_unknown_province_in_the_csv_names_file_line_and_region(tmp_path, resolv
     assert "line 3" in str(error)
 
 
-def test_national_row_is_skipped_and_counted(tmp_path, resolver, converter, ep):
-    line = ",".join(["全国", "2010", "全国"] + ["1"] * 13) + "\r\n"
-    copy = _edit_csv(tmp_path, lambda b: b + line.encode())
+def test_national_and_group_rows_are_skipped_and_counted(tmp_path, resolver, converter, ep):
+    lines = "".join(",".join([name, "2010", name] + ["1"] * 13) + "\r\n" for name in ("全国", "东部地区"))
+    copy = _edit_csv(tmp_path, lambda b: b + lines.encode())
     frame = energy_panel.read(copy, resolver, converter)
-    assert counts(frame, "raw_data.csv")["aggregate_rows"] == ["全国"]
+    report = counts(frame, "raw_data.csv")
+    assert (report["national_rows"], report["group_rows"], report["rows_read"]) == (1, 1, 1118)
     assert len(frame) == len(ep)
 
 

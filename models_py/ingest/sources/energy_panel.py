@@ -31,7 +31,7 @@ from .source_frames import (
     catalogue_units,
     check_known_errors,
     conversion_factor,
-    is_aggregate,
+    aggregate_kind,
 )
 
 SOURCE_ID = "energy_panel"
@@ -82,7 +82,8 @@ def read(folder: Path, resolver: RegionResolver, converter: UnitConverter):
     _check_header(header, file)
     rows = ObservationRows(SOURCE_ID)
     counts = FileCounts(file=file)
-    counts.unmapped_columns = {c: v[1] for c, v in COLUMNS.items() if isinstance(v, tuple) and c in header}
+    unmapped = [c for c, v in COLUMNS.items() if isinstance(v, tuple) and c in header]
+    counts.unmapped_indicators = [f"{c} ({COLUMNS[c][1]})" for c in unmapped]
     targets = {}
     for column, series in COLUMNS.items():
         if isinstance(series, str):
@@ -98,22 +99,26 @@ def read(folder: Path, resolver: RegionResolver, converter: UnitConverter):
             raise DataError(f"{len(fields)} fields, the header has {len(header)}", file=file, row=line_number)
         counts.rows_read += 1
         name = fields[0].strip()
-        if is_aggregate(name):
-            counts.aggregate_rows.append(name)
+        kind = aggregate_kind(name)
+        if kind is not None:
+            setattr(counts, f"{kind}_rows", getattr(counts, f"{kind}_rows") + 1)
             continue
         region = resolver.resolve(name, file=file, row=line_number, column="Province")
         year = parse_year(fields[1])
         if year is None:
             raise DataError("not a year", file=file, row=line_number, column="Year", region=name,
                             value=fields[1])
-        counts.unmapped_cells += len(counts.unmapped_columns)
+        counts.unmapped_cells += len(unmapped)
         for column, (index, series, source_unit, factor, unit) in targets.items():
             if year < FIRST_YEAR:
                 counts.out_of_range_cells += 1
                 continue
             raw = fields[index].strip()
-            if not raw or is_placeholder(raw):
-                counts.blank_cells += 1
+            if not raw:
+                counts.empty_cells += 1
+                continue
+            if is_placeholder(raw):
+                counts.placeholder_cells += 1
                 continue
             error = known.get((region, year, column))
             if error is not None and error.raw_text == raw:

@@ -48,7 +48,7 @@ from .source_frames import (
     catalogue_units,
     check_known_errors,
     conversion_factor,
-    is_aggregate,
+    aggregate_kind,
 )
 
 SOURCE_ID = "regional_disparity"
@@ -137,7 +137,7 @@ def _read_workbook(path: Path, columns, resolver, converter, units, rows: Observ
         raise DataError("no data rows below the two header rows", file=file, sheet=sheet)
     headers = _column_headers(grid.rows[0], grid.rows[1], columns, file, sheet)
     counts = FileCounts(file=file)
-    counts.unmapped_columns = {c: v[1] for c, v in columns.items() if isinstance(v, tuple)}
+    counts.unmapped_indicators = [f"{c} ({v[1]})" for c, v in columns.items() if isinstance(v, tuple)]
     known = {(k.region_code, k.year, k.column): k for k in KNOWN_ERRORS if k.file == path.name}
     seen: set[KnownError] = set()
     for row_number, cells in enumerate(grid.rows[HEADER_ROWS:], start=HEADER_ROWS + 1):
@@ -149,8 +149,9 @@ def _read_workbook(path: Path, columns, resolver, converter, units, rows: Observ
                                 row=row_number, column="A")
             continue
         counts.rows_read += 1
-        if is_aggregate(name):
-            counts.aggregate_rows.append(name)
+        kind = aggregate_kind(name)
+        if kind is not None:
+            setattr(counts, f"{kind}_rows", getattr(counts, f"{kind}_rows") + 1)
             continue
         region = resolver.resolve(name, file=file, sheet=sheet, row=row_number, column="A")
         for index, (year, indicator) in headers.items():
@@ -164,8 +165,11 @@ def _read_workbook(path: Path, columns, resolver, converter, units, rows: Observ
                 continue
             where = dict(file=file, sheet=sheet, row=row_number, column=f"{get_column_letter(index)} "
                          f"{year}年 {indicator}", region=name, year=year)
-            if not text or text == BLANK or is_placeholder(text):
-                counts.blank_cells += 1
+            if not text:
+                counts.empty_cells += 1
+                continue
+            if text == BLANK or is_placeholder(text):
+                counts.placeholder_cells += 1
                 continue
             error = known.get((region, year, indicator))
             if error is not None and error.raw_text == text:

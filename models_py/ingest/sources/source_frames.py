@@ -21,15 +21,17 @@ from ..seeds import REPO_ROOT, load_series_catalogue
 from ..units import UnitConverter
 
 # National and region-group rows: skipped and counted, never resolved as a province.
-AGGREGATE_NAMES = frozenset(normalise_name(n) for n in (
-    "全国", "全国合计", "全国总计", "合计", "总计", "东部地区", "中部地区", "西部地区", "东北地区",
-    "东部", "中部", "西部", "东北", "National", "China", "Total",
-))
+NATIONAL_NAMES = frozenset(normalise_name(n) for n in (
+    "全国", "全国合计", "全国总计", "合计", "总计", "中国", "National", "China", "Total"))
+GROUP_NAMES = frozenset(normalise_name(n) for n in (
+    "东部地区", "中部地区", "西部地区", "东北地区", "东部", "中部", "西部", "东北"))
 FRAME_COLUMNS = OBS_COLUMNS + ["source_id"]
 
 
-def is_aggregate(name: str) -> bool:
-    return normalise_name(name) in AGGREGATE_NAMES
+def aggregate_kind(name: str) -> str | None:
+    """'national' / 'group' for a row that is not a province, else None."""
+    key = normalise_name(name)
+    return "national" if key in NATIONAL_NAMES else "group" if key in GROUP_NAMES else None
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,17 @@ class KnownError:
 
 @dataclass
 class FileCounts:
-    """Where each cell of one file went (the reader's load report)."""
+    """Where each cell of one file went (the reader's load report; the loader's field names)."""
 
     file: str
     rows_read: int = 0  # data rows, aggregate rows included
-    aggregate_rows: list[str] = field(default_factory=list)  # national / region-group rows skipped
+    national_rows: int = 0  # 全国 rows skipped
+    group_rows: int = 0  # region-group rows (东部地区 …) skipped
     cells: int = 0  # numeric cells of mapped columns in the loaded years
-    blank_cells: int = 0  # blank or '--' cells of mapped columns in the loaded years: missing
+    empty_cells: int = 0  # empty cells of mapped columns in the loaded years: missing
+    placeholder_cells: int = 0  # '--' cells of mapped columns in the loaded years: missing
     unmapped_cells: int = 0  # cells of columns that feed no catalogue series
-    unmapped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not loaded
+    unmapped_indicators: list[str] = field(default_factory=list)  # 'column (why it is not loaded)'
     out_of_range_cells: int = 0  # cells of mapped columns outside the series' loaded years
     known_errors: list[str] = field(default_factory=list)  # declared upstream errors not loaded
     inconsistent: list[str] = field(default_factory=list)  # cells a reader's consistency rule rejected
@@ -124,11 +128,12 @@ class ObservationRows:
         return pd.DataFrame(rows, columns=["region_code", "year", "series", "value"])
 
     def frame(self, counts: list[FileCounts]) -> pd.DataFrame:
+        """The contract frame; per-file counts in ``attrs['files']`` (read by the loader)."""
         frame = pd.DataFrame(self._rows, columns=FRAME_COLUMNS)
         for col in ("region_code", "year", "source_row"):
             frame[col] = frame[col].astype("int32")
         for col in ("value", "unit_factor", "parsed_value"):
             frame[col] = frame[col].astype("float64")
         frame = frame.sort_values(["series", "region_code", "year"], ignore_index=True)
-        frame.attrs["file_counts"] = [asdict(c) for c in counts]
+        frame.attrs["files"] = [asdict(c) for c in counts]
         return frame
