@@ -11,7 +11,8 @@ Years loaded (YEARS): from 2000, the warehouse's first year (earlier values fall
 catalogue's plausible ranges and no study uses them), except
 - population from 2005: before, the file mixes registered (户籍) and resident (常住) totals, e.g.
   Guangdong 2000 = 7,707 against 8,650 in the census; Sichuan still held Chongqing's people in
-  1990-1996; the catalogue series is the resident population.
+  1990-1996; the catalogue series is the resident population. 2005-2009 are the figures as first
+  published, not revised to the 2010 census (Shanghai +19.9 %, Beijing +11.7 % from 2009 to 2010).
 - fixed_asset_investment up to 2017: NBS stopped publishing the level after 2017; the file's later
   cells are a sparse patchwork (Ningxia 2019 = -11.1, a growth rate; Ningxia 2020 = 119,600 万元).
 Cells outside these years are counted (out_of_range_cells), not loaded.
