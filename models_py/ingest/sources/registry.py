@@ -41,11 +41,13 @@ class ShippedSource:
 
 
 # Source modules are imported after ShippedSource exists (each module builds its SOURCE with it).
-from . import nbs_portal_2016_2025, techme  # noqa: E402
+from . import energy_panel, nbs_portal_2016_2025, regional_disparity, techme  # noqa: E402
 
 SOURCES: list[ShippedSource] = [
     nbs_portal_2016_2025.SOURCE,
     techme.SOURCE,
+    regional_disparity.SOURCE,
+    energy_panel.SOURCE,
 ]
 
 
