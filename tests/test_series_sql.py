@@ -41,7 +41,8 @@ def test_interior_gaps_are_interpolated_linearly_and_edges_are_not_extrapolated(
 def test_derived_series(series_wide):
     frame = series_wide.dropna(subset=["gdp", "population", "va_primary", "va_secondary", "va_tertiary"])
     np.testing.assert_allclose(frame["gdp_per_capita"], frame["gdp"] * 1e4 / frame["population"], rtol=1e-12)
-    upgrading = (frame["va_primary"] + 2 * frame["va_secondary"] + 3 * frame["va_tertiary"]) / frame["gdp"]
+    sectors = frame["va_primary"] + frame["va_secondary"] + frame["va_tertiary"]  # GDP within one vintage
+    upgrading = (frame["va_primary"] + 2 * frame["va_secondary"] + 3 * frame["va_tertiary"]) / sectors
     np.testing.assert_allclose(frame["industrial_structure_upgrading"], upgrading, rtol=1e-12)
     np.testing.assert_allclose(
         frame["industrial_structure_advancement"], frame["va_tertiary"] / frame["va_secondary"], rtol=1e-12

@@ -112,11 +112,12 @@ def test_frame_has_the_contract_columns_and_one_value_per_key(name, request):
 def test_regional_disparity_series_and_years(rd):
     years = rd.groupby("series")["year"].agg(["min", "max"])
     assert years.loc["gdp"].tolist() == [2000, 2022]
-    assert years.loc["population"].tolist() == [2005, 2022]  # mixed definitions before
+    assert years.loc["population"].tolist() == [2000, 2022]  # mixed definitions before 2005, as printed
     assert years.loc["fixed_asset_investment"].tolist() == [2000, 2017]  # no NBS level after
     assert set(rd.series) == {"gdp", "va_primary", "va_secondary", "va_tertiary", "population",
                               "budget_expenditure", "fixed_asset_investment"}
-    assert rd[(rd.region_code == 44) & (rd.year == 2000) & (rd.series == "population")].empty
+    guangdong_2000 = rd[(rd.region_code == 44) & (rd.year == 2000) & (rd.series == "population")]
+    assert guangdong_2000["value"].tolist() == [7707]  # registered total as the yearbook printed it
 
 
 # --- blanks, excluded cells, consistency ---------------------------------------------------------

@@ -19,7 +19,11 @@ derived as (
     union all
     select
         region_code, year, 'industrial_structure_upgrading' as series,
-        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / gdp as value, 'index' as unit,
+        -- shares of the three sectors' own sum (= GDP by definition within one vintage), so a GDP of
+        -- one vintage and value added of another cannot push the index outside [1, 3]
+        (1 * va_primary + 2 * va_secondary + 3 * va_tertiary) / (va_primary + va_secondary + va_tertiary)
+            as value,
+        'index' as unit,
         uses_synthetic as is_synthetic
     from region_years
     where va_primary is not null and va_secondary is not null and va_tertiary is not null

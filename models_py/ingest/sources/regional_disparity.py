@@ -9,10 +9,12 @@ Which columns feed which catalogue series is declared below; a column the reader
 
 Years loaded (YEARS): from 2000, the warehouse's first year (earlier values fall below the
 catalogue's plausible ranges and no study uses them), except
-- population from 2005: before, the file mixes registered (户籍) and resident (常住) totals, e.g.
-  Guangdong 2000 = 7,707 against 8,650 in the census; Sichuan still held Chongqing's people in
-  1990-1996; the catalogue series is the resident population. 2005-2009 are the figures as first
-  published, not revised to the 2010 census (Shanghai +19.9 %, Beijing +11.7 % from 2009 to 2010).
+- population from 2000 like the rest, with a caveat: before about 2005 the file mixes registered
+  (户籍) and resident (常住) totals (Guangdong 2000 = 7,707 against 8,650 in the census); these are
+  the figures the yearbooks of the time printed, which is what a paper using 2000 (Paper D) used,
+  and the only real population the project has for 2000-2004, so they are loaded and the caveat is
+  in source_precedence.csv and NOTICE.md. 2005-2009 are the figures as first published, not revised
+  to the 2010 census (Shanghai +19.9 %, Beijing +11.7 % from 2009 to 2010).
 - fixed_asset_investment up to 2017: NBS stopped publishing the level after 2017; the file's later
   cells are a sparse patchwork (Ningxia 2019 = -11.1, a growth rate; Ningxia 2020 = 119,600 万元).
 Cells outside these years are counted (out_of_range_cells), not loaded.
@@ -54,7 +56,7 @@ from .source_frames import (
 
 SOURCE_ID = "regional_disparity"
 FIRST_YEAR, LAST_YEAR = 2000, 2022
-YEARS = {"population": (2005, LAST_YEAR), "fixed_asset_investment": (FIRST_YEAR, 2017)}
+YEARS = {"fixed_asset_investment": (FIRST_YEAR, 2017)}
 BLANK = "--"
 
 # file -> column header -> catalogue series, or the reason the column is not loaded

@@ -84,8 +84,10 @@ panel as (
         nqp_by_method.nqp_topsis_entropy,
         nqp_by_method.nqp_equal,
         nqp_by_method.nqp_critic,
-        (1 * logged.va_primary + 2 * logged.va_secondary + 3 * logged.va_tertiary) / logged.gdp
-            as industrial_upgrading,
+        -- sector shares of the sectors' own sum (GDP within one vintage): value added and GDP may come
+        -- from sources of different vintages (source_precedence.csv)
+        (1 * logged.va_primary + 2 * logged.va_secondary + 3 * logged.va_tertiary)
+        / (logged.va_primary + logged.va_secondary + logged.va_tertiary) as industrial_upgrading,
         logged.budget_expenditure / logged.gdp as gov_intervention,
         logged.tax_revenue / logged.gdp as tax_burden,
         logged.trade_cny / logged.gdp as openness,
