@@ -33,14 +33,17 @@ class NqpDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
         """A model reading the `results` source (the replication mart) depends on every study's results
-        asset: the four results tables are written by all of them, so none alone may stand for a table."""
+        asset instead of the source tables: the four results tables are written by all of them, so no
+        one asset stands for a table (and the tables would show as stray external assets)."""
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["nodes"].get(unique_id) or {}
-        if node.get("resource_type") == "model" and any(
-            parent.startswith(RESULTS_SOURCE_PREFIX) for parent in node.get("depends_on", {}).get("nodes", [])
-        ):
+        parents = node.get("depends_on", {}).get("nodes", []) if node.get("resource_type") == "model" else []
+        results_tables = {super(NqpDbtTranslator, self).get_asset_spec(manifest, parent, project).key
+                          for parent in parents if parent.startswith(RESULTS_SOURCE_PREFIX)}
+        if results_tables:
             studies = [dg.AssetKey(["results", study.study]) for study in study_declarations(manifest)]
-            spec = spec.merge_attributes(deps=studies)
+            kept = [dep for dep in spec.deps if dep.asset_key not in results_tables]
+            spec = spec.replace_attributes(deps=[*kept, *studies])
         return spec
 
 
