@@ -310,6 +310,11 @@ def test_the_build_writes_a_coloured_replication_page_per_study(warehouse_connec
 # --------------------------------------------------------------------------- planted cells
 
 
+def _null(value):
+    """A missing key as SQL NULL (pandas gives NaN or None; NaN would become the text 'nan')."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
 @pytest.fixture(scope="module")
 def planted(built_warehouse, tmp_path_factory) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
     """A copy of the warehouse with fabricated published cells added, the mart rebuilt by dbt."""
@@ -335,8 +340,9 @@ def planted(built_warehouse, tmp_path_factory) -> tuple[duckdb.DuckDBPyConnectio
                 "our_item, our_measure, our_year, note) values (?, ?, 'planted', ?, ?, ?, 12, '', ?, ?, ?, ?, ?, ?, ?, ?, "
                 "'planted by tests/test_replication.py')",
                 [cell_id, cell["study"], cell["row_label"], cell["column_label"], float(value), cell["kind"],
-                 cell["our_relation"], cell["our_table_id"], cell["our_column_id"], cell["our_equation"],
-                 cell["our_item"], cell["our_measure"], None if pd.isna(cell["our_year"]) else int(cell["our_year"])])
+                 *[_null(cell[key]) for key in ("our_relation", "our_table_id", "our_column_id", "our_equation",
+                                                "our_item", "our_measure")],
+                 None if pd.isna(cell["our_year"]) else int(cell["our_year"])])
         connection.execute(
             "insert into reference.published_cells (cell_id, study, table_id, row_label, column_label, value, "
             "printed_decimals, kind, note) values ('Z_none', 'paper_a', 'planted', 'x', 'y', 1.0, 1, 'coefficient', "
