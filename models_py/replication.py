@@ -54,6 +54,15 @@ def status_counts(cells: pd.DataFrame) -> dict:
     return {status: int(counted.get(status, 0)) for status in STATUSES}
 
 
+def closeness_summary(cells: pd.DataFrame, lang: str) -> str:
+    """How near the numbers are, generated inputs included (what grey hides): green / amber / red."""
+    counted = cells["closeness"].value_counts()
+    parts = ", ".join(f"{colour} {int(counted.get(colour, 0))}" for colour in ("green", "amber", "red"))
+    if lang == "zh":
+        return f"数值接近程度（含生成数据的单元格也计入）：{parts}"
+    return f"Closeness of the numbers, cells on generated inputs included: {parts}"
+
+
 def _number(value, decimals: int | None = None) -> str:
     if value is None or pd.isna(value):
         return ""
@@ -115,6 +124,7 @@ def replication_html(study: str, cells: pd.DataFrame, lang: str) -> str:
         body.append(f'<tr class="status-{status}"><td>{escape(LABELS[lang][status])}</td>'
                     f'<td data-status="{status}">{counts[status]}</td></tr>')
     body.append(f'<tr><td><strong>Σ</strong></td><td>{len(cells)}</td></tr></tbody></table>')
+    body.append(f'<p class="closeness">{escape(closeness_summary(cells, lang))}</p>')
     for table_id, rows in cells.groupby("table_id", sort=False):
         table_counts = status_counts(rows)
         summary = ", ".join(f"{status} {n}" for status, n in table_counts.items() if n)
@@ -136,7 +146,7 @@ def replication_markdown(study: str, cells: pd.DataFrame, lang: str) -> str:
     lines = [f"# {study}: {text['title']}", "", text["intro"], "", f"## {text['counts']}", "",
              f"| {text['status']} | {text['cells']} |", "|---|---:|"]
     lines += [f"| {MARKS[s]} {LABELS[lang][s]} | {counts[s]} |" for s in STATUSES]
-    lines += [f"| Σ | {len(cells)} |", ""]
+    lines += [f"| Σ | {len(cells)} |", "", closeness_summary(cells, lang), ""]
     for table_id, rows in cells.groupby("table_id", sort=False):
         lines += [f"## {text['table']} {table_id}", "", "| " + " | ".join(text["header"]) + " |",
                   "|" + "---|" * len(text["header"])]

@@ -368,3 +368,26 @@ def test_planted_cells_get_the_colour_their_difference_deserves(planted):
     equal = merged[merged["cell_id"] == "Z_equal"]
     if not equal.empty:
         assert equal["rel_diff"].iloc[0] < 1e-9
+
+
+def test_a_page_shows_each_cell_in_its_colour_and_the_counts(tmp_path):
+    """Offline: the page writer on a hand-made mart extract (one cell per status)."""
+    from models_py.replication import COLUMNS, write_replication_page
+
+    rows = []
+    for k, (status, closeness) in enumerate([("green", "green"), ("amber", "amber"), ("red", "red"),
+                                             ("grey", "red"), ("none", None)]):
+        row = dict.fromkeys(COLUMNS)
+        row.update(cell_id=f"A{k:04d}", table_id="T3", row_label=f"row {k}", column_label="(1)", kind="coefficient",
+                   published_value=0.5, printed_decimals=3, our_value=None if status == "none" else 0.5 + k / 10,
+                   status=status, closeness=closeness, none_reason="no counterpart" if status == "none" else None)
+        rows.append(row)
+    cells = pd.DataFrame(rows)
+    page = write_replication_page("paper_a", tmp_path, "en", lambda sql, params=None: cells)
+    html = page.paths["html"].read_text(encoding="utf-8")
+    for status in ("green", "amber", "red", "grey", "none"):
+        assert html.count(f'data-status="{status}" title=') == 1
+        assert f'<td data-status="{status}">1</td>' in html
+    assert "grey · red" in html and "green 1, amber 1, red 2" in html
+    assert "🔴" in page.paths["md"].read_text(encoding="utf-8")
+    assert write_replication_page("paper_a", tmp_path / "x", "en", lambda sql, params=None: cells.iloc[0:0]) is None
