@@ -21,6 +21,7 @@ import pandas as pd
 from models_py import config
 from models_py.declarations import load_manifest
 from models_py.figures.study import DrawnFigure, default_figures, parse_figures, write_figures
+from models_py.replication import ReplicationPage, write_replication_page
 from models_py.tables.display import display_table, display_table_specs
 from models_py.tables.layout import descriptive_display, regression_display
 from models_py.tables.model import DisplayTable, language
@@ -262,6 +263,7 @@ class StudyReport:
     figures: list[DrawnFigure]
     n_synthetic_series: int
     n_series: int
+    replication: ReplicationPage | None = None
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -306,15 +308,39 @@ def write_study_report(study: str, directory: Path, lang: str | None = None, *, 
                              f'<figcaption>{escape(figure.title)} (<a href="{escape(svg)}">SVG</a>)</figcaption></figure>')
     md += [provenance_markdown(prov, lang), ""]
     html_body.append(provenance_html(prov, lang))
+    replication = write_replication_page(study, directory, lang, query)
+    if replication is not None:
+        md += [replication_link_markdown(replication, lang), ""]
+        html_body.append(replication_link_html(replication, lang))
     files = {"md": "md", "html": "html", "xlsx": "xlsx", "docx": "docx", "tex": "tex"}
     paths = {kind: directory / f"{study}.{suffix}" for kind, suffix in files.items()}
+    if replication is not None:
+        paths.update({f"replication_{kind}": path for kind, path in replication.paths.items()})
     _write_text(paths["md"], "\n".join(md))
     _write_text(paths["html"], html_page(heading, "\n".join(html_body), lang=lang))
     write_workbook(tables, paths["xlsx"])
     write_document(heading, tables, paths["docx"], intro=["".join(provenance_summary(prov, lang))],
                    figures=[(f.title, f.png) for f in figures])
     _write_text(paths["tex"], latex_document(heading, tables))
-    return StudyReport(study, heading, paths, tables, figures, int((prov["n_synthetic"] > 0).sum()), len(prov))
+    return StudyReport(study, heading, paths, tables, figures, int((prov["n_synthetic"] > 0).sum()), len(prov),
+                       replication)
+
+
+def _replication_summary(page: ReplicationPage) -> str:
+    return ", ".join(f"{status} {n}" for status, n in page.counts.items())
+
+
+def replication_link_markdown(page: ReplicationPage, lang: str) -> str:
+    title = "## 复现对照" if lang == "zh" else "## Replication view"
+    link = f"[{page.paths['md'].name}]({page.paths['md'].name})"
+    return f"{title}\n\n{link}: {len(page.cells)} cells ({_replication_summary(page)})"
+
+
+def replication_link_html(page: ReplicationPage, lang: str) -> str:
+    title = "复现对照" if lang == "zh" else "Replication view"
+    return (f'<section class="replication"><h2>{title}</h2><p><a href="{escape(page.paths["html"].name)}">'
+            f"{escape(page.paths['html'].name)}</a>: {len(page.cells)} cells ({escape(_replication_summary(page))})"
+            "</p></section>")
 
 
 def write_index(directory: Path, studies: list[str], lang: str | None = None, *,
@@ -328,6 +354,9 @@ def write_index(directory: Path, studies: list[str], lang: str | None = None, *,
         title = (meta.title_zh if lang == "zh" else meta.title_en) if meta else study
         files = [directory / f"{study}.{suffix}" for suffix in ("html", "md", "xlsx", "docx", "tex")]
         links = " · ".join(f'<a href="{escape(p.name)}">{p.suffix[1:]}</a>' for p in files if p.exists())
+        replication = directory / f"{study}_replication.html"
+        if replication.exists():
+            links += f' · <a href="{escape(replication.name)}">{"复现对照" if lang == "zh" else "replication view"}</a>'
         rows.append(f'<li><a href="{escape(study)}.html"><strong>{escape(study)}</strong> {escape(title)}</a> '
                     f"({links})</li>")
     title = "新质生产力研究报告" if lang == "zh" else "New quality productive forces: study reports"

@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from models_py.declarations import load_manifest
+from models_py.declarations import load_manifest, study_declarations
 from models_py.warehouse import build_lock, connect_build
 from orchestration.project import nqp_dbt_project
 
@@ -31,6 +31,22 @@ class NqpDbtTranslator(DagsterDbtTranslator):
             return fqn[1]
         return "marts"
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        """A model reading the `results` source (the replication mart) depends on every study's results
+        asset instead of the source tables: the four results tables are written by all of them, so no
+        one asset stands for a table (and the tables would show as stray external assets)."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or {}
+        parents = node.get("depends_on", {}).get("nodes", []) if node.get("resource_type") == "model" else []
+        results_tables = {super(NqpDbtTranslator, self).get_asset_spec(manifest, parent, project).key
+                          for parent in parents if parent.startswith(RESULTS_SOURCE_PREFIX)}
+        if results_tables:
+            studies = [dg.AssetKey(["results", study.study]) for study in study_declarations(manifest)]
+            kept = [dep for dep in spec.deps if dep.asset_key not in results_tables]
+            spec = spec.replace_attributes(deps=[*kept, *studies])
+        return spec
+
+
 dbt_translator = NqpDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 # Python estimator assets write tables that dbt reads back as sources named `intermediate` (e.g. the
@@ -38,6 +54,10 @@ dbt_translator = NqpDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 # same op as the models the estimator reads, or the job would have a cycle: dbt is split by selection
 # into the models upstream of every such table and the models downstream of one.
 ESTIMATE_SOURCES = "source:intermediate+"
+# Models reading the results tables every study asset writes (the replication mart) are a third step,
+# after all study assets (NqpDbtTranslator.get_asset_spec adds those dependencies).
+RESULTS_SOURCES = "source:results+"
+RESULTS_SOURCE_PREFIX = "source.nqp.results."
 
 
 def table_metadata(connection, schema: str, table: str) -> dict:
@@ -106,16 +126,24 @@ def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Ite
             raise failure
 
 
-@dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, exclude=ESTIMATE_SOURCES)
+@dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator,
+            exclude=f"{ESTIMATE_SOURCES} {RESULTS_SOURCES}")
 def nqp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and the marts that need no Python estimate, with their tests."""
     yield from run_dbt_build(context, dbt)
 
 
-@dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, select=ESTIMATE_SOURCES)
+@dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, select=ESTIMATE_SOURCES,
+            exclude=RESULTS_SOURCES)
 def nqp_dbt_models_on_estimates(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The models reading a table a Python estimator wrote (the misallocation mart …), with their tests."""
     yield from run_dbt_build(context, dbt)
 
 
-dbt_model_assets = [nqp_dbt_models, nqp_dbt_models_on_estimates]
+@dbt_assets(manifest=nqp_dbt_project.manifest_path, dagster_dbt_translator=dbt_translator, select=RESULTS_SOURCES)
+def nqp_dbt_models_on_results(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The models reading every study's results (the replication mart), with their tests."""
+    yield from run_dbt_build(context, dbt)
+
+
+dbt_model_assets = [nqp_dbt_models, nqp_dbt_models_on_estimates, nqp_dbt_models_on_results]
