@@ -9,9 +9,11 @@ import csv
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 
 from models_py import config
-from models_py.data.synthetic import generate_synthetic
+from models_py.data.real_only import ENV_VAR, synthetic_enabled
+from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.ingest.loader import load_inbox
 from models_py.ingest.seeds import load_regions
 from models_py.warehouse import build_lock, connect_build, replace_table
@@ -79,13 +81,26 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     ),
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    enabled = synthetic_enabled()
     with build_lock(), connect_build() as connection:
-        real = connection.execute("select * from raw.portal_observations").df()
-        generated = generate_synthetic(real, load_regions())
+        if enabled:
+            real = connection.execute("select * from raw.portal_observations").df()
+            generated = generate_synthetic(real, load_regions())
+        else:  # real-only build: the table exists (dbt reads it) but holds nothing
+            generated = empty_synthetic_observations()
+            context.log.info("real-only build (%s=off or inbox.yml synthetic: false): nothing generated",
+                             ENV_VAR)
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
     return dg.MaterializeResult(
-        metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique())}
+        metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique()),
+                  "demo_fill": "on" if enabled else "off (real data only)"}
     )
+
+
+def empty_synthetic_observations():
+    """The generator's output schema with no rows (DuckDB gets typed, not NULL-typed, columns)."""
+    types = {"region_code": "int32", "year": "int32", "value": "float64"}
+    return pd.DataFrame({name: pd.Series(dtype=types.get(name, "str")) for name in OUTPUT_COLUMNS})
 
 
 # raw.ingest_files is written by portal_observations in the same transaction (one row per file
