@@ -56,5 +56,31 @@ def index_status_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def summary_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [*study_status_lines(connection), *index_status_lines(connection), *realness_lines(connection)]
+def empty_study_model_lines(connection: duckdb.DuckDBPyConnection, manifest: dict) -> list[str]:
+    """Study tables built by dbt (models with config.meta.study) that came out empty, with the study's
+    series lacking values in its window (mart data_realness_series): what a real-only build could not
+    compute without a Python estimator to report it."""
+    lines = []
+    for node in sorted(manifest.get("nodes", {}).values(), key=lambda n: n.get("name", "")):
+        study = (node.get("config", {}).get("meta") or {}).get("study")
+        if node.get("resource_type") != "model" or not study:
+            continue
+        relation = f'"{node["schema"]}"."{node.get("alias") or node["name"]}"'
+        counted = _read(connection, f"select count(*) as n from {relation}")
+        if counted is None or int(counted["n"][0]) > 0:
+            continue
+        lines.append(f"  {study}: {node['name']} has no rows")
+        lacking = _read(connection, f"""select series, n_missing, n_region_years, first_value_year, last_value_year
+                                        from main.data_realness_series
+                                        where study = '{study}' and n_missing > 0 order by series""")
+        for row in (lacking if lacking is not None else pd.DataFrame()).itertuples():
+            years = ("no value" if pd.isna(row.first_value_year)
+                     else f"values {int(row.first_value_year)}-{int(row.last_value_year)}")
+            lines.append(f"    series {row.series}: {row.n_missing} of {row.n_region_years} region-years "
+                         f"missing ({years})")
+    return (["study tables built by dbt that are empty:"] + lines) if lines else []
+
+
+def summary_lines(connection: duckdb.DuckDBPyConnection, manifest: dict | None = None) -> list[str]:
+    return [*study_status_lines(connection), *(empty_study_model_lines(connection, manifest) if manifest else []),
+            *index_status_lines(connection), *realness_lines(connection)]

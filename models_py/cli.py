@@ -68,11 +68,12 @@ def _print_summary(stream) -> None:
     from models_py import config
     from models_py.build_summary import summary_lines
     from models_py.data.real_only import synthetic_enabled
+    from models_py.declarations import load_manifest
 
     if not synthetic_enabled():
         print("real data only (NQP_SYNTHETIC=off or inbox.yml synthetic: false): nothing generated", file=stream)
     with duckdb.connect(str(config.build_warehouse()), read_only=True) as connection:
-        for line in summary_lines(connection):
+        for line in summary_lines(connection, load_manifest()):
             print(line, file=stream)
 
 

@@ -80,7 +80,9 @@ counted as (
         count(series_values.value) filter (
             where not series_values.is_synthetic and series_values.is_interpolated
         ) as n_interpolated,
-        count(series_values.value) filter (where series_values.is_synthetic) as n_generated
+        count(series_values.value) filter (where series_values.is_synthetic) as n_generated,
+        min(series_values.year) filter (where series_values.value is not null) as first_value_year,
+        max(series_values.year) filter (where series_values.value is not null) as last_value_year
     from study_series
     inner join study_years on study_series.study = study_years.study
     left join series_values
@@ -99,6 +101,8 @@ select
     counted.n_real,
     counted.n_interpolated,
     counted.n_generated,
-    n_regions.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing
+    n_regions.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
+    counted.first_value_year,
+    counted.last_value_year
 from counted
 cross join n_regions
