@@ -2,7 +2,14 @@
 -- series values it reads, data_realness_series), the cells that are real, interpolated, generated
 -- (demo fill) or missing, and their shares of all cells. An indicator value is generated when either
 -- of its series is, else interpolated when either is; an `index:<system>` indicator takes the worst
--- flag of that component system's indicator values in the same region-year.
+-- flag of that component system's indicator values in the same region-year. An indicator value the
+-- system's missing-value rule imputed (indicator_values.is_imputed, when the column exists) counts as
+-- interpolated.
+{%- set columns = [] -%}
+{%- if execute -%}
+    {%- set columns = adapter.get_columns_in_relation(ref('indicator_values')) | map(attribute='name') -%}
+{%- endif -%}
+{%- set or_imputed = ' or coalesce(indicator_values.is_imputed, false)' if 'is_imputed' in columns else '' %}
 with indicators as (
     select * from {{ ref('index_indicators') }}
 ),
@@ -24,7 +31,7 @@ series_indicator_cells as (
         indicator_values.value,
         indicator_values.is_synthetic,
         coalesce(numerator_flags.is_interpolated, false)
-        or coalesce(denominator_flags.is_interpolated, false) as is_interpolated
+        or coalesce(denominator_flags.is_interpolated, false){{ or_imputed }} as is_interpolated
     from indicator_values
     inner join indicators
         on indicator_values.system = indicators.system
@@ -54,7 +61,7 @@ component_indicator_cells as (
         indicator_values.indicator,
         indicator_values.value,
         indicator_values.is_synthetic,
-        coalesce(component_flags.is_interpolated, false) as is_interpolated
+        coalesce(component_flags.is_interpolated, false){{ or_imputed }} as is_interpolated
     from indicator_values
     inner join indicators
         on indicator_values.system = indicators.system
