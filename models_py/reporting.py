@@ -259,6 +259,9 @@ def realness_lines(frame: pd.DataFrame, lang: str) -> list[str]:
     lines = []
     pct = lambda value: "-" if pd.isna(value) else f"{100 * value:.1f}%"  # noqa: E731
     for row in frame.itertuples():
+        if row.subject_kind == "not_drawn":
+            lines.append(f"图未绘制：{row.reason}" if lang == "zh" else f"Figure not drawn: {row.reason}")
+            continue
         if row.subject_kind == "not_computed":
             lines.append(f"表 {row.subject} 未计算：{row.reason}" if lang == "zh"
                          else f"Table {row.subject} not computed: {row.reason}")
@@ -334,9 +337,12 @@ def write_study_report(study: str, directory: Path, lang: str | None = None, *, 
     systems = query("select system, study from reference.index_systems")
     specs = meta.figures if meta and meta.figures is not None else default_figures(study, systems)
     directory.mkdir(parents=True, exist_ok=True)
-    figures = write_figures(specs, query, directory / "figures", lang)
+    not_drawn: list[str] = []
+    figures = write_figures(specs, query, directory / "figures", lang, not_drawn)
     prov = provenance(study, query, meta)
     real = realness(study, query)
+    if not_drawn:  # stated with the tables not computed
+        real = pd.concat([real, pd.DataFrame({"subject_kind": "not_drawn", "reason": not_drawn})], ignore_index=True)
 
     md = [f"# {heading}", ""]
     html_body = [f"<h1>{escape(heading)}</h1>", '<p><a href="index.html">' + ("全部报告" if lang == "zh" else "All reports")
