@@ -45,3 +45,7 @@ def test_a_figure_without_data_is_listed_not_raised(tmp_path):
     assert len(not_drawn) == 1 and "no scores to plot" in not_drawn[0]
     with pytest.raises(charts.NoFigureData):
         write_figures([spec], query, tmp_path, "en")
+    for kind in ("density", "choropleth"):  # they need the system's years first
+        not_drawn = []
+        write_figures([FigureSpec(study="s", kind=kind, system="nqp_x")], query, tmp_path, "en", not_drawn)
+        assert "nqp_x: the system has no scores" in not_drawn[0]

@@ -95,6 +95,10 @@ def _years(query: Callable, spec: FigureSpec) -> list[int]:
     years = query("select distinct year from index_scores where system = ? and level = 'total' order by year",
                   [spec.system])["year"].astype(int).tolist()
     if not years:
+        known = query("select count(*) as n from reference.index_systems where system = ?", [spec.system])
+        if int(known["n"].iloc[0]):  # a declared system left unscored (a real-only build without its inputs)
+            raise charts.NoFigureData(f"figure {spec.kind} of {spec.system}: the system has no scores "
+                                      "(not scored, see index_system_status)")
         raise FigureDeclarationError(f"study {spec.study}: index_scores has no scores of system {spec.system!r}")
     return years
 
