@@ -31,7 +31,12 @@ def realness_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+SERIES_NOTE = "; series of the study without any value: "
+
+
 def study_status_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Per study: tables computed, and each table not computed with its reason; the study's series
+    without any value (appended to every reason in results.study_status) are named once."""
     frame = _read(connection, "select * from results.study_status order by study, table_id")
     if frame is None or frame.empty:
         return []
@@ -41,7 +46,10 @@ def study_status_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
         lines.append(f"  {study}: {len(computed)} of {len(rows)} tables computed"
                      + (f" ({', '.join(computed)})" if computed else ""))
         for row in rows[~rows["is_computed"]].itertuples():
-            lines.append(f"    NOT COMPUTED {row.table_id}: {row.reason}")
+            lines.append(f"    NOT COMPUTED {row.table_id}: {str(row.reason).split(SERIES_NOTE)[0]}")
+        absent = rows["missing_series"].dropna()
+        if len(absent):
+            lines.append(f"    series of {study} without any value: {absent.iloc[0]}")
     return lines
 
 
@@ -56,31 +64,44 @@ def index_status_lines(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def empty_study_model_lines(connection: duckdb.DuckDBPyConnection, manifest: dict) -> list[str]:
-    """Study tables built by dbt (models with config.meta.study) that came out empty, with the study's
-    series lacking values in its window (mart data_realness_series): what a real-only build could not
-    compute without a Python estimator to report it."""
-    lines = []
+def study_model_lines(connection: duckdb.DuckDBPyConnection, manifest: dict) -> list[str]:
+    """Study tables dbt builds (models with config.meta.study, other than the panels the Python
+    estimators read, which results.study_status covers): which have rows and which came out empty, and
+    for a study with an empty one the series lacking values in its window (mart data_realness_series)."""
+    from models_py.declarations import study_declarations
+
+    panels = {study.model for study in study_declarations(manifest)}
+    tables: dict[str, dict[str, int]] = {}
     for node in sorted(manifest.get("nodes", {}).values(), key=lambda n: n.get("name", "")):
         study = (node.get("config", {}).get("meta") or {}).get("study")
-        if node.get("resource_type") != "model" or not study:
+        if node.get("resource_type") != "model" or not study or node["name"] in panels:
             continue
-        relation = f'"{node["schema"]}"."{node.get("alias") or node["name"]}"'
-        counted = _read(connection, f"select count(*) as n from {relation}")
-        if counted is None or int(counted["n"][0]) > 0:
+        counted = _read(connection, f'select count(*) as n from "{node["schema"]}"."{node.get("alias") or node["name"]}"')
+        if counted is not None:
+            tables.setdefault(study, {})[node["name"]] = int(counted["n"][0])
+    lines = []
+    for study, counts in sorted(tables.items()):
+        full = [f"{name} ({n})" for name, n in counts.items() if n]
+        empty = [name for name, n in counts.items() if not n]
+        lines.append(f"  {study}: with rows {', '.join(full) or 'none'}"
+                     + (f"; EMPTY {', '.join(empty)}" if empty else ""))
+        if not empty:
             continue
-        lines.append(f"  {study}: {node['name']} has no rows")
         lacking = _read(connection, f"""select series, n_missing, n_region_years, first_value_year, last_value_year
                                         from main.data_realness_series
                                         where study = '{study}' and n_missing > 0 order by series""")
-        for row in (lacking if lacking is not None else pd.DataFrame()).itertuples():
-            years = ("no value" if pd.isna(row.first_value_year)
-                     else f"values {int(row.first_value_year)}-{int(row.last_value_year)}")
-            lines.append(f"    series {row.series}: {row.n_missing} of {row.n_region_years} region-years "
-                         f"missing ({years})")
-    return (["study tables built by dbt that are empty:"] + lines) if lines else []
+        if lacking is None or lacking.empty:
+            continue
+        none = lacking[lacking["first_value_year"].isna()]
+        some = lacking[lacking["first_value_year"].notna()]
+        if len(none):
+            lines.append(f"    series of {study} without any value: {', '.join(none['series'])}")
+        for row in some.itertuples():
+            lines.append(f"    series {row.series}: values {int(row.first_value_year)}-{int(row.last_value_year)}, "
+                         f"{row.n_missing} of {row.n_region_years} region-years missing")
+    return (["study tables built by dbt:"] + lines) if lines else []
 
 
 def summary_lines(connection: duckdb.DuckDBPyConnection, manifest: dict | None = None) -> list[str]:
-    return [*study_status_lines(connection), *(empty_study_model_lines(connection, manifest) if manifest else []),
+    return [*study_status_lines(connection), *(study_model_lines(connection, manifest) if manifest else []),
             *index_status_lines(connection), *realness_lines(connection)]
