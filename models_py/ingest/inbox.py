@@ -2,6 +2,7 @@
 
     # data/inbox/inbox.yml (every key optional)
     shipped: true            # also read the shipped exports (seeds/shipped/nbs-exports); false = only mine
+    synthetic: true          # false: real-only build, no demo fill (NQP_SYNTHETIC=on|off overrides)
     precedence:              # two inbox files giving the same region-year-series: higher wins
       gdp_2024_revised.csv: 2
       gdp_history.xlsx: 1
@@ -50,6 +51,7 @@ class InboxConfig:
     precedence: dict[str, int] = field(default_factory=dict)
     series: dict[str, str] = field(default_factory=dict)
     files: dict[str, FileSpec] = field(default_factory=dict)
+    synthetic: bool = True  # false: real-only build (models_py.data.real_only)
 
     @classmethod
     def read(cls, folder: Path) -> InboxConfig:
@@ -64,8 +66,9 @@ class InboxConfig:
             raise DataError(f"not valid YAML ({exc.__class__.__name__})", file=shown,
                             row=None if line is None else line + 1) from None
         if not isinstance(raw, dict):
-            raise DataError("expected a mapping of shipped / precedence / series / files", file=shown)
-        unknown = set(raw) - {"shipped", "precedence", "series", "files"}
+            raise DataError("expected a mapping of shipped / synthetic / precedence / series / files",
+                            file=shown)
+        unknown = set(raw) - {"shipped", "synthetic", "precedence", "series", "files"}
         if unknown:
             raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
         for key in ("precedence", "series", "files"):
@@ -74,6 +77,10 @@ class InboxConfig:
         shipped = raw.get("shipped", True)
         if not isinstance(shipped, bool):
             raise DataError("shipped must be true or false", file=shown, value=shipped)
+        synthetic = raw.get("synthetic", True)
+        if not isinstance(synthetic, bool):
+            raise DataError("synthetic must be true or false", file=shown, column="synthetic",
+                            value=synthetic)
         precedence = {}
         for name, rank in (raw.get("precedence") or {}).items():
             if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < 1000:
@@ -90,7 +97,7 @@ class InboxConfig:
                 raise DataError("a files entry needs indicator or series", file=shown, column=name)
             files[str(name)] = FileSpec(*(None if spec.get(k) is None else str(spec[k]).strip()
                                           for k in ("indicator", "series", "unit")))
-        return cls(Path(folder), shipped, precedence, series, files)
+        return cls(Path(folder), shipped, precedence, series, files, synthetic)
 
 
 def _key(text: str) -> str:

@@ -9,10 +9,13 @@ The fit is configured in the meta of int_production_inputs (rendered from dbt va
 from dataclasses import dataclass
 
 import dagster as dg
+import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
+from models_py.data.real_only import synthetic_enabled
 from models_py.declarations import load_manifest
-from models_py.estimators.misallocation import fit_production_function
+from models_py.errors import DataError
+from models_py.estimators.misallocation import ELASTICITY_COLUMNS, fit_production_function
 from models_py.warehouse import build_lock, connect_build, replace_table
 from orchestration.assets.dbt import nqp_dbt_models
 from orchestration.project import nqp_dbt_project
@@ -60,7 +63,18 @@ def production_elasticities(context: dg.AssetExecutionContext) -> dg.Materialize
             "where year between ? and ? order by region_code, year",
             [spec.fit_from, spec.fit_to],
         ).df()
-        fit = fit_production_function(inputs, constant_returns=spec.constant_returns)
+        try:
+            fit = fit_production_function(inputs, constant_returns=spec.constant_returns)
+        except (DataError, ValueError) as error:
+            if synthetic_enabled():
+                raise
+            # real-only build: the inputs lack data; the misallocation mart and Paper E's tables reading
+            # it come out empty and say so (results.study_status) instead of stopping the build
+            reason = (f"production function not fitted on {spec.relation} {spec.fit_from}-{spec.fit_to} "
+                      f"({len(inputs)} rows, {inputs.dropna().shape[0]} complete): {error}")
+            replace_table(connection, "intermediate", "production_elasticities", empty_elasticities())
+            context.log.warning(reason)
+            return dg.MaterializeResult(metadata={"rows": 0, "dagster/row_count": 0, "not_fitted": reason})
         table = fit.table()
         rows = replace_table(connection, "intermediate", "production_elasticities", table)
     context.log.info("%s: N = %s, R² = %.4f", fit.specification, fit.nobs, fit.rsquared)
@@ -76,3 +90,10 @@ def production_elasticities(context: dg.AssetExecutionContext) -> dg.Materialize
             "preview": dg.MetadataValue.md(table.round(4).to_markdown(index=False)),
         }
     )
+
+
+def empty_elasticities() -> pd.DataFrame:
+    """intermediate.production_elasticities with no rows and its columns typed (dbt reads it back)."""
+    types = {"region_code": "int32", "beta_k": "float64", "beta_l": "float64", "se_beta_k": "float64",
+             "nobs": "int64", "sample_from": "int32", "sample_to": "int32", "specification": "str"}
+    return pd.DataFrame({name: pd.Series(dtype=types[name]) for name in ELASTICITY_COLUMNS})
