@@ -127,6 +127,16 @@ def _inbox(_: argparse.Namespace) -> int:
                                  & ~result.overridden["source_file"].isin(inbox_files)]
     print(f"inbox {inbox}: {len(inbox_files)} files, {len(mine)} values "
           f"({', '.join(sorted(mine['series'].unique())) or 'none'}); {len(replaced)} shipped values replaced")
+    users = result.user_series
+    if len(users):  # indicators nothing maps, loaded as series of their own (mart user_series)
+        print(f"{len(users)} user series (not in the catalogue; map one under series: in inbox.yml to merge it "
+              "into a catalogue series, or list it under skip:):")
+        with pd.option_context("display.max_rows", None, "display.width", 250):
+            print(users[["series_code", "name_zh", "unit", "n_values", "first_year", "last_year",
+                         "first_file"]].to_string(index=False))
+    skipped = [i for f in result.files if f.origin == "inbox" for i in f.unmapped_indicators]
+    if skipped:
+        print(f"not loaded: {'; '.join(skipped)}")
     return 0
 
 

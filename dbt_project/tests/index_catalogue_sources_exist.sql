@@ -8,7 +8,7 @@ with catalogue as (
 ),
 
 known_sources as (
-    select series_code as source from {{ ref('series_catalogue') }}
+    select series_code as source from {{ ref('int_series_catalogue') }}  -- catalogue and user series
     union all
     select distinct series from {{ ref('int_series_derived') }}
     union all

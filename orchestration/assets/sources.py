@@ -38,7 +38,8 @@ def catalogue_description(intro: str, real: bool) -> str:
         "Real observations: the shipped portal exports (seeds/shipped/nbs-exports) plus every file in "
         "the user's inbox (data/inbox/ or $NQP_INBOX, inbox.yml), with lineage to file, row and cell. "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
-        "raw.ingest_files (one row per file read).",
+        "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
+        "loaded as real-only series of their own, `user_<8 hex>`).",
         real=True,
     ),
 )
@@ -50,8 +51,10 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.observations)
         replace_table(connection, "raw", "ingest_files", report)
-    context.log.info("loaded %s observations from %s files (inbox %s)", rows, len(report), inbox)
-    shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators"])
+        replace_table(connection, "raw", "user_series", result.user_series)
+    context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
+                     inbox, len(result.user_series))
+    shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators", "user_series"])
     return dg.MaterializeResult(
         metadata={
             "rows": rows,
@@ -62,6 +65,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "placeholder_cells": int(report["placeholder_cells"].sum()),
             "series": sorted(result.observations["series"].unique().tolist()),
             "skipped": result.skipped,
+            "user_series": dg.MetadataValue.md(
+                result.user_series[["series_code", "name_zh", "unit", "n_values"]].to_markdown(index=False)),
             "per_file": dg.MetadataValue.md(shown.to_markdown(index=False)),
         }
     )
@@ -80,7 +85,10 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with build_lock(), connect_build() as connection:
-        real = connection.execute("select * from raw.portal_observations").df()
+        # User series are real-only: the generator neither fills nor anchors on them (a zero count
+        # of the user's own would otherwise fail its positive-level check).
+        real = connection.execute("select * from raw.portal_observations where series not in "
+                                  "(select series_code from raw.user_series)").df()
         generated = generate_synthetic(real, load_regions())
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
     return dg.MaterializeResult(

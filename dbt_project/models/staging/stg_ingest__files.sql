@@ -19,7 +19,8 @@ typed as (
         cast(observations as integer) as observations,
         cast(kept as integer) as kept,
         cast(overridden as integer) as overridden,
-        cast(unmapped_indicators as {{ dbt.type_string() }}) as unmapped_indicators
+        cast(unmapped_indicators as {{ dbt.type_string() }}) as unmapped_indicators,
+        cast(user_series as {{ dbt.type_string() }}) as user_series
     from source
 )
 
