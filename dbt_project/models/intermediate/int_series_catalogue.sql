@@ -7,7 +7,12 @@ with catalogue as (
 ),
 
 user_series as (
-    select series_code, name_zh, cast(null as {{ dbt.type_string() }}) as name_en, unit, true as is_user_series
+    select
+        series_code,
+        name_zh,
+        cast(null as {{ dbt.type_string() }}) as name_en,
+        unit,
+        true as is_user_series
     from {{ ref('stg_ingest__user_series') }}
 )
 
