@@ -53,11 +53,28 @@ def _build_locked() -> int:
         print("build failed; the published warehouse was left as it was", file=sys.stderr)
         return 1
     print(f"build succeeded in {time.perf_counter() - started:.1f}s")
+    _print_summary(sys.stdout)
     _print_quarantine(sys.stdout)
     from models_py import config  # the job's report assets wrote them
 
     print(f"reports in {config.reports_dir()}")
     return 0
+
+
+def _print_summary(stream) -> None:
+    """Studies computed or not (and why), index systems not scored, and how real each one's data are."""
+    import duckdb
+
+    from models_py import config
+    from models_py.build_summary import summary_lines
+    from models_py.data.real_only import synthetic_enabled
+    from models_py.declarations import load_manifest
+
+    if not synthetic_enabled():
+        print("real data only (NQP_SYNTHETIC=off or inbox.yml synthetic: false): nothing generated", file=stream)
+    with duckdb.connect(str(config.build_warehouse()), read_only=True) as connection:
+        for line in summary_lines(connection, load_manifest()):
+            print(line, file=stream)
 
 
 def _print_quarantine(stream) -> None:

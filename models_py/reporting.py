@@ -168,8 +168,14 @@ def report_studies(query: Query, manifest: dict) -> list[str]:
 
 
 def study_series(study: str, query: Query, meta: StudyMeta | None) -> list[str]:
-    """Series a study uses: the inputs of its index systems' indicators, and every catalogued series
-    code named as a quoted string in the SQL of its panel models (the series it reads)."""
+    """Series a study uses: those of mart data_realness_series (the inputs of its index systems'
+    indicators and the series its models' SQL names); in a warehouse without that mart, the inputs and
+    every catalogued series code named as a quoted string in the SQL of its panel models."""
+    try:
+        listed = query("select series from main.data_realness_series where study = ? order by series", [study])
+        return listed["series"].tolist()
+    except duckdb.CatalogException:
+        pass
     inputs = query("""select distinct unnest([i.numerator, i.denominator]) as series
                       from reference.index_indicators i join reference.index_systems s on s.system = i.system
                       where s.study = ?""", [study])["series"].dropna().tolist()
@@ -229,23 +235,69 @@ def _provenance_rows(frame: pd.DataFrame, lang: str) -> tuple[tuple[str, ...], l
     return header, rows
 
 
-def provenance_markdown(frame: pd.DataFrame, lang: str) -> str:
+def realness(study: str, query: Query) -> pd.DataFrame:
+    """The study's rows of mart data_realness (the study, then its index systems) and its tables
+    results.study_status lists as not computed (columns table_id, reason; kind 'not_computed')."""
+    try:
+        shares = query("""select subject_kind, subject, n_cells, share_real, share_interpolated, share_generated,
+                                 share_missing
+                          from main.data_realness where study = ?
+                          order by subject_kind = 'index_system', subject""", [study])
+    except duckdb.CatalogException:  # a warehouse built before the mart existed
+        shares = pd.DataFrame(columns=["subject_kind", "subject"])
+    try:
+        skipped = query("select table_id as subject, reason from results.study_status "
+                        "where study = ? and not is_computed order by table_id", [study])
+    except duckdb.CatalogException:
+        skipped = pd.DataFrame(columns=["subject", "reason"])
+    return pd.concat([shares, skipped.assign(subject_kind="not_computed")], ignore_index=True)
+
+
+def realness_lines(frame: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per study / index system: the shares of real, interpolated, generated, missing values;
+    one per table not computed, with the reason."""
+    lines = []
+    pct = lambda value: "-" if pd.isna(value) else f"{100 * value:.1f}%"  # noqa: E731
+    for row in frame.itertuples():
+        if row.subject_kind == "not_computed":
+            lines.append(f"表 {row.subject} 未计算：{row.reason}" if lang == "zh"
+                         else f"Table {row.subject} not computed: {row.reason}")
+            continue
+        who = (("本研究" if row.subject_kind == "study" else f"指数 {row.subject}") if lang == "zh"
+               else ("This study" if row.subject_kind == "study" else f"Index {row.subject}"))
+        if lang == "zh":
+            lines.append(f"{who}：真实 {pct(row.share_real)}，插值 {pct(row.share_interpolated)}，"
+                         f"生成 {pct(row.share_generated)}，缺失 {pct(row.share_missing)}（共 {int(row.n_cells)} 个值）")
+        else:
+            lines.append(f"{who}: real {pct(row.share_real)}, interpolated {pct(row.share_interpolated)}, "
+                         f"generated {pct(row.share_generated)}, missing {pct(row.share_missing)} "
+                         f"of {int(row.n_cells)} values")
+    return lines
+
+
+def provenance_markdown(frame: pd.DataFrame, lang: str, realness_frame: pd.DataFrame | None = None) -> str:
     headline, rest = provenance_summary(frame, lang)
     header, rows = _provenance_rows(frame, lang)
-    lines = ["## 数据来源说明" if lang == "zh" else "## Data provenance", "", f"**{headline}**{rest}", "",
-             "| " + " | ".join(header) + " |", "|---|---|---:|---|"]
+    lines = ["## 数据来源说明" if lang == "zh" else "## Data provenance", "", f"**{headline}**{rest}", ""]
+    realness_text = realness_lines(realness_frame, lang) if realness_frame is not None else []
+    if realness_text:
+        lines += [f"- {line}" for line in realness_text] + [""]
+    lines += ["| " + " | ".join(header) + " |", "|---|---|---:|---|"]
     lines += [f"| `{series}` | {name.replace('|', '/')} | {counts} | {source.replace('|', '/')} |"
               for series, name, counts, source in rows]
     return "\n".join(lines)
 
 
-def provenance_html(frame: pd.DataFrame, lang: str) -> str:
+def provenance_html(frame: pd.DataFrame, lang: str, realness_frame: pd.DataFrame | None = None) -> str:
     headline, rest = provenance_summary(frame, lang)
     header, rows = _provenance_rows(frame, lang)
+    realness_text = realness_lines(realness_frame, lang) if realness_frame is not None else []
+    realness_list = ("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in realness_text) + "</ul>"
+                     if realness_text else "")
     body = "".join(f"<tr><td><code>{escape(series)}</code></td><td>{escape(name)}</td><td>{counts}</td>"
                    f"<td>{escape(source)}</td></tr>" for series, name, counts, source in rows)
     return (f'<section class="provenance"><h2>{"数据来源说明" if lang == "zh" else "Data provenance"}</h2>'
-            f"<p><strong>{escape(headline)}</strong>{escape(rest)}</p>"
+            f"<p><strong>{escape(headline)}</strong>{escape(rest)}</p>{realness_list}"
             '<table class="three-line"><thead><tr>' + "".join(f"<th>{escape(c)}</th>" for c in header)
             + f"</tr></thead><tbody>{body}</tbody></table></section>")
 
@@ -284,6 +336,7 @@ def write_study_report(study: str, directory: Path, lang: str | None = None, *, 
     directory.mkdir(parents=True, exist_ok=True)
     figures = write_figures(specs, query, directory / "figures", lang)
     prov = provenance(study, query, meta)
+    real = realness(study, query)
 
     md = [f"# {heading}", ""]
     html_body = [f"<h1>{escape(heading)}</h1>", '<p><a href="index.html">' + ("全部报告" if lang == "zh" else "All reports")
@@ -304,14 +357,14 @@ def write_study_report(study: str, directory: Path, lang: str | None = None, *, 
             md += [f"![{figure.title}]({relative})", "", f"[SVG]({svg})", ""]
             html_body.append(f'<figure><img src="{escape(relative)}" alt="{escape(figure.title)}">'
                              f'<figcaption>{escape(figure.title)} (<a href="{escape(svg)}">SVG</a>)</figcaption></figure>')
-    md += [provenance_markdown(prov, lang), ""]
-    html_body.append(provenance_html(prov, lang))
+    md += [provenance_markdown(prov, lang, real), ""]
+    html_body.append(provenance_html(prov, lang, real))
     files = {"md": "md", "html": "html", "xlsx": "xlsx", "docx": "docx", "tex": "tex"}
     paths = {kind: directory / f"{study}.{suffix}" for kind, suffix in files.items()}
     _write_text(paths["md"], "\n".join(md))
     _write_text(paths["html"], html_page(heading, "\n".join(html_body), lang=lang))
     write_workbook(tables, paths["xlsx"])
-    write_document(heading, tables, paths["docx"], intro=["".join(provenance_summary(prov, lang))],
+    write_document(heading, tables, paths["docx"], intro=["".join(provenance_summary(prov, lang)), *realness_lines(real, lang)],
                    figures=[(f.title, f.png) for f in figures])
     _write_text(paths["tex"], latex_document(heading, tables))
     return StudyReport(study, heading, paths, tables, figures, int((prov["n_synthetic"] > 0).sum()), len(prov))

@@ -119,6 +119,17 @@ RESULT_TABLES: dict[str, str] = {
         run_id varchar,
         computed_at timestamp
     """,
+    "study_status": """
+        study varchar not null,
+        table_id varchar not null,
+        kind varchar,
+        is_computed boolean not null,
+        reason varchar,
+        missing_variables varchar,
+        missing_series varchar,
+        run_id varchar,
+        computed_at timestamp
+    """,
 }
 
 

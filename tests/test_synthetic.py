@@ -11,8 +11,8 @@ import pytest
 from models_py.config import PROJECT_ROOT, SEEDS_DIR, SHIPPED_DATA_DIR
 from models_py.data import synthetic
 from models_py.data.synthetic import (FIRST_YEAR, GDP_DEFLATOR, NATIONAL_POPULATION,
-                                      NO_GAP_SERIES, OUTPUT_COLUMNS, generate_synthetic,
-                                      load_catalogue, missing_cells)
+                                      NO_GAP_SERIES, OUTPUT_COLUMNS, demo_fill_series,
+                                      generate_synthetic, load_catalogue, missing_cells)
 
 YEARS = list(range(2000, 2024))
 INTEGRATED = SHIPPED_DATA_DIR / "分省年度数据_整合.csv"
@@ -131,13 +131,14 @@ def test_catalogue_matches_plan_and_generator(catalogue, synth):
     codes = list(catalogue["series_code"])
     assert len(codes) == len(set(codes))
     assert set(codes) == set(plan_series())
-    assert set(codes) == set(synth["series"])  # every series gets at least some generated cells
+    # today every catalogue series is demo-fillable and gets at least some generated cells
+    assert set(codes) == demo_fill_series(catalogue) == set(synth["series"])
 
 
 def test_catalogue_columns(catalogue):
     assert list(catalogue.columns) == [
         "series_code", "name_zh", "name_en", "unit", "source_yearbook", "provenance",
-        "plausible_min", "plausible_max", "is_share", "description"]
+        "plausible_min", "plausible_max", "is_share", "description", "demo_fill"]
     assert catalogue.notna().all().all()
     assert (catalogue["plausible_min"] < catalogue["plausible_max"]).all()
     shares = catalogue[catalogue["is_share"].astype(str).str.lower() == "true"]
@@ -299,7 +300,9 @@ def test_works_on_integrated_panel_only(regions):
     key = ["region_code", "year", "series"]
     assert out[key].merge(real[key], on=key).empty
     budget = out[out["series"] == "budget_expenditure"]
-    assert len(budget) == 31 * 19
+    # wholly generated here, so it gets the ~1 % interior gaps of generated series (realness is
+    # read from the data given, not from the catalogue's provenance text)
+    assert 31 * 19 * 0.97 <= len(budget) <= 31 * 19
     assert (budget["generator"] == "fallback_national_ratio_to_gdp").all()
 
 
@@ -318,3 +321,53 @@ def test_data_errors_name_the_problem(real, regions):
     negative.loc[negative["series"] == "tax_revenue", "value"] *= -1
     with pytest.raises(DataError, match="positive"):
         generate_synthetic(negative, regions)
+
+
+# --- demo fill: the catalogue decides what the generator may write ---------------------------
+def test_series_without_rule_is_real_only(real, regions, catalogue, synth):
+    """A researcher's new series (no generator rule, demo_fill false) builds and gets no value."""
+    robot = pd.DataFrame([{"series_code": "robot_density", "name_zh": "工业机器人密度",
+                           "name_en": "Industrial robot density", "unit": "台/万人",
+                           "source_yearbook": "own", "provenance": "real: data/inbox/robots.csv",
+                           "plausible_min": 0, "plausible_max": 1000, "is_share": False,
+                           "description": "Own data.", "demo_fill": False}])
+    with_robot = pd.concat([catalogue, robot], ignore_index=True)
+    own = pd.DataFrame({"region_code": [11, 31], "year": [2020, 2020], "series": "robot_density",
+                        "value": [300.0, 250.0]})
+    out = generate_synthetic(pd.concat([real, own], ignore_index=True), regions,
+                             catalogue=with_robot)
+    assert "robot_density" not in set(out["series"])
+    pd.testing.assert_frame_equal(out, synth)  # the other series are generated as before
+
+
+def test_blank_demo_fill_counts_as_false(catalogue):
+    blank = catalogue.copy()
+    blank["demo_fill"] = blank["demo_fill"].astype(object)
+    blank.loc[blank["series_code"] == "gdp", "demo_fill"] = np.nan
+    assert demo_fill_series(blank) == set(catalogue["series_code"]) - {"gdp"}
+
+
+def test_demo_fill_false_leaves_series_ungenerated(real, regions, catalogue, synth):
+    """Not demo-fillable: no generated row, even for a series other rules anchor on (gdp) or a
+    series completed from real data; every other series is generated exactly as before."""
+    off = {"gdp", "energy_consumption", "tax_revenue"}
+    marked = catalogue.copy()
+    marked.loc[marked["series_code"].isin(off), "demo_fill"] = False
+    out = generate_synthetic(real, regions, catalogue=marked)
+    assert not off & set(out["series"])
+    pd.testing.assert_frame_equal(out.reset_index(drop=True),
+                                  synth[~synth["series"].isin(off)].reset_index(drop=True))
+
+
+def test_demo_fill_without_rule_is_a_data_error(real, regions, catalogue):
+    from models_py.errors import DataError
+    extra = pd.concat([catalogue, catalogue.iloc[[0]].assign(series_code="robot_density")],
+                      ignore_index=True)
+    with pytest.raises(DataError, match="robot_density") as caught:
+        generate_synthetic(real, regions, catalogue=extra)
+    assert "demo_fill" in str(caught.value) and "series_catalogue.csv" in str(caught.value)
+    bad = catalogue.copy()
+    bad["demo_fill"] = bad["demo_fill"].astype(object)
+    bad.loc[0, "demo_fill"] = "maybe"
+    with pytest.raises(DataError, match="true or false"):
+        demo_fill_series(bad)

@@ -1,5 +1,9 @@
 -- Every numerator / denominator of the index catalogue names a known series, derived series,
 -- or (index:<system>) a known index system: a typo would otherwise yield an all-missing indicator.
+-- Derived series by the names int_series_derived's SQL gives them (`'<code>' as series`), not by its
+-- rows: a real-only build may lack the inputs of one, and its name is still known.
+-- depends_on: {{ ref('int_series_derived') }}
+{%- set derived = nqp_derived_series_codes() or [''] %}
 with catalogue as (
     select system, indicator, numerator as source from {{ ref('index_indicators') }}
     union all
@@ -7,10 +11,14 @@ with catalogue as (
     where denominator is not null
 ),
 
+derived_series as (
+    select unnest([{{ "'" ~ (derived | join("', '")) ~ "'" }}]) as source
+),
+
 known_sources as (
     select series_code as source from {{ ref('int_series_catalogue') }}  -- catalogue and user series
     union all
-    select distinct series from {{ ref('int_series_derived') }}
+    select source from derived_series
     union all
     select 'index:' || system from {{ ref('index_systems') }}
 )

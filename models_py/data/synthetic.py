@@ -51,6 +51,7 @@ from models_py.config import SEEDS_DIR
 from models_py.errors import DataError
 
 CATALOGUE_PATH = SEEDS_DIR / "series_catalogue.csv"
+CATALOGUE_FILE = "seeds/reference/series_catalogue.csv"  # as error messages name it
 DEFAULT_YEARS = range(2000, 2024)
 DEFAULT_SEED = 20250101
 OUTPUT_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "generator"]
@@ -547,26 +548,57 @@ def load_catalogue(path: Path | str | None = None) -> pd.DataFrame:
                        na_values=[""])
 
 
+def demo_fill_series(catalogue: pd.DataFrame) -> set[str]:
+    """Catalogue series marked demo_fill = true: the only ones the generator may write.
+
+    A blank cell counts as false, so a series a researcher appends without the column is real-only.
+    """
+    if "demo_fill" not in catalogue.columns:
+        raise DataError("the series catalogue has no demo_fill column (true = the generator may "
+                        "fill cells no real source has)", file=CATALOGUE_FILE)
+    flags = catalogue["demo_fill"].map(_as_flag)
+    bad = catalogue[flags.isna() & catalogue["demo_fill"].notna()]
+    if len(bad):
+        row = bad.iloc[0]
+        raise DataError("demo_fill must be true or false", file=CATALOGUE_FILE,
+                        series=row["series_code"], value=row["demo_fill"])
+    return set(catalogue.loc[flags.fillna(False).astype(bool), "series_code"])
+
+
+def _as_flag(value) -> bool | None:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if pd.isna(value):
+        return None
+    return {"true": True, "false": False}.get(str(value).strip().lower())
+
+
 def generate_synthetic(real: pd.DataFrame, regions: pd.DataFrame, years=DEFAULT_YEARS,
                        seed: int = DEFAULT_SEED, catalogue: pd.DataFrame | None = None
                        ) -> pd.DataFrame:
-    """Observation records for every catalogue series × region × year the real data lacks.
+    """Observation records for every demo-fill series × region × year the real data lacks.
 
-    real: the loader's observations (region_code, year, series, value …); rows with a missing
-      value do not count as covered. regions: seeds/reference/regions.csv (region_code,
-      land_area_km2). Returns OUTPUT_COLUMNS, provenance 'synthetic', sorted by series, region,
-      year; interior gaps (about 1 %) are absent rows (missing_cells lists them).
+    real: every real observation (region_code, year, series, value …); rows with a missing value
+      do not count as covered. regions: seeds/reference/regions.csv (region_code, land_area_km2).
+    Only catalogue series with demo_fill = true are written. The generator still computes its other
+    series internally (some rules anchor on them; their real values are used where present) but
+    never writes them: a series with demo_fill = false, a catalogue series without a rule (real-only,
+    e.g. a researcher's own indicator) and a rule for a series the catalogue lacks all produce no row.
+    Returns OUTPUT_COLUMNS, provenance 'synthetic', sorted by series, region, year; interior gaps
+    (about 1 %) are absent rows (missing_cells lists them).
     Raises DataError when the real input cannot anchor the generator (a region without GDP, no
-    complete sample-survey year, duplicate or non-positive real values, unknown regions).
+    complete sample-survey year, duplicate or non-positive real values, unknown regions) or when
+    the catalogue marks a series demo_fill that has no generator rule.
     """
     catalogue = load_catalogue() if catalogue is None else catalogue
+    fill = demo_fill_series(catalogue)
     panel = _Panel(real, regions, years, seed)
     for family in FAMILIES:
         family(panel)
-    _check_complete(panel, catalogue)
-    real_sourced = catalogue.loc[catalogue["provenance"].str.startswith("real"), "series_code"]
-    _punch_interior_gaps(panel, no_gaps=NO_GAP_SERIES | set(real_sourced) | set(panel.real))
-    return _records(panel, catalogue)
+    _check_complete(panel, fill)
+    # series with real values keep complete fills (the gaps imitate yearbook holes in made-up series)
+    _punch_interior_gaps(panel, no_gaps=NO_GAP_SERIES | set(panel.real))
+    return _records(panel, catalogue, fill)
 
 
 def missing_cells(observations: pd.DataFrame, regions: pd.DataFrame, years=DEFAULT_YEARS,
@@ -1223,13 +1255,13 @@ FAMILIES = [_population, _output_core, _demography, _output_structure, _labour,
 # ---------------------------------------------------------------------------------------------
 # Completeness, gaps, output
 # ---------------------------------------------------------------------------------------------
-def _check_complete(panel: _Panel, catalogue: pd.DataFrame) -> None:
-    codes = set(catalogue["series_code"])
-    made = set(panel.values)
-    if codes - made or made - codes:
-        raise ValueError(f"catalogue and generator disagree: not generated {sorted(codes - made)}, "
-                         f"not in catalogue {sorted(made - codes)}")
-    for series in sorted(made):
+def _check_complete(panel: _Panel, fill: set[str]) -> None:
+    no_rule = sorted(fill - set(panel.values))
+    if no_rule:
+        raise DataError("the catalogue marks these series demo_fill = true but the generator has no "
+                        "rule for them: set demo_fill to false (real-only)", file=CATALOGUE_FILE,
+                        series=", ".join(no_rule))
+    for series in sorted(fill):
         hole = np.isnan(panel.values[series]) & panel.year_mask(series)
         if hole.any():
             i, t = np.argwhere(hole)[0]
@@ -1286,10 +1318,10 @@ def _interpolate_row(row: np.ndarray) -> np.ndarray:
     return out
 
 
-def _records(panel: _Panel, catalogue: pd.DataFrame) -> pd.DataFrame:
+def _records(panel: _Panel, catalogue: pd.DataFrame, fill: set[str]) -> pd.DataFrame:
     units = dict(zip(catalogue["series_code"], catalogue["unit"]))
     parts = {name: [] for name in ["region_code", "year", "series", "value", "unit", "generator"]}
-    for series in sorted(panel.values):
+    for series in sorted(fill):
         gen = panel.generator[series]
         i, t = np.nonzero(gen != None)  # noqa: E711 (object array)
         parts["region_code"].append(panel.codes[i])

@@ -2,6 +2,7 @@
 
     # data/inbox/inbox.yml (every key optional)
     shipped: true            # also read the shipped exports (seeds/shipped/nbs-exports); false = only mine
+    synthetic: true          # false: real-only build, no demo fill (NQP_SYNTHETIC=on|off overrides)
     precedence:              # two inbox files giving the same region-year-series: higher wins
       gdp_2024_revised.csv: 2
       gdp_history.xlsx: 1
@@ -38,7 +39,7 @@ from .units import UnitConverter
 from .user_series import UserSeriesRegistry
 
 CONFIG_NAME = "inbox.yml"
-KEYS = {"shipped", "precedence", "series", "files", "skip", "unmapped"}
+KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped"}
 UNMAPPED_RULES = ("series", "skip", "error")
 # Inbox observations outrank every shipped mapping (those are < 1000), then by declared file rank.
 INBOX_BASE_PRECEDENCE = 1_000_000
@@ -59,6 +60,7 @@ class InboxConfig:
     precedence: dict[str, int] = field(default_factory=dict)
     series: dict[str, str] = field(default_factory=dict)
     files: dict[str, FileSpec] = field(default_factory=dict)
+    synthetic: bool = True  # false: real-only build (models_py.data.real_only)
     skip: set[str] = field(default_factory=set)  # normalised indicator texts (with or without unit)
     unmapped: str = "series"
 
@@ -75,8 +77,8 @@ class InboxConfig:
             raise DataError(f"not valid YAML ({exc.__class__.__name__})", file=shown,
                             row=None if line is None else line + 1) from None
         if not isinstance(raw, dict):
-            raise DataError("expected a mapping of shipped / precedence / series / files / skip / unmapped",
-                            file=shown)
+            raise DataError("expected a mapping of shipped / synthetic / precedence / series / files / skip / "
+                            "unmapped", file=shown)
         unknown = set(raw) - KEYS
         if unknown:
             raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
@@ -86,6 +88,10 @@ class InboxConfig:
         shipped = raw.get("shipped", True)
         if not isinstance(shipped, bool):
             raise DataError("shipped must be true or false", file=shown, value=shipped)
+        synthetic = raw.get("synthetic", True)
+        if not isinstance(synthetic, bool):
+            raise DataError("synthetic must be true or false", file=shown, column="synthetic",
+                            value=synthetic)
         precedence = {}
         for name, rank in (raw.get("precedence") or {}).items():
             if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < 1000:
@@ -110,7 +116,8 @@ class InboxConfig:
         if unmapped not in UNMAPPED_RULES:
             raise DataError(f"unmapped must be one of {', '.join(UNMAPPED_RULES)}", file=shown,
                             column="unmapped", value=unmapped)
-        return cls(Path(folder), shipped, precedence, series, files, {_key(t) for t in skip}, unmapped)
+        return cls(Path(folder), shipped, precedence, series, files, synthetic, {_key(t) for t in skip},
+                   unmapped)
 
 
 def _key(text: str) -> str:

@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets: groups from the dbt folders, dbt tests as asset checks,
 row counts and a preview of every table a step built in its materialisation metadata."""
 
+import json
 import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
@@ -8,6 +9,7 @@ from typing import Any, Iterator, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from models_py.data.real_only import dbt_vars
 from models_py.declarations import load_manifest
 from models_py.warehouse import build_lock, connect_build
 from orchestration.project import nqp_dbt_project
@@ -93,11 +95,17 @@ def tests_of_the_selection_only(context: dg.AssetExecutionContext) -> Iterator[N
             os.environ["DBT_INDIRECT_SELECTION"] = previous
 
 
+def dbt_build_args() -> list[str]:
+    """`build`, plus --vars for a real-only build (models_py.data.real_only); none by default."""
+    build_vars = dbt_vars()
+    return ["build", "--vars", json.dumps(build_vars)] if build_vars else ["build"]
+
+
 def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     with build_lock(), tests_of_the_selection_only(context):  # dbt writes the build copy
         events, failure = [], None
         try:
-            for event in dbt.cli(["build"], context=context).stream():
+            for event in dbt.cli(dbt_build_args(), context=context).stream():
                 events.append(event)
         except Exception as error:  # report what did build, then fail the step
             failure = error

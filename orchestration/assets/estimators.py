@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from models_py.data.real_only import synthetic_enabled
 from models_py.declarations import StudyDeclaration, load_manifest, study_declarations
 from models_py.studies import run_study
 from models_py.tables.markdown import descriptive_markdown, regression_markdown
@@ -12,7 +13,11 @@ from orchestration.project import nqp_dbt_project
 
 def _preview(study: StudyDeclaration, frames) -> dict:
     metadata = {}
+    status = frames["study_status"]
+    computed = set(status.loc[status["is_computed"], "table_id"])
     for table in study.tables:
+        if table.table_id not in computed:
+            continue
         if table.kind == "descriptive":
             rows = frames["descriptive_statistics"]
             metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
@@ -63,10 +68,19 @@ def build_study_asset(study: StudyDeclaration) -> dg.AssetsDefinition:
         + f" from {study.relation}, written to results.*.",
     )
     def study_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        # a real-only build reports a table it cannot compute instead of failing the study
+        on_error = "raise" if synthetic_enabled() else "report"
         with build_lock(), connect_build() as connection:
-            frames = run_study(connection, study, run_id=context.run_id)
+            frames = run_study(connection, study, run_id=context.run_id, on_error=on_error)
         metadata = {name: len(frame) for name, frame in frames.items()}
         metadata.update(_preview(study, frames))
+        status = frames["study_status"]
+        skipped = status[~status["is_computed"]]
+        metadata["tables_computed"] = int(status["is_computed"].sum())
+        metadata["tables_not_computed"] = len(skipped)
+        for row in skipped.itertuples():
+            metadata[f"{row.table_id}_not_computed"] = row.reason
+            context.log.warning("study %s, table %s not computed: %s", study.study, row.table_id, row.reason)
         return dg.MaterializeResult(metadata=metadata)
 
     return study_results

@@ -1,7 +1,10 @@
 """Python assets that fill the raw schema: real exports through the loader, then the generator.
 
-Their descriptions list the series of the catalogue (seeds/reference/series_catalogue.csv) each one
-provides, by provenance, so the UI says which data are real without opening the warehouse.
+Their descriptions list the catalogue series (seeds/reference/series_catalogue.csv) each one can
+provide: the loader those its shipped sources map (seeds/reference/source_mappings.csv, and
+source_precedence.csv when present), the generator those marked demo_fill. Not the catalogue's
+provenance text: which values are real is counted from the data (mart data_realness, and each asset's
+materialisation metadata lists the series it actually wrote).
 """
 
 import csv
@@ -9,19 +12,40 @@ import csv
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 
 from models_py import config
-from models_py.data.synthetic import generate_synthetic
+from models_py.data.real_only import ENV_VAR, synthetic_enabled
+from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.ingest.loader import load_inbox
 from models_py.ingest.seeds import load_regions
 from models_py.warehouse import build_lock, connect_build, replace_table
 
+# seeds naming, per row, a series that a shipped real source provides (column -> file)
+REAL_SOURCE_SEEDS = {"series_code": "source_mappings.csv", "series": "source_precedence.csv"}
+
+
+def _rows(name: str) -> list[dict]:
+    path = config.SEEDS_DIR / name
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def shipped_real_series() -> set[str]:
+    """Series some shipped real source maps to (whatever the catalogue's provenance text says)."""
+    return {row[column] for column, name in REAL_SOURCE_SEEDS.items() for row in _rows(name)
+            if row.get(column)}
+
 
 def catalogue_series(real: bool) -> list[dict]:
-    """Catalogue rows whose provenance is real (`real: <file>…`) or generated (everything else)."""
-    with open(config.SEEDS_DIR / "series_catalogue.csv", encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return [row for row in rows if row["provenance"].startswith("real") == real]
+    """Catalogue rows a shipped real source provides (real=True) or the generator may fill (demo_fill)."""
+    rows = _rows("series_catalogue.csv")
+    if real:
+        provided = shipped_real_series()
+        return [row for row in rows if row["series_code"] in provided]
+    return [row for row in rows if (row.get("demo_fill") or "").strip().lower() == "true"]
 
 
 def catalogue_description(intro: str, real: bool) -> str:
@@ -77,23 +101,37 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     group_name="sources",
     deps=[portal_observations],
     description=catalogue_description(
-        "Generated observations for every series and region-year no real file covers (NOT official statistics; "
-        "models_py/data/synthetic.py, anchored on the real GDP and population). Real series appear here only "
-        "for the years the exports miss.",
+        "Generated observations (demo fill, NOT official statistics; models_py/data/synthetic.py, anchored on "
+        "the real GDP and population) for the series the catalogue marks demo_fill, in the region-years no "
+        "real file covers. Empty in a real-only build (NQP_SYNTHETIC=off or inbox.yml synthetic: false).",
         real=False,
     ),
 )
 def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    enabled = synthetic_enabled()
     with build_lock(), connect_build() as connection:
-        # User series are real-only: the generator neither fills nor anchors on them (a zero count
-        # of the user's own would otherwise fail its positive-level check).
-        real = connection.execute("select * from raw.portal_observations where series not in "
-                                  "(select series_code from raw.user_series)").df()
-        generated = generate_synthetic(real, load_regions())
+        if enabled:
+            # User series are real-only: the generator neither fills nor anchors on them (a zero count
+            # of the user's own would otherwise fail its positive-level check).
+            real = connection.execute("select * from raw.portal_observations where series not in "
+                                      "(select series_code from raw.user_series)").df()
+            generated = generate_synthetic(real, load_regions())
+        else:  # real-only build: the table exists (dbt reads it) but holds nothing
+            generated = empty_synthetic_observations()
+            context.log.info("real-only build (%s=off or inbox.yml synthetic: false): nothing generated",
+                             ENV_VAR)
         rows = replace_table(connection, "raw", "synthetic_observations", generated)
     return dg.MaterializeResult(
-        metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique())}
+        metadata={"rows": rows, "dagster/row_count": rows, "series": int(generated["series"].nunique()),
+                  "series_generated": sorted(generated["series"].unique().tolist()),
+                  "demo_fill": "on" if enabled else "off (real data only)"}
     )
+
+
+def empty_synthetic_observations():
+    """The generator's output schema with no rows (DuckDB gets typed, not NULL-typed, columns)."""
+    types = {"region_code": "int32", "year": "int32", "value": "float64"}
+    return pd.DataFrame({name: pd.Series(dtype=types.get(name, "str")) for name in OUTPUT_COLUMNS})
 
 
 # raw.ingest_files is written by portal_observations in the same transaction (one row per file

@@ -5,9 +5,11 @@ with real_observations as (
     from {{ ref('stg_portal__observations') }}
 ),
 
+-- var synthetic false (a real-only build): no generated value, even if the raw table has some
 synthetic_observations as (
     select region_code, year, series, value, unit, provenance, true as is_synthetic
     from {{ ref('stg_synthetic__observations') }}
+    {% if not var('synthetic') %}where false{% endif %}
 ),
 
 synthetic_not_covered_by_real as (

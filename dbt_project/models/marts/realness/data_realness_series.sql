@@ -1,0 +1,108 @@
+-- How real each series a study reads is, over the study's years: per study and series, the
+-- region-years with a real value, an interpolated one (between real years), a generated one (demo
+-- fill), or none. A study's series: the inputs of its index systems' indicators and every catalogue
+-- series quoted in the SQL of its models or the models they read (macro nqp_study_series_rows).
+-- data_realness sums it per study.
+{%- set derived = nqp_derived_series_codes() or [''] %}
+with known_series as (
+    select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
+    union
+    select unnest([{{ "'" ~ (derived | join("', '")) ~ "'" }}]) as series_code
+),
+
+systems as (
+    select * from {{ ref('index_systems') }}
+),
+
+quoted_series as (
+    {{ nqp_study_series_rows() }}
+),
+
+index_inputs as (
+    select systems.study, indicators.numerator as series
+    from {{ ref('index_indicators') }} as indicators
+    inner join systems on indicators.system = systems.system
+    where indicators.numerator not like 'index:%'
+    union
+    select systems.study, indicators.denominator as series
+    from {{ ref('index_indicators') }} as indicators
+    inner join systems on indicators.system = systems.system
+    where indicators.denominator is not null
+),
+
+study_series as (
+    select quoted_series.study, quoted_series.series
+    from quoted_series
+    inner join known_series on quoted_series.series = known_series.series_code
+    union
+    select study, series from index_inputs
+),
+
+series_values as (
+    select * from {{ ref('series_values') }}
+),
+
+window_years as (
+    select min(year) as first_year, max(year) as last_year from series_values
+),
+
+system_years as (
+    select study, min(year_from) as first_year, max(year_to) as last_year
+    from systems
+    group by study
+),
+
+-- a study's years: those of its index systems, else every year the warehouse holds
+study_years as (
+    select distinct
+        study_series.study,
+        coalesce(system_years.first_year, window_years.first_year) as first_year,
+        coalesce(system_years.last_year, window_years.last_year) as last_year
+    from study_series
+    cross join window_years
+    left join system_years on study_series.study = system_years.study
+),
+
+n_regions as (
+    select count(*) as n_regions from {{ ref('regions') }}
+),
+
+counted as (
+    select
+        study_series.study,
+        study_series.series,
+        study_years.first_year,
+        study_years.last_year,
+        count(series_values.value) as n_values,
+        count(series_values.value) filter (
+            where not series_values.is_synthetic and not series_values.is_interpolated
+        ) as n_real,
+        count(series_values.value) filter (
+            where not series_values.is_synthetic and series_values.is_interpolated
+        ) as n_interpolated,
+        count(series_values.value) filter (where series_values.is_synthetic) as n_generated,
+        min(series_values.year) filter (where series_values.value is not null) as first_value_year,
+        max(series_values.year) filter (where series_values.value is not null) as last_value_year
+    from study_series
+    inner join study_years on study_series.study = study_years.study
+    left join series_values
+        on study_series.series = series_values.series
+        and series_values.year between study_years.first_year and study_years.last_year
+    group by study_series.study, study_series.series, study_years.first_year, study_years.last_year
+)
+
+select
+    counted.study,
+    counted.series,
+    counted.first_year,
+    counted.last_year,
+    n_regions.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
+    counted.n_values,
+    counted.n_real,
+    counted.n_interpolated,
+    counted.n_generated,
+    n_regions.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
+    counted.first_value_year,
+    counted.last_value_year
+from counted
+cross join n_regions
