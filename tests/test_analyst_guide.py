@@ -24,6 +24,8 @@ import pytest
 
 from tests.reference.entropy_numpy import compute_long
 
+pytestmark = pytest.mark.build  # every test here reads the guide copy's own build
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SYSTEM = "guide_demo"
 STUDY = "guide_demo"
@@ -431,6 +433,9 @@ def own_build(guided_copy):
             "select column_id, nobs from results.regression_fits where study = ? and table_id = 'table1'",
             [OWN_STUDY]).df()
         frames["panel"] = connection.execute("select * from panel_smart_industry").df()
+        frames["realness"] = connection.execute(
+            "select n_cells, n_real, share_real from data_realness where subject_kind = 'index_system' "
+            "and subject = ?", [OWN_SYSTEM]).df()
     return frames
 
 
@@ -461,6 +466,11 @@ def test_the_workbook_series_are_real_and_as_written(own_build):
     # the other inputs are complete for the sample (so any missing-value rule gives these numbers)
     others = series[~series["series"].isin(OWN_COLUMNS.values()) & (series["region_code"] != 54)]
     assert len(others) == 30 * len(OWN_YEARS) * 5
+    assert not others["is_synthetic"].any()
+    # ... and real, so the index is too: every indicator value of the system is real
+    realness = own_build["realness"].iloc[0]
+    assert realness["n_cells"] == realness["n_real"] == 6 * 30 * len(OWN_YEARS)
+    assert realness["share_real"] == 1
 
 
 def test_the_own_index_weights_and_scores_match_numpy(own_build):
