@@ -145,3 +145,15 @@ ingest_files = dg.AssetSpec(
         "layout, values, placeholders, load time. Written by raw/portal_observations in the same transaction."
     ),
 )
+
+# raw.user_series: likewise written by portal_observations (inbox indicators nothing maps, loaded as
+# real-only series of their own); read by dbt as a source (stg_ingest__user_series).
+user_series = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "user_series"]),
+    group_name="sources",
+    description=(
+        "One row per user series of the last load: an inbox indicator that neither inbox.yml, "
+        "source_mappings.csv nor a catalogue name maps, loaded as a real-only series `user_<8 hex>` "
+        "(models_py/ingest/user_series.py). Written by raw/portal_observations in the same load."
+    ),
+)
