@@ -29,7 +29,6 @@ from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
 from .precedence import resolve_precedence
 from .regions import RegionResolver
-from .user_series import COLUMNS as USER_SERIES_COLUMNS
 from .seeds import (
     REPO_ROOT,
     SHIPPED_EXPORTS_DIR,
@@ -39,6 +38,7 @@ from .seeds import (
     load_source_mappings,
     load_unit_converter,
 )
+from .user_series import COLUMNS as USER_SERIES_COLUMNS
 
 OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "source_file",
                "source_sheet", "source_row", "source_column", "raw_text", "indicator_text",
