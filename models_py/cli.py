@@ -148,6 +148,16 @@ def _inbox(_: argparse.Namespace) -> int:
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "
               + ", ".join(f"{source} {n} values" for source, n in by_source.items()))
+    users = result.user_series
+    if len(users):  # indicators nothing maps, loaded as series of their own (mart user_series)
+        print(f"{len(users)} user series (not in the catalogue; map one under series: in inbox.yml to merge it "
+              "into a catalogue series, or list it under skip:):")
+        with pd.option_context("display.max_rows", None, "display.width", 250):
+            print(users[["series_code", "name_zh", "unit", "n_values", "first_year", "last_year",
+                         "first_file"]].to_string(index=False))
+    skipped = [i for f in result.files if f.origin == "inbox" for i in f.unmapped_indicators]
+    if skipped:
+        print(f"not loaded: {'; '.join(skipped)}")
     return 0
 
 

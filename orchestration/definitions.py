@@ -14,7 +14,12 @@ from orchestration.assets.misallocation import production_elasticities
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import quarantine_report
 from orchestration.assets.reports import report_assets, reports_index
-from orchestration.assets.sources import ingest_files, portal_observations, synthetic_observations
+from orchestration.assets.sources import (
+    ingest_files,
+    portal_observations,
+    synthetic_observations,
+    user_series,
+)
 from orchestration.executor import build_locked_executor
 from orchestration.jobs import build_all, study_job
 from orchestration.project import nqp_dbt_project
@@ -26,6 +31,7 @@ defs = dg.Definitions(
     assets=[
         portal_observations,
         ingest_files,
+        user_series,
         synthetic_observations,
         *dbt_model_assets,
         production_elasticities,

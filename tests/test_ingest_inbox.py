@@ -226,9 +226,12 @@ def test_missing_unit_is_an_error(tmp_path):
 
 # --------------------------------------------------------------------------- inbox rules
 
-def test_unmapped_inbox_indicator_is_an_error_with_the_fix(tmp_path):
+def test_unmapped_inbox_indicator_is_a_user_series_or_with_unmapped_error_an_error_with_the_fix(tmp_path):
+    """(tests/test_user_series.py covers user series in full.)"""
     folder = inbox(tmp_path, {"x.csv": classic_csv([["北京市", 1.0]], [2024], "人均绿地面积(平方米)")})
-    with pytest.raises(DataError, match="not mapped to a series: add it to inbox.yml") as exc:
+    assert load_inbox(folder).user_series[["name_zh", "unit"]].values.tolist() == [["人均绿地面积", "平方米"]]
+    (folder / "inbox.yml").write_text(ONLY_MINE + "unmapped: error\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not mapped to a series .*add it to inbox.yml") as exc:
         load_inbox(folder)
     assert exc.value.file.endswith("x.csv")
 

@@ -79,7 +79,13 @@ def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.Data
     catalogue["plausible_min"] = catalogue["plausible_min"].astype(float)
     catalogue["plausible_max"] = catalogue["plausible_max"].astype(float)
     catalogue["is_share"] = catalogue["is_share"].str.lower() == "true"
+    series_catalogue = catalogue[["series_code", "name_zh", "name_en", "unit"]].assign(is_user_series=False)
+    reviewed = pd.DataFrame({"check_name": pd.Series(dtype=str), "series": pd.Series(dtype=str),
+                             "region_code": pd.Series(dtype="int64"), "year": pd.Series(dtype="int64"),
+                             "reason": pd.Series(dtype=str)})  # nothing reviewed: every flag counts
     for schema, name, frame in [("reference", "series_catalogue", catalogue),
+                                ("reference", "quality_reviewed", reviewed),
+                                ("intermediate", "int_series_catalogue", series_catalogue),
                                 ("staging", "stg_portal__observations", real),
                                 # one source per region-year-series here, so the chosen values are all of them
                                 ("intermediate", "int_observations_chosen", real),
@@ -175,3 +181,23 @@ def test_clean_panel_raises_no_flag(compiled, tmp_path, panel):
     connection = materialise(tmp_path, compiled, clean_real, clean_unioned)
     assert connection.execute(compiled["quarantine"]).df().empty
     connection.close()
+
+
+def test_a_reviewed_flag_stays_listed_but_no_longer_stops_the_build(compiled, warehouse):
+    """seeds quality_reviewed.csv: an exact (check, series, region, year) match turns that flag's
+    severity to 'reviewed' with the reason; every other flag, of the same value too, stays as it was."""
+    before = warehouse.execute(compiled["quarantine"]).df()
+    warehouse.execute("insert into reference.quality_reviewed values "
+                      "('plausible_range', 'gdp', 65, 2011, 'checked against the yearbook: real')")
+    try:
+        after = warehouse.execute(compiled["quarantine"]).df()
+    finally:
+        warehouse.execute("delete from reference.quality_reviewed")
+    key = ["check_name", "series", "region_code", "year"]
+    reviewed = after[after.severity == "reviewed"]
+    assert reviewed[key].values.tolist() == [["plausible_range", "gdp", 65, 2011]]
+    assert reviewed.detail.iloc[0].endswith("; reviewed: checked against the yearbook: real")
+    assert len(after) == len(before)
+    unchanged = after[after.severity != "reviewed"].sort_values(key).reset_index(drop=True)
+    expected = before[~((before.check_name == "plausible_range") & (before.region_code == 65))]
+    pd.testing.assert_frame_equal(unchanged, expected.sort_values(key).reset_index(drop=True))

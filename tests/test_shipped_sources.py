@@ -176,11 +176,14 @@ def test_unknown_region_and_differing_duplicate_are_errors(tmp_path):
 
 def test_load_inbox_reads_the_shipped_sources_unless_shipped_false(tmp_path):
     result = load_inbox(tmp_path / "missing")
-    assert len(result.shipped_sources) == 899
+    # every registered source, read on its own, lands whole in shipped_sources under its id
+    per_source = {source.source_id: len(source.read(source.path, load_region_resolver(), load_unit_converter()))
+                  for source in SOURCES}
+    assert per_source["nbs_portal_2016_2025"] == 899
+    assert len(result.shipped_sources) == sum(per_source.values())
     stored = result.warehouse_observations()
     assert list(stored.columns) == WAREHOUSE_COLUMNS
-    assert stored.source_id.value_counts().to_dict() == {"nbs_portal": len(result.observations),
-                                                          "nbs_portal_2016_2025": 899}
+    assert stored.source_id.value_counts().to_dict() == {"nbs_portal": len(result.observations), **per_source}
     assert not stored.duplicated(KEY + ["source_id"]).any()
     report = result.report().set_index("file")
     assert (report.loc[f"{FOLDER}/第一产业.csv", ["kind", "origin", "source_id"]].tolist()

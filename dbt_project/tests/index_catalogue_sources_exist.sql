@@ -16,7 +16,7 @@ derived_series as (
 ),
 
 known_sources as (
-    select series_code as source from {{ ref('series_catalogue') }}
+    select series_code as source from {{ ref('int_series_catalogue') }}  -- catalogue and user series
     union all
     select source from derived_series
     union all

@@ -12,9 +12,15 @@
     files:                   # files that do not name their indicator themselves (region x years)
       wide_gdp.xlsx: {indicator: 地区生产总值(万元)}
       rd.csv: {series: rd_expenditure, unit: 万元}
+    skip:                    # indicators not to load (text with or without its unit)
+      - 农林牧渔业增加值
+    unmapped: series         # an indicator nothing maps: series (default) = a user series of its
+                             # own (models_py.ingest.user_series), skip = not loaded, error = stop
 
 Inbox values beat shipped ones (the point of bringing your own data); between inbox files a
-duplicate region-year-series is an error unless `precedence` ranks them.
+duplicate region-year-series is an error unless `precedence` ranks them. An indicator that neither
+`series:`, `files:`, source_mappings.csv nor a catalogue name maps becomes a user series
+(`user_<8 hex>`, raw.user_series and the `user_series` mart), unless `skip`/`unmapped` says otherwise.
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ from models_py.errors import DataError
 from .cells import unit_from_indicator
 from .mappings import LAYOUT_KINDS, SourceMappings
 from .units import UnitConverter
+from .user_series import UserSeriesRegistry
 
 CONFIG_NAME = "inbox.yml"
+KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped"}
+UNMAPPED_RULES = ("series", "skip", "error")
 # Inbox observations outrank every shipped mapping (those are < 1000), then by declared file rank.
 INBOX_BASE_PRECEDENCE = 1_000_000
 FILE_RANK_STEP = 1_000
@@ -52,6 +61,8 @@ class InboxConfig:
     series: dict[str, str] = field(default_factory=dict)
     files: dict[str, FileSpec] = field(default_factory=dict)
     synthetic: bool = True  # false: real-only build (models_py.data.real_only)
+    skip: set[str] = field(default_factory=set)  # normalised indicator texts (with or without unit)
+    unmapped: str = "series"
 
     @classmethod
     def read(cls, folder: Path) -> InboxConfig:
@@ -66,9 +77,9 @@ class InboxConfig:
             raise DataError(f"not valid YAML ({exc.__class__.__name__})", file=shown,
                             row=None if line is None else line + 1) from None
         if not isinstance(raw, dict):
-            raise DataError("expected a mapping of shipped / synthetic / precedence / series / files",
-                            file=shown)
-        unknown = set(raw) - {"shipped", "synthetic", "precedence", "series", "files"}
+            raise DataError("expected a mapping of shipped / synthetic / precedence / series / files / skip / "
+                            "unmapped", file=shown)
+        unknown = set(raw) - KEYS
         if unknown:
             raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
         for key in ("precedence", "series", "files"):
@@ -97,7 +108,16 @@ class InboxConfig:
                 raise DataError("a files entry needs indicator or series", file=shown, column=name)
             files[str(name)] = FileSpec(*(None if spec.get(k) is None else str(spec[k]).strip()
                                           for k in ("indicator", "series", "unit")))
-        return cls(Path(folder), shipped, precedence, series, files, synthetic)
+        skip = raw.get("skip") or []
+        if not isinstance(skip, list) or not all(isinstance(t, str) and t.strip() for t in skip):
+            raise DataError("skip must be a list of indicator texts (- 农林牧渔业增加值 lines)", file=shown,
+                            column="skip")
+        unmapped = raw.get("unmapped", "series")
+        if unmapped not in UNMAPPED_RULES:
+            raise DataError(f"unmapped must be one of {', '.join(UNMAPPED_RULES)}", file=shown,
+                            column="unmapped", value=unmapped)
+        return cls(Path(folder), shipped, precedence, series, files, synthetic, {_key(t) for t in skip},
+                   unmapped)
 
 
 def _key(text: str) -> str:
@@ -123,6 +143,7 @@ class Resolved:
     note: str = ""
     file_rank: int | None = None  # inbox files only: base + inbox.yml rank (ties across files are errors)
     via_mappings: bool = True  # mapped by source_mappings.csv (its precedences rank files), not inbox.yml/catalogue
+    is_user_series: bool = False  # an inbox indicator nothing maps, loaded as a series of its own
 
 
 class InboxMapper:
@@ -142,6 +163,7 @@ class InboxMapper:
             if m.source_kind not in LAYOUT_KINDS:
                 continue  # a shipped source's own rows (its exact header texts), not portal layouts
             self._by_text.setdefault(m.indicator_text, []).append(m)
+        self.user_series = UserSeriesRegistry(converter)
 
     def file_indicator(self, name: str) -> tuple[str | None, FileSpec | None]:
         spec = self.config.files.get(name)
@@ -155,6 +177,8 @@ class InboxMapper:
         series = spec.series if spec and spec.series else None
         series = series or self.config.series.get(_key(indicator)) or self.config.series.get(
             _key(strip_unit(indicator)))
+        if series is None and self._skipped(indicator):  # before the catalogue names and mappings
+            return Resolved(None, None, 1.0, None, 0, "skipped by inbox.yml")
         mapping = None
         if series is None and known:
             mapping = max(known, key=lambda m: m.precedence)
@@ -162,10 +186,9 @@ class InboxMapper:
                 return Resolved(None, None, 1.0, None, 0, mapping.note or "no planned series")
             series = mapping.series_code
         series = series or self.by_name.get(_key(strip_unit(indicator))) or self.by_name.get(_key(indicator))
+        rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         if series is None:
-            raise DataError(f"indicator {indicator!r} is not mapped to a series: add it to inbox.yml "
-                            "under series: (indicator: series_code of seeds/reference/series_catalogue.csv)",
-                            **where)
+            return self._unmapped(indicator, unit or (spec.unit if spec else None), rank, **where)
         if series not in self.units:
             raise DataError(f"inbox.yml maps {indicator!r} to {series!r}, which is not in the series "
                             "catalogue", **where)
@@ -174,7 +197,25 @@ class InboxMapper:
             raise DataError(f"no unit for {indicator!r}: write it in the header (地区生产总值(亿元)), "
                             "a unit column, or inbox.yml files:", series=series, **where)
         factor = self.converter.factor(unit, self.units[series], series=series, **where)
-        rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         return Resolved(series, unit, factor, self.units[series],
                         rank + (mapping.precedence if mapping else 0), file_rank=rank,
                         via_mappings=mapping is not None)
+
+    def _skipped(self, indicator: str) -> bool:
+        return bool({_key(indicator), _key(strip_unit(indicator))} & self.config.skip)
+
+    def _unmapped(self, indicator: str, unit: str | None, rank: int, **where) -> Resolved:
+        """An indicator nothing maps: skipped (inbox.yml skip / unmapped: skip), or a user series."""
+        name = strip_unit(indicator).strip() or indicator.strip()
+        if self.config.unmapped == "skip":
+            return Resolved(None, None, 1.0, None, 0, "skipped by inbox.yml")
+        if self.config.unmapped == "error":
+            raise DataError(f"indicator {indicator!r} is not mapped to a series (inbox.yml unmapped: error): "
+                            "add it to inbox.yml under series: (indicator: series_code of "
+                            "seeds/reference/series_catalogue.csv) or skip:", **where)
+        if unit is None:
+            raise DataError(f"no unit for {indicator!r}, which becomes a user series: write it in the header "
+                            "(工业机器人密度(台/万人)), a unit column, or inbox.yml files:", **where)
+        user, factor = self.user_series.register(_key(name), indicator.strip(), name, unit, **where)
+        return Resolved(user.series_code, unit, factor, user.unit, rank, file_rank=rank, via_mappings=False,
+                        is_user_series=True)

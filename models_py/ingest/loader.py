@@ -38,6 +38,7 @@ from .seeds import (
     load_source_mappings,
     load_unit_converter,
 )
+from .user_series import COLUMNS as USER_SERIES_COLUMNS
 
 OBS_COLUMNS = ["region_code", "year", "series", "value", "unit", "provenance", "source_file",
                "source_sheet", "source_row", "source_column", "raw_text", "indicator_text",
@@ -65,6 +66,7 @@ class FileReport:
     observations: int = 0  # mapped cells, before precedence
     unmapped_cells: int = 0
     unmapped_indicators: list[str] = field(default_factory=list)
+    user_series: list[str] = field(default_factory=list)  # 'user_1a2b3c4d 农林牧渔业增加值 (亿元)' (inbox)
     overridden: int = 0  # this file's observations beaten by a higher-precedence source
     kept: int = 0
     database: str | None = None
@@ -83,6 +85,8 @@ class LoadResult:
     # the shipped sources' observations (models_py/ingest/sources), WAREHOUSE_COLUMNS; they may
     # give the same region-year-series as `observations`: SQL chooses between sources
     shipped_sources: pd.DataFrame = field(default_factory=lambda: _empty_sources())
+    # inbox indicators nothing maps, loaded as series of their own (models_py.ingest.user_series)
+    user_series: pd.DataFrame = field(default_factory=lambda: _user_series_frame(None, None))
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'."""
@@ -95,7 +99,8 @@ class LoadResult:
         return _typed(pd.concat(frames, ignore_index=True)[WAREHOUSE_COLUMNS])
 
     def report(self) -> pd.DataFrame:
-        rows = [asdict(f) | {"unmapped_indicators": "; ".join(f.unmapped_indicators)}
+        rows = [asdict(f) | {"unmapped_indicators": "; ".join(f.unmapped_indicators),
+                             "user_series": "; ".join(f.user_series)}
                 for f in self.files]
         return pd.DataFrame(rows, columns=list(FileReport.__dataclass_fields__))
 
@@ -209,7 +214,17 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         r.overridden = int(overridden_by_file.get(r.file, 0))
         r.kept = int(kept_by_file.get(r.file, 0))
     kept = kept.sort_values(["series", "region_code", "year"], ignore_index=True)
-    return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped)
+    return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped,
+                      user_series=_user_series_frame(getattr(mapper, "user_series", None), kept))
+
+
+def _user_series_frame(registry, kept) -> pd.DataFrame:
+    """raw.user_series: typed even when empty (the warehouse table keeps its column types)."""
+    frame = registry.frame(kept) if registry is not None else pd.DataFrame(columns=USER_SERIES_COLUMNS)
+    for col in USER_SERIES_COLUMNS:
+        numeric = col in ("n_values", "n_regions", "first_year", "last_year")
+        frame[col] = frame[col].astype("Int32" if numeric else "string")
+    return frame
 
 
 def default_file_indicator(path: Path) -> str | None:
@@ -300,6 +315,7 @@ class _RouteMapper:
 
     def __init__(self, shipped: _ShippedMapper, inbox: InboxMapper):
         self.shipped, self.inbox = shipped, inbox
+        self.user_series = inbox.user_series
 
     def file_indicator(self, name: str, origin: str) -> str | None:
         if origin == "inbox":
@@ -329,6 +345,8 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
             resolved[key] = mapper.resolve(parsed, name, file, indicator, unit, origin)
             if isinstance(resolved[key], str):
                 report.unmapped_indicators.append(f"{indicator} ({resolved[key]})")
+            elif resolved[key].is_user_series:
+                report.user_series.append(f"{resolved[key].series_code} {indicator}")
         return resolved[key]
 
     before = len(rows)

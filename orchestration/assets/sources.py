@@ -65,7 +65,8 @@ def catalogue_description(intro: str, real: bool) -> str:
         "(data/inbox/ or $NQP_INBOX, inbox.yml), with lineage to file, row and cell and a source_id; "
         "SQL chooses between sources (int_observations_chosen). "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
-        "raw.ingest_files (one row per file read).",
+        "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
+        "loaded as real-only series of their own, `user_<8 hex>`).",
         real=True,
     ),
 )
@@ -77,8 +78,10 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.warehouse_observations())
         replace_table(connection, "raw", "ingest_files", report)
-    context.log.info("loaded %s observations from %s files (inbox %s)", rows, len(report), inbox)
-    shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators"])
+        replace_table(connection, "raw", "user_series", result.user_series)
+    context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
+                     inbox, len(result.user_series))
+    shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators", "user_series"])
     return dg.MaterializeResult(
         metadata={
             "rows": rows,
@@ -90,6 +93,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "series": sorted(result.warehouse_observations()["series"].unique().tolist()),
             "shipped_source_values": len(result.shipped_sources),
             "skipped": result.skipped,
+            "user_series": dg.MetadataValue.md(
+                result.user_series[["series_code", "name_zh", "unit", "n_values"]].to_markdown(index=False)),
             "per_file": dg.MetadataValue.md(shown.to_markdown(index=False)),
         }
     )
@@ -110,8 +115,12 @@ def synthetic_observations(context: dg.AssetExecutionContext) -> dg.MaterializeR
     enabled = synthetic_enabled()
     with build_lock(), connect_build() as connection:
         if enabled:
-            # One value per region-year-series, as int_observations_chosen will pick it in SQL.
-            real = choose_sources(connection.execute("select * from raw.portal_observations").df())
+            # One value per region-year-series, as int_observations_chosen will pick it in SQL. User
+            # series are real-only: the generator neither fills nor anchors on them (a zero count of
+            # the user's own would otherwise fail its positive-level check).
+            real = choose_sources(connection.execute(
+                "select * from raw.portal_observations where series not in "
+                "(select series_code from raw.user_series)").df())
             generated = generate_synthetic(real, load_regions())
         else:  # real-only build: the table exists (dbt reads it) but holds nothing
             generated = empty_synthetic_observations()
@@ -140,5 +149,17 @@ ingest_files = dg.AssetSpec(
     description=(
         "One row per file the loader read (shipped exports and the user's inbox): path, origin, sha256, "
         "layout, values, placeholders, load time. Written by raw/portal_observations in the same transaction."
+    ),
+)
+
+# raw.user_series: likewise written by portal_observations (inbox indicators nothing maps, loaded as
+# real-only series of their own); read by dbt as a source (stg_ingest__user_series).
+user_series = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "user_series"]),
+    group_name="sources",
+    description=(
+        "One row per user series of the last load: an inbox indicator that neither inbox.yml, "
+        "source_mappings.csv nor a catalogue name maps, loaded as a real-only series `user_<8 hex>` "
+        "(models_py/ingest/user_series.py). Written by raw/portal_observations in the same load."
     ),
 )

@@ -5,7 +5,8 @@ with series as (
 ),
 
 catalogue as (
-    select series_code, name_zh, name_en from {{ ref('series_catalogue') }}
+    -- catalogue and user series (a user series is named by its indicator text, name_en NULL)
+    select series_code, name_zh, name_en from {{ ref('int_series_catalogue') }}
 )
 
 select

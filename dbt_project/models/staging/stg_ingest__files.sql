@@ -22,7 +22,8 @@ typed as (
         cast(unmapped_indicators as {{ dbt.type_string() }}) as unmapped_indicators,
         cast(source_id as {{ dbt.type_string() }}) as source_id,
         cast(national_rows as integer) as national_rows,
-        cast(group_rows as integer) as group_rows
+        cast(group_rows as integer) as group_rows,
+        cast(user_series as {{ dbt.type_string() }}) as user_series
     from source
 )
 

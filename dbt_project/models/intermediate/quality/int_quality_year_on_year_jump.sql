@@ -6,7 +6,8 @@ with real_observations as (
 ),
 
 level_series as (
-    select series_code from {{ ref('series_catalogue') }}
+    -- catalogue and user series alike: a unit slip in the user's own file is caught the same way
+    select series_code from {{ ref('int_series_catalogue') }}
     where unit not in ('%', '上年=100', '指数')
 ),
 

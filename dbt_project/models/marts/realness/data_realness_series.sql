@@ -5,7 +5,7 @@
 -- data_realness sums it per study.
 {%- set derived = nqp_derived_series_codes() or [''] %}
 with known_series as (
-    select series_code from {{ ref('series_catalogue') }}
+    select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
     union
     select unnest([{{ "'" ~ (derived | join("', '")) ~ "'" }}]) as series_code
 ),
