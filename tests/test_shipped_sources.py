@@ -94,18 +94,15 @@ def test_reader_spot_values_and_lineage(frame):
     assert value(frame, "gdp_index", 54, 2024).value == 106.5
 
 
-def test_consumption_file_is_read_and_reported_but_not_loaded():
-    """All-resident consumption (Beijing 2022: 42,683 元) has no catalogue series (urban/rural only)."""
-    from models_py.ingest.grid import text_grid
-    from models_py.ingest.portal import parse_portal
-
-    name = "分省年度数据消费支出.csv"
-    path = ROOT / FOLDER / name
-    parsed = parse_portal(text_grid(path.read_bytes(), name), name, load_region_resolver(),
-                          kind=nbs.SOURCE_ID, file_indicator=nbs.FILE_INDICATORS[name])
-    cells = {(c.region_code, c.year): c.number for c in parsed.cells}
-    assert cells[(11, 2022)] == 42683 and len(cells) == 31 * 9
-    assert load_source_mappings().lookup(nbs.SOURCE_ID, "居民人均消费支出 (元)").series_code is None
+def test_consumption_loads_as_the_all_resident_series(frame):
+    """All-resident per-capita consumption (Beijing 2022: 42,683 元; the file names neither
+    indicator nor unit) is consumption_per_capita, 31 regions x 2016-2024."""
+    assert load_source_mappings().lookup(nbs.SOURCE_ID, "居民人均消费支出 (元)").series_code == "consumption_per_capita"
+    consumption = value(frame, "consumption_per_capita", 11, 2022)
+    assert consumption.value == 42683 and consumption.source_file.endswith("分省年度数据消费支出.csv")
+    assert value(frame, "consumption_per_capita", 11, 2024).value == 49748
+    cells = frame[frame.series == "consumption_per_capita"]
+    assert len(cells) == 31 * 9 and cells.year.min() == 2016
 
 
 def test_reader_counts(frame):
@@ -114,9 +111,9 @@ def test_reader_counts(frame):
         "disposable_income": 279, "gdp": 124, "va_primary": 124, "va_secondary": 124,
         "va_tertiary": 31, "va_industry": 31, "financial_va": 31, "population": 31,
         "urban_population": 31, "employment_urban_units": 31, "internet_employment": 31,
-        "gdp_index": 31,
+        "gdp_index": 31, "consumption_per_capita": 279,
     }
-    assert len(frame) == 899 and not frame.duplicated(KEY).any()
+    assert len(frame) == 1178 and not frame.duplicated(KEY).any()
     assert list(frame.columns) == WAREHOUSE_COLUMNS
     files = pd.DataFrame(frame.attrs["files"]).set_index("file")
     assert len(files) == len(nbs.FILES)
@@ -179,7 +176,7 @@ def test_load_inbox_reads_the_shipped_sources_unless_shipped_false(tmp_path):
     # every registered source, read on its own, lands whole in shipped_sources under its id
     per_source = {source.source_id: len(source.read(source.path, load_region_resolver(), load_unit_converter()))
                   for source in SOURCES}
-    assert per_source["nbs_portal_2016_2025"] == 899
+    assert per_source["nbs_portal_2016_2025"] == 1178
     assert len(result.shipped_sources) == sum(per_source.values())
     stored = result.warehouse_observations()
     assert list(stored.columns) == WAREHOUSE_COLUMNS

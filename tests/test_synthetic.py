@@ -73,13 +73,28 @@ def real(regions) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def catalogue() -> pd.DataFrame:
-    return load_catalogue()
+def ruleless(real, regions) -> set[str]:
+    """Catalogue series the generator has no rule for (real-only by nature), as its error names them."""
+    from models_py.errors import DataError
+    try:
+        generate_synthetic(real, regions, catalogue=load_catalogue().assign(demo_fill=True))
+    except DataError as error:
+        return set(error.series.split(", "))
+    return set()
 
 
 @pytest.fixture(scope="module")
-def synth(real, regions) -> pd.DataFrame:
-    return generate_synthetic(real, regions)
+def catalogue(ruleless) -> pd.DataFrame:
+    """The shipped catalogue with every series the generator has a rule for marked demo_fill: these
+    tests look at all of the generator's rules, whatever the shipped catalogue lets it write (the
+    shipped catalogue turns some off where real data cover the studies' years)."""
+    shipped = load_catalogue()
+    return shipped.assign(demo_fill=~shipped["series_code"].isin(ruleless))
+
+
+@pytest.fixture(scope="module")
+def synth(real, regions, catalogue) -> pd.DataFrame:
+    return generate_synthetic(real, regions, catalogue=catalogue)
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +118,13 @@ def plan_series() -> list[str]:
 
 
 # --- determinism and shape -------------------------------------------------------------------
-def test_deterministic_and_input_untouched(real, regions, synth):
+def test_deterministic_and_input_untouched(real, regions, synth, catalogue):
     before = real.copy()
     shuffled = real.sample(frac=1.0, random_state=1)  # row order must not matter either
-    again = generate_synthetic(shuffled, regions.copy())
+    again = generate_synthetic(shuffled, regions.copy(), catalogue=catalogue)
     pd.testing.assert_frame_equal(synth, again)
     pd.testing.assert_frame_equal(real, before)
-    other = generate_synthetic(real, regions, seed=7)
+    other = generate_synthetic(real, regions, seed=7, catalogue=catalogue)
     assert not synth["value"].equals(other["value"])
 
 
@@ -127,12 +142,27 @@ def test_record_shape(synth, catalogue, regions):
 
 
 # --- catalogue ---------------------------------------------------------------------------------
-def test_catalogue_matches_plan_and_generator(catalogue, synth):
+def test_catalogue_matches_plan_and_generator(catalogue, synth, ruleless):
     codes = list(catalogue["series_code"])
     assert len(codes) == len(set(codes))
     assert set(codes) == set(plan_series())
-    # today every catalogue series is demo-fillable and gets at least some generated cells
-    assert set(codes) == demo_fill_series(catalogue) == set(synth["series"])
+    # every series with a rule gets generated cells; the ruleless ones are real-only
+    assert ruleless == {"consumption_per_capita"}
+    assert set(codes) - ruleless == demo_fill_series(catalogue) == set(synth["series"])
+
+
+def test_shipped_catalogue_writes_only_its_demo_fill_series(real, regions, catalogue, synth):
+    """The shipped catalogue turns demo fill off for the series real sources cover in every year
+    the studies use (gdp, population, value added by sector, budget expenditure): the generator
+    writes exactly the demo_fill series, each as under the full rule catalogue."""
+    shipped = load_catalogue()
+    fill = demo_fill_series(shipped)
+    assert {"gdp", "population", "va_primary", "va_secondary", "va_tertiary",
+            "budget_expenditure", "consumption_per_capita"}.isdisjoint(fill)
+    out = generate_synthetic(real, regions, catalogue=shipped)
+    assert set(out["series"]) == fill
+    pd.testing.assert_frame_equal(out.reset_index(drop=True),
+                                  synth[synth["series"].isin(fill)].reset_index(drop=True))
 
 
 def test_catalogue_columns(catalogue):
@@ -149,17 +179,19 @@ def test_catalogue_columns(catalogue):
 
 
 def test_catalogue_provenance(catalogue, real):
-    real_series = set(real["series"])
+    """The provenance column documents where real values come from (source ids of
+    source_registry.csv with their years); what is real is decided by the data (marts sources,
+    data_realness), not by this text. Series without real values say 'synthetic'."""
+    from models_py.ingest.seeds import read_reference_csv
+    registry = set(read_reference_csv("source_registry")["source_id"])
     for row in catalogue.itertuples():
-        if row.series_code in real_series:
-            assert row.provenance.startswith("real: seeds/shipped/nbs-exports/"), row
-            for path in re.findall(r"real: (\S.*?\.(?:csv|xls))", row.provenance):
-                assert (PROJECT_ROOT / path).exists(), path
-        elif row.series_code == "population":
-            assert row.provenance == "synthetic (scaled from real population_sample)"
+        if row.provenance.startswith("real: "):
+            named = set(re.findall(r"([a-z_0-9]+) \d{4}", row.provenance))
+            assert named and named <= registry, row
         else:
-            assert row.provenance == "synthetic", row
+            assert row.provenance.startswith("synthetic"), row
             assert "Generated" in row.description, row
+    assert set(real["series"]) <= set(catalogue.loc[catalogue.provenance.str.startswith("real: "), "series_code"])
 
 
 # --- coverage ----------------------------------------------------------------------------------
@@ -173,7 +205,7 @@ def test_no_overlap_with_real(real, synth):
 def test_complete_except_interior_gaps(real, synth, regions, catalogue):
     obs = pd.concat([real, synth])
     obs = obs[obs["year"].between(YEARS[0], YEARS[-1])]
-    gaps = missing_cells(obs, regions, YEARS, catalogue["series_code"])
+    gaps = missing_cells(obs, regions, YEARS, sorted(demo_fill_series(catalogue)))  # real-only series: not generated
     real_series = set(real["series"])
     assert not set(gaps["series"]) & (NO_GAP_SERIES | real_series)
     for (series, region), cells in gaps.groupby(["series", "region_code"]):
@@ -292,10 +324,10 @@ def test_anchored_levels(panel):
         assert frame.min().min() >= 0 and frame.max().max() <= 100, series
 
 
-def test_works_on_integrated_panel_only(regions):
+def test_works_on_integrated_panel_only(regions, catalogue):
     """The adapter gives no budget_expenditure: the fallback ratio fills it, nothing breaks."""
     real = adapter_observations(regions)
-    out = generate_synthetic(real, regions, years=range(2005, 2024))
+    out = generate_synthetic(real, regions, years=range(2005, 2024), catalogue=catalogue)
     assert out["year"].min() == 2005
     key = ["region_code", "year", "series"]
     assert out[key].merge(real[key], on=key).empty
@@ -344,7 +376,7 @@ def test_blank_demo_fill_counts_as_false(catalogue):
     blank = catalogue.copy()
     blank["demo_fill"] = blank["demo_fill"].astype(object)
     blank.loc[blank["series_code"] == "gdp", "demo_fill"] = np.nan
-    assert demo_fill_series(blank) == set(catalogue["series_code"]) - {"gdp"}
+    assert demo_fill_series(blank) == demo_fill_series(catalogue) - {"gdp"}
 
 
 def test_demo_fill_false_leaves_series_ungenerated(real, regions, catalogue, synth):
