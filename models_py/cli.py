@@ -1,7 +1,8 @@
 """`nqp`: build the warehouse, query it, write the reports.
 
-    nqp build            full build from an empty build copy, then publish (what `make run` does);
-                         waits for the build lock if another build runs (--no-wait: fail instead)
+    nqp build            full build from an empty build copy, then publish, then the reports (what
+                         `make run` does); waits for the build lock if another build runs (--no-wait:
+                         fail instead); --no-reports stops after publish (the warehouse is the same)
     nqp sql "select …"   query the published warehouse read-only and print a table
     nqp reports          write reports/ (tables, figures, index.html) from the published warehouse;
                          --language en for English labels (default Chinese, or $NQP_LANGUAGE)
@@ -22,13 +23,22 @@ def _build(args: argparse.Namespace) -> int:
     # One build at a time writes the build copy: held from the reset to the publish.
     try:
         with build_lock(wait=not args.no_wait):
-            return _build_locked()
+            return _build_locked(reports=not args.no_reports)
     except BuildLockBusy as busy:
         print(f"nqp build: {busy}", file=sys.stderr)
         return 75  # EX_TEMPFAIL
 
 
-def _build_locked() -> int:
+def assets_up_to_publish(defs) -> list:
+    """Every asset of the build except the reports, which read the published warehouse after publish.
+    The dbt steps keep all their models and tests, so dbt runs the same command as in a full build."""
+    from dagster import AssetSelection
+
+    after_publish = AssetSelection.assets("published_warehouse").downstream(include_self=False)
+    return sorted((AssetSelection.all() - after_publish).resolve(defs.resolve_asset_graph()))
+
+
+def _build_locked(reports: bool = True) -> int:
     from dagster import DagsterInstance
 
     from models_py.warehouse import reset_build_copy
@@ -40,10 +50,12 @@ def _build_locked() -> int:
     started = time.perf_counter()
     reset_build_copy()
     job = defs.resolve_job_def("build_all")
+    selection = None if reports else assets_up_to_publish(defs)
     result = job.execute_in_process(
         instance=DagsterInstance.get(),
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        asset_selection=selection,
     )
     if not result.success:
         for event in result.all_events:
@@ -57,7 +69,7 @@ def _build_locked() -> int:
     _print_quarantine(sys.stdout)
     from models_py import config  # the job's report assets wrote them
 
-    print(f"reports in {config.reports_dir()}")
+    print(f"reports in {config.reports_dir()}" if reports else "reports not written (--no-reports)")
     return 0
 
 
@@ -166,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build everything and publish the warehouse")
     build.add_argument("--no-wait", action="store_true", help="fail at once if another build holds the build lock")
+    build.add_argument("--no-reports", action="store_true",
+                       help="stop after publish: skip the reports (tables, figures, index), e.g. in tests of the warehouse")
     build.set_defaults(handler=_build)
     sql = commands.add_parser("sql", help="query the published warehouse read-only")
     sql.add_argument("query")

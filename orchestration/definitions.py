@@ -20,10 +20,13 @@ from orchestration.assets.sources import (
     synthetic_observations,
     user_series,
 )
+from orchestration.event_log import install as no_fsync_per_event
 from orchestration.executor import build_locked_executor
 from orchestration.jobs import build_all, study_job
 from orchestration.project import nqp_dbt_project
 from orchestration.sensors import data_inbox_sensor
+
+no_fsync_per_event()  # the run's ~1,900 events: see orchestration/event_log.py
 
 study_jobs = [study_job(study) for study in study_declarations(load_manifest(nqp_dbt_project.manifest_path))]
 

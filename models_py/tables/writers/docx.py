@@ -65,8 +65,10 @@ def add_table(document, table: DisplayTable) -> None:
     word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _table_borders(word_table)
     for r, cells in enumerate(grid):
+        # one row's cells at a time: Table.cell(r, c) lists every cell of the table on each call
+        row_cells = word_table.rows[r].cells
         for c, text in enumerate(cells):
-            cell = word_table.cell(r, c)
+            cell = row_cells[c]
             cell.text = text
             paragraph = cell.paragraphs[0]
             text_column = c == 0 or c in table.text_columns
