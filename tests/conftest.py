@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Fixtures that build a warehouse (or need one built): a test using any of them is a `build` test,
 # so `pytest -m "not build"` runs the fast rest while one works. Modules that build on their own
 # mark themselves with `pytestmark = pytest.mark.build`.
-BUILD_FIXTURES = frozenset({"built_warehouse", "warehouse_connection", "guided_copy", "dagster_ui"})
+BUILD_FIXTURES = frozenset({"built_warehouse", "warehouse_connection", "guided_copy", "dagster_ui", "inbox_build"})
 
 
 def pytest_collection_modifyitems(config, items):
@@ -57,3 +58,35 @@ def warehouse_connection(built_warehouse):
     connection = duckdb.connect(str(built_warehouse), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def inbox_build(built_warehouse, tmp_path_factory):
+    """One rebuild with a user inbox, shared by the inbox tests (one build instead of one each).
+
+    The inbox holds a classic portal export (Beijing's 2024 GDP, 50,000.5) and a genuine 2021 export
+    of the newer layout with 14 value-added columns, whose 6 catalogue columns repeat the session
+    build's values and whose 8 others become user series. The session build is copied as the
+    published warehouse the rebuild replaces; `--no-reports` (the reports are the session build's to
+    check). Returns (completed process, published warehouse, inbox folder, the 2021 export's rows).
+    """
+    from tests.ingest_files import MAPPED, YEAR, classic_csv, export_2021, export_rows
+
+    root = tmp_path_factory.mktemp("inbox_build")
+    published = root / "nqp.duckdb"
+    shutil.copyfile(built_warehouse, published)
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        known = connection.execute(
+            "select region_code, series, value from series_values where year = ? and list_contains(?, series)",
+            [YEAR, sorted(MAPPED.values())]).df()
+    rows = export_rows({int(code): dict(zip(group["series"], group["value"]))
+                        for code, group in known.groupby("region_code")})
+    inbox = root / "inbox"
+    inbox.mkdir()
+    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
+    (inbox / "分省年度数据2021.csv").write_bytes(export_2021(rows))
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
+           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
+                               env=env, capture_output=True, text=True, timeout=1800)
+    return completed, published, inbox, rows

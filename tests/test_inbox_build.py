@@ -16,6 +16,9 @@ import pytest
 from tests.ingest_files import classic_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# files the loader reads from seeds/shipped: 9 portal exports (nbs_portal), 9 of nbs_portal_2016_2025,
+# 30 techme tables, 4 regional_disparity workbooks, 1 energy panel
+SHIPPED_FILES = 53
 
 
 def _digest(path: Path) -> str:
@@ -71,32 +74,47 @@ def test_an_error_severity_flag_stops_the_build_and_names_the_value(published, t
     assert gdp == 49670.2
 
 
-def test_inbox_values_reach_the_published_warehouse(published, tmp_path):
-    """The easy path: one export dropped in the inbox, one command, the warehouse has the value."""
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
-    outcome = _build(tmp_path, published, inbox)
+def test_inbox_values_reach_the_published_warehouse(inbox_build):
+    """The easy path: exports dropped in the inbox, one command, the warehouse has the value (the
+    shared inbox build of tests/conftest.py: a classic export with Beijing's 2024 GDP, and a 2021
+    export whose unmapped columns become user series, tests/test_user_series.py)."""
+    outcome, published, inbox, _ = inbox_build
     assert outcome.returncode == 0, outcome.stderr[-3000:]
-    assert "quarantine: 204 flagged values" in outcome.stdout
     with duckdb.connect(str(published), read_only=True) as connection:
         gdp = connection.execute("select value, provenance from series_values where series = 'gdp' "
                                  "and region_code = 11 and year = 2024").fetchone()
         mine = connection.execute("select n_values, first_year, indicator_text from sources "
-                                  "where origin = 'inbox'").fetchall()
+                                  "where origin = 'inbox' and source_file like '%/gdp.csv'").fetchall()
         files = connection.execute("select origin, count(*) from raw.ingest_files group by origin order by origin").fetchall()
+        flagged = connection.execute("select count(*) from quarantine").fetchone()[0]
+    assert f"quarantine: {flagged} flagged values" in outcome.stdout
     assert gdp == (50000.5, f"real: {inbox.as_posix()}/gdp.csv")
     assert mine == [(1, 2024, "地区生产总值(亿元)")]
-    assert files == [("inbox", 1), ("shipped", 18)]  # 9 portal exports + 9 of nbs_portal_2016_2025
+    assert files == [("inbox", 2), ("shipped", SHIPPED_FILES)]
 
 
-def test_shipped_exports_quarantine_holds_only_the_known_jumps(warehouse_connection):
+def test_shipped_exports_quarantine_holds_only_the_known_flags(warehouse_connection):
     flags = warehouse_connection.execute(
         "select check_name, severity, series, count(*) from quarantine group by all order by all").fetchall()
-    # Sample-survey counts jump ~20x into and out of the 1 % survey years (2005, 2015), and the
-    # integrated panel's 2006 USD trade (documented in the catalogue) jumps up to 9x.
-    assert flags == [("year_on_year_jump", "warn", "population_65plus_sample", 93),
+    # Reviewed (seeds quality_reviewed.csv): Tibet's and Gansu's tiny but printed R&D figures.
+    # Sector sums: value added of the yearbook compilation (first-published vintage) against the
+    # portal's revised GDP. Jumps: sample-survey counts ~20x into and out of the 1 % survey years
+    # (2005, 2015), the integrated panel's 2006 USD trade, SO2's 2016 change of statistical scope,
+    # and the yearbooks' own swings in small provinces' technology and innovation figures.
+    assert flags == [("plausible_range", "reviewed", "technical_renovation_expenditure", 2),
+                     ("sector_sum", "warn", "gdp", 409),
+                     ("unit_scale", "reviewed", "new_product_sales", 2),
+                     ("unit_scale", "reviewed", "tech_introduction_expenditure", 1),
+                     ("unit_scale", "reviewed", "technical_renovation_expenditure", 2),
+                     ("unit_scale", "reviewed", "technology_market_turnover", 2),
+                     ("year_on_year_jump", "warn", "high_tech_revenue", 1),
+                     ("year_on_year_jump", "warn", "new_product_sales", 1),
+                     ("year_on_year_jump", "warn", "population_65plus_sample", 93),
                      ("year_on_year_jump", "warn", "population_sample", 93),
+                     ("year_on_year_jump", "warn", "so2_emissions", 6),
+                     ("year_on_year_jump", "warn", "tech_introduction_expenditure", 13),
+                     ("year_on_year_jump", "warn", "technical_renovation_expenditure", 4),
+                     ("year_on_year_jump", "warn", "technology_market_turnover", 17),
                      ("year_on_year_jump", "warn", "trade_usd", 18)]
     years = warehouse_connection.execute(
         "select distinct year from quarantine where series = 'population_sample' order by year").fetchall()
@@ -111,7 +129,7 @@ def test_sources_mart_accounts_for_every_value(warehouse_connection):
         "select origin, sum(n_values) from sources group by origin").fetchall())
     assert by_origin["shipped"] == real and by_origin["shipped"] + by_origin["synthetic"] == unioned
     files = warehouse_connection.execute("select count(*), count(distinct sha256) from raw.ingest_files").fetchone()
-    assert files == (18, 18)
+    assert files == (SHIPPED_FILES, SHIPPED_FILES)
     gdp = warehouse_connection.execute(
         "select source_file, indicator_text, source_database, source_time_range, first_year, last_year "
         "from sources where series = 'gdp' and source_id = 'nbs_portal'").fetchall()

@@ -17,51 +17,10 @@ import pytest
 
 from models_py.errors import DataError
 from models_py.ingest import load_inbox, load_regions
-from tests.ingest_files import classic_csv, newer_csv
+from tests.ingest_files import (AGRICULTURE, INDICATORS, MAPPED, UNKNOWN, YEAR, classic_csv, expected_code,
+                                 export_2021, export_rows, newer_csv)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-YEAR = 2021
-# The header of the portal's newer export (分省年度数据, one year, indicators across), as downloaded.
-INDICATORS = [
-    "地区生产总值 (亿元)", "第一产业增加值 (亿元)", "第二产业增加值 (亿元)", "第三产业增加值 (亿元)",
-    "农林牧渔业增加值 (亿元)", "工业增加值 (亿元)", "建筑业增加值 (亿元)", "批发和零售业增加值 (亿元)",
-    "交通运输、仓储和邮政业增加值 (亿元)", "住宿和餐饮业增加值 (亿元)", "金融业增加值 (亿元)",
-    "房地产业增加值 (亿元)", "其他行业增加值 (亿元)", "人均地区生产总值 (元/人)",
-]
-# Mapped by source_mappings.csv / catalogue names: gdp, va_primary, va_secondary, va_tertiary,
-# va_industry, financial_va. The other 8 are not in the catalogue.
-MAPPED = {"地区生产总值 (亿元)": "gdp", "第一产业增加值 (亿元)": "va_primary",
-          "第二产业增加值 (亿元)": "va_secondary", "第三产业增加值 (亿元)": "va_tertiary",
-          "工业增加值 (亿元)": "va_industry", "金融业增加值 (亿元)": "financial_va"}
-UNKNOWN = [i for i in INDICATORS if i not in MAPPED]
-# Pinned: a code must never change between versions (queries and index catalogues name it).
-AGRICULTURE = "user_f5bfbc7c"
-
-
-def expected_code(indicator: str) -> str:
-    name = "".join(indicator.split("(")[0].split()).casefold()  # no unit, no whitespace (NFKC-clean text)
-    return "user_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-
-
-def export_rows(base: dict[int, dict[str, float]] | None = None) -> list[list]:
-    """31 provinces; mapped columns from ``base`` (region -> series -> value) when given, the others
-    deterministic shares of GDP (so any check comparing regions sees a real-looking spread)."""
-    rows = []
-    for i, region in enumerate(load_regions().itertuples()):
-        known = (base or {}).get(region.region_code, {})
-        gdp = known.get("gdp", 1000.0 + 750.0 * i)
-        row = [region.name_full]
-        for j, indicator in enumerate(INDICATORS):
-            if indicator in MAPPED:
-                row.append(round(known.get(MAPPED[indicator], gdp * (0.1 + 0.01 * j)), 4))
-            elif indicator.endswith("(元/人)"):
-                row.append(round(60000.0 + 1500.0 * i, 1))
-            else:
-                row.append(round(gdp * (0.02 + 0.005 * j), 4))
-        rows.append(row)
-    return rows
-
-
 def make_inbox(tmp_path: Path, files: dict[str, bytes], yml: str | None = "shipped: false\n") -> Path:
     folder = tmp_path / "inbox"
     folder.mkdir(parents=True, exist_ok=True)
@@ -70,10 +29,6 @@ def make_inbox(tmp_path: Path, files: dict[str, bytes], yml: str | None = "shipp
     for name, content in files.items():
         (folder / name).write_bytes(content)
     return folder
-
-
-def export_2021(rows=None) -> bytes:
-    return newer_csv(rows or export_rows(), YEAR, INDICATORS)
 
 
 def test_the_14_column_export_loads_with_8_user_series(tmp_path):
@@ -191,22 +146,11 @@ def test_nqp_inbox_lists_the_user_series(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.build
-def test_a_user_series_value_reaches_series_values(built_warehouse, tmp_path):
-    """The export in the inbox of a full build: the 8 user series are in the published warehouse with
-    their values, unit and real provenance; the mapped columns equal what the build already had."""
-    published = tmp_path / "nqp.duckdb"
-    shutil.copyfile(built_warehouse, published)
-    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
-        known = connection.execute(
-            "select region_code, series, value from series_values where year = ? and list_contains(?, series)",
-            [YEAR, sorted(MAPPED.values())]).df()
-    base = {int(c): dict(zip(g["series"], g["value"])) for c, g in known.groupby("region_code")}
-    rows = export_rows(base)
-    inbox = make_inbox(tmp_path, {"分省年度数据2021.csv": export_2021(rows)}, yml=None)
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "NQP_REPORTS": str(tmp_path / "reports"),
-           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    outcome = subprocess.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
-                             capture_output=True, text=True, timeout=1800)
+def test_a_user_series_value_reaches_series_values(inbox_build):
+    """The export in the inbox of a full build (the shared inbox build, tests/conftest.py): the 8 user
+    series are in the published warehouse with their values, unit and real provenance; the mapped
+    columns equal what the build already had."""
+    outcome, published, inbox, rows = inbox_build
     assert outcome.returncode == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
 
     with duckdb.connect(str(published), read_only=True) as connection:
@@ -218,7 +162,8 @@ def test_a_user_series_value_reaches_series_values(built_warehouse, tmp_path):
             "select count(*) from series_values where series like 'user\\_%' escape '\\'").fetchone()[0]
         flagged = connection.execute("select count(*) from quarantine where series like 'user\\_%' escape '\\' "
                                      "and severity = 'error'").fetchone()[0]
-        listed = connection.execute("select user_series from staging.stg_ingest__files where origin = 'inbox'"
+        listed = connection.execute("select user_series from staging.stg_ingest__files where origin = 'inbox' "
+                                    "and file like '%分省年度数据2021.csv'"
                                     ).fetchone()[0]
         sourced = connection.execute("select count(*) from sources where series like 'user\\_%' escape '\\'"
                                      ).fetchone()[0]
