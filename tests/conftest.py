@@ -24,6 +24,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.build)
 
 
+def session_reports(warehouse: Path) -> Path:
+    """Where the session build writes its reports: beside its warehouse, so tests find that build's
+    reports and not another build's (the real-only and the guide builds write reports too)."""
+    return warehouse.parent / "reports"
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
     """Run the whole build (`nqp build`, as `make run` does) into a fresh warehouse path.
@@ -37,7 +43,7 @@ def built_warehouse(tmp_path_factory) -> Path:
         "NQP_WAREHOUSE": str(warehouse),
         "DAGSTER_HOME": str(tmp_path_factory.mktemp("dagster_home")),
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "NQP_REPORTS": str(tmp_path_factory.mktemp("reports")),
+        "NQP_REPORTS": str(session_reports(warehouse)),
     }
     completed = subprocess.run(
         [sys.executable, "-m", "models_py.cli", "build"],

@@ -262,7 +262,7 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
 
 # Columns another helper may not have added yet in this copy (the lead reconciles at merge):
 # dropped when the seed lacks them.
-OPTIONAL_COLUMNS = {"demo_fill", "missing_rule"}
+OPTIONAL_COLUMNS = {"extrapolation"}  # blank = the default (nearest); only read with missing_rule extrapolate
 
 
 def append_rows(path: Path, rows: list[dict]) -> None:

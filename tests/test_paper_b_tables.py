@@ -323,7 +323,10 @@ def test_random_effects_and_hausman_against_references(warehouse_connection, pan
     value, df, p = diagnostics["hausman_chi2"]
     assert df == len(xs)
     assert value == pytest.approx(chi2, rel=1e-6)
-    assert p == pytest.approx(stats.chi2.sf(chi2, len(xs)), rel=1e-6)
+    if chi2 < 0:  # V_b - V_B not positive definite on these data: Stata's hausman prints no p-value
+        assert p is None or np.isnan(p)
+    else:
+        assert p == pytest.approx(stats.chi2.sf(chi2, len(xs)), rel=1e-6)
 
 
 # --------------------------------------------------------------------------- options of the marts

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import session_reports
+
 from models_py.declarations import load_manifest, study_declarations
 from models_py.reporting import study_metas, study_series, study_years
 
@@ -281,15 +283,15 @@ def test_mart_matches_an_independent_pandas_computation(warehouse_connection):
     assert (mart.loc[expected["our_relation"] == "", "none_reason"] == "no counterpart").all()
 
 
-def _reports_dir(tmp_path_factory) -> Path:
-    written = [d for d in tmp_path_factory.getbasetemp().glob("reports[0-9]*") if (d / "index.html").exists()]
+def _reports_dir(built_warehouse) -> Path:
+    written = [d for d in [session_reports(built_warehouse)] if (d / "index.html").exists()]
     assert written, "the build wrote no reports/index.html"
     return written[0]
 
 
 @pytest.mark.build
-def test_the_build_writes_a_coloured_replication_page_per_study(warehouse_connection, tmp_path_factory):
-    reports = _reports_dir(tmp_path_factory)
+def test_the_build_writes_a_coloured_replication_page_per_study(warehouse_connection, built_warehouse):
+    reports = _reports_dir(built_warehouse)
     counts = warehouse_connection.execute("select study, status, count(*) as n from replication_cells group by all").df()
     index = (reports / "index.html").read_text(encoding="utf-8")
     for study in STUDIES:

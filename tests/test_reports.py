@@ -15,6 +15,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+
+from tests.conftest import session_reports
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
@@ -249,9 +251,9 @@ def test_xlsx_one_sheet_per_table_and_docx_cells_equal_markdown(reports, studies
             assert tex.count(rule) == len(md_tables), (study, rule)
 
 
-def test_the_build_job_wrote_the_reports(built_warehouse, tmp_path_factory):
+def test_the_build_job_wrote_the_reports(built_warehouse):
     """`nqp build` runs the Dagster report assets after publish (conftest gives it NQP_REPORTS=reports<N>)."""
-    written = [d for d in tmp_path_factory.getbasetemp().glob("reports[0-9]*") if (d / "index.html").exists()]
+    written = [d for d in [session_reports(built_warehouse)] if (d / "index.html").exists()]
     assert written, "the build wrote no reports/index.html"
     assert (written[0] / "paper_a.html").exists() and (written[0] / "paper_a.docx").exists()
     assert list((written[0] / "figures").glob("paper_a_choropleth_*_zh.svg"))

@@ -9,22 +9,6 @@
 -- its rounding. Status: none (no counterpart, or our value is missing), grey (any input series holds
 -- generated values), otherwise the closeness colour.
 
--- depends_on: {{ ref('series_catalogue') }}
-
-{#- The series each study's panel reads: catalogue codes quoted in the SQL of its models (the same
-    reading as the reports' provenance note, models_py/reporting.py study_series). -#}
-{%- set quoted = [] -%}
-{%- if execute -%}
-    {%- for node in graph.nodes.values() -%}
-        {%- set study = (node.config.meta or {}).get('study') if node.resource_type == 'model' else none -%}
-        {%- if study -%}
-            {%- for code in modules.re.findall("'([a-z][a-z0-9_]*)'", node.raw_code) | unique -%}
-                {%- do quoted.append((study, code)) -%}
-            {%- endfor -%}
-        {%- endif -%}
-    {%- endfor -%}
-{%- endif %}
-
 with published as (
     select * from {{ ref('published_cells') }}
 ),
@@ -308,23 +292,8 @@ study_years as (
 ),
 
 study_series as (
-    select distinct systems.study, inputs.series
-    from {{ ref('index_indicators') }} as indicators
-    inner join {{ ref('index_systems') }} as systems on indicators.system = systems.system
-    cross join unnest([indicators.numerator, indicators.denominator]) as inputs (series)
-    where inputs.series is not null
-    {%- if quoted %}
-        union
-        select quoted.study, quoted.series
-        from (
-            values
-            {% for study, code in quoted -%}
-                ('{{ study }}', '{{ code }}'){{ ", " if not loop.last }}
-            {%- endfor %}
-        )
-            as quoted (study, series)
-        inner join {{ ref('series_catalogue') }} as catalogue on quoted.series = catalogue.series_code
-    {%- endif %}
+    -- the series each study reads, as the realness mart and the reports' provenance note list them
+    select distinct study, series from {{ ref('data_realness_series') }}
 ),
 
 indicator_series as (
