@@ -53,26 +53,33 @@ def xls_grids(path: Path, file: str) -> list[Grid]:
         book = xlrd.open_workbook(str(path), on_demand=True)
     except Exception as exc:  # xlrd raises several unrelated types for damaged files
         raise DataError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file) from None
-    grids = []
     try:
-        for sheet in book.sheets():
-            rows = []
-            for r in range(sheet.nrows):
-                row = []
-                for c, cell in enumerate(sheet.row(r)):
-                    if cell.ctype == xlrd.XL_CELL_NUMBER:
-                        row.append(number_text(cell.value))
-                    elif cell.ctype in (xlrd.XL_CELL_TEXT, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        row.append(str(cell.value))
-                    else:  # boolean, error (#N/A …), date
-                        raise DataError(f"not a number or text (cell type {cell.ctype})", file=file,
-                                        sheet=sheet.name, row=r + 1, column=f"#{c + 1}",
-                                        value=str(cell.value))
-                rows.append(row)
-            grids.append(Grid(rows, sheet.name))
+        return [Grid(rows, name) for name, rows in xls_sheet_rows(book, file)]
     finally:
         book.release_resources()
-    return grids
+
+
+def xls_sheet_rows(book, file: str) -> list[tuple[str, list[list[str]]]]:
+    """Each sheet of an open xlrd book as (name, rows of cell text): numbers as number_text, text and
+    blanks as they are; any other cell (boolean, #N/A, date) is a DataError naming sheet, row, column."""
+    import xlrd
+
+    sheets = []
+    for sheet in book.sheets():
+        rows = []
+        for r in range(sheet.nrows):
+            row = []
+            for c, cell in enumerate(sheet.row(r)):
+                if cell.ctype == xlrd.XL_CELL_NUMBER:
+                    row.append(number_text(cell.value))
+                elif cell.ctype in (xlrd.XL_CELL_TEXT, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append(str(cell.value))
+                else:  # boolean, error (#N/A …), date
+                    raise DataError(f"not a number or text (cell type {cell.ctype})", file=file,
+                                    sheet=sheet.name, row=r + 1, column=f"#{c + 1}", value=str(cell.value))
+            rows.append(row)
+        sheets.append((sheet.name, rows))
+    return sheets
 
 
 def xlsx_grids(path: Path, file: str) -> list[Grid]:

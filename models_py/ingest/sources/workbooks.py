@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from models_py.errors import DataError
 
-from ..grid import OLE2_MAGIC, number_text
+from ..grid import OLE2_MAGIC, xls_sheet_rows
 
 EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"
 
@@ -72,22 +72,7 @@ def _xls_sheets(data: bytes, file: str) -> list[Sheet]:
         book = xlrd.open_workbook(file_contents=data)
     except Exception as exc:  # xlrd raises several unrelated types for damaged files
         raise DataError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file) from None
-    sheets = []
-    for sheet in book.sheets():
-        rows = []
-        for r in range(sheet.nrows):
-            row = []
-            for c, cell in enumerate(sheet.row(r)):
-                if cell.ctype == xlrd.XL_CELL_NUMBER:
-                    row.append(number_text(cell.value))
-                elif cell.ctype in (xlrd.XL_CELL_TEXT, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    row.append(str(cell.value))
-                else:  # boolean, error (#N/A …), date
-                    raise DataError(f"not a number or text (cell type {cell.ctype})", file=file,
-                                    sheet=sheet.name, row=r + 1, column=f"#{c + 1}", value=str(cell.value))
-            rows.append(row)
-        sheets.append(Sheet(sheet.name, rows, list(range(1, len(rows) + 1)), "xls"))
-    return sheets
+    return [Sheet(name, rows, list(range(1, len(rows) + 1)), "xls") for name, rows in xls_sheet_rows(book, file)]
 
 
 def _html_sheet(data: bytes, file: str) -> Sheet:
