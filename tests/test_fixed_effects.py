@@ -461,3 +461,19 @@ def test_regressor_constant_within_regions_on_an_unbalanced_panel_is_omitted_not
         result = fit_fixed_effects(data, "y", ["x", "region_level"])
     assert result.dropped["collinear"] == ["region_level"]
     assert list(result.params.index) == ["x", "_cons"]
+
+
+def test_time_invariant_regressor_on_a_balanced_two_way_panel_is_omitted_as_pyfixest():
+    # On a balanced panel a regressor constant within units has per-year sums that are pure
+    # rounding noise once the constant is removed; a convergence target relative to those sums
+    # alone was never met (ConvergenceError). wage_panel: educ is constant within nr.
+    from linearmodels.datasets import wage_panel
+
+    data = wage_panel.load()
+    with pytest.warns(UserWarning, match="educ omitted because of collinearity"):
+        result = fit_fixed_effects(data, "lwage", ["hours", "educ"], absorb=["nr", "year"],
+                                   vcov="cluster", cluster="nr")
+    assert result.dropped["collinear"] == ["educ"]
+    reference = pf.feols("lwage ~ hours | nr + year", data=data, vcov={"CRV1": "nr"})
+    np.testing.assert_allclose(result.params["hours"], reference.coef()["hours"], rtol=1e-8)
+    np.testing.assert_allclose(result.std_errors["hours"], reference.se()["hours"], rtol=1e-8)

@@ -116,9 +116,11 @@ class Absorber:
             self._subtract_effects(out, [(big_codes, alpha)])
         else:
             sums_rest = np.vstack([group_sums(self.codes[g], self.n_levels[g], out) for g in self._rest])
-            beta = self._solve_schur(
-                sums_rest - self._Ct @ (sums_big / self._n_big[:, None]), scale=self._norm(sums_rest)
-            )
+            # The scale covers the largest factor's sums too: a column constant within its levels
+            # (a time-invariant regressor on a balanced panel) has per-year sums of pure rounding
+            # noise, and a target relative to that noise alone could never be met.
+            scale = np.maximum(self._norm(sums_rest), np.linalg.norm(sums_big, axis=0))
+            beta = self._solve_schur(sums_rest - self._Ct @ (sums_big / self._n_big[:, None]), scale=scale)
             alpha = (sums_big - self._C @ beta) / self._n_big[:, None]
             effects = [(big_codes, alpha)] + [
                 (self.codes[g], beta[self._offsets[i] : self._offsets[i + 1]]) for i, g in enumerate(self._rest)
@@ -146,7 +148,7 @@ class Absorber:
         S is singular (one null direction per connected component) but the system is
         consistent, so CG started from zero converges to a solution; any solution gives
         the same residuals. The tolerance is relative to `scale`, the size of the column's group
-        sums before the largest factor is removed: when the column lies (almost) within the fixed
+        sums over every factor before the largest is removed: when the column lies (almost) within the fixed
         effects, what is left to fit is rounding noise, and a target relative to that noise alone
         could never be met (a regressor constant within regions would not converge).
         """
