@@ -6,7 +6,7 @@ with ordered as (
         lower,
         upper,
         lag(upper) over (order by lower) as previous_upper,
-        row_number() over (order by lower) as position,
+        row_number() over (order by lower) as class_order,
         count(*) over () as n_classes
     from {{ ref('coordination_levels') }}
 )
@@ -14,6 +14,6 @@ with ordered as (
 select *
 from ordered
 where upper <= lower
-    or (position = 1 and lower <> 0)
-    or (position > 1 and lower <> previous_upper)
-    or (position = n_classes and upper <> 1)
+    or (class_order = 1 and lower <> 0)
+    or (class_order > 1 and lower <> previous_upper)
+    or (class_order = n_classes and upper <> 1)

@@ -37,10 +37,16 @@ lagging as (
     from (
         select
             subsystem_scores.*,
-            row_number() over (partition by coupling_id, region_code, year order by score, subsystem) as position
+            row_number()
+                over (
+                    partition by
+                        subsystem_scores.coupling_id, subsystem_scores.region_code, subsystem_scores.year
+                    order by subsystem_scores.score, subsystem_scores.subsystem
+                )
+                as subsystem_order
         from subsystem_scores
     ) as ordered
-    where position = 1
+    where subsystem_order = 1
 ),
 
 sets as (

@@ -37,8 +37,8 @@ scores as (
     where level in ('total', 'dimension')
 ),
 
--- each subsystem's score with the dimension weight of its scoring scope (pooled or the year's)
-subsystem_scores as (
+-- each subsystem's score, with the weighting scope of its system (pooled, or the year's)
+subsystem_scores_scoped as (
     select
         coupling_systems.coupling_id,
         coupling_systems.subsystem,
@@ -48,19 +48,32 @@ subsystem_scores as (
         scores.year,
         scores.score as index_score,
         index_systems.method,
-        dimension_weights.weight as dimension_weight
+        case when index_systems.score_weighting = 'per_year' then 'year' else 'pooled' end as period_scheme,
+        case
+            when index_systems.score_weighting = 'per_year' then cast(scores.year as {{ dbt.type_string() }})
+            else 'pooled'
+        end as period
     from coupling_systems
     inner join index_systems on coupling_systems.system = index_systems.system
     inner join scores
         on coupling_systems.system = scores.system
-        and ((coupling_systems.dimension is null and scores.level = 'total')
-            or (scores.level = 'dimension' and coupling_systems.dimension = scores.dimension))
+        and (
+            (coupling_systems.dimension is null and scores.level = 'total')
+            or (scores.level = 'dimension' and coupling_systems.dimension = scores.dimension)
+        )
+),
+
+-- with the dimension's weight in that scope (NULL for totals)
+subsystem_scores as (
+    select
+        subsystem_scores_scoped.*,
+        dimension_weights.weight as dimension_weight
+    from subsystem_scores_scoped
     left join dimension_weights
-        on coupling_systems.system = dimension_weights.system
-        and coupling_systems.dimension = dimension_weights.dimension
-        and dimension_weights.period_scheme = case when index_systems.score_weighting = 'per_year' then 'year' else 'pooled' end
-        and dimension_weights.period = case when index_systems.score_weighting = 'per_year'
-            then cast(scores.year as {{ dbt.type_string() }}) else 'pooled' end
+        on subsystem_scores_scoped.system = dimension_weights.system
+        and subsystem_scores_scoped.dimension = dimension_weights.dimension
+        and subsystem_scores_scoped.period_scheme = dimension_weights.period_scheme
+        and subsystem_scores_scoped.period = dimension_weights.period
 ),
 
 -- the set's region-years: any subsystem scored, within the years all its systems cover

@@ -17,8 +17,8 @@ catalogue as (
     select system, indicator, indicator_zh, dimension_zh from {{ ref('index_indicators') }}
 ),
 
--- a left join: an indicator without a weight in its scope stops the macro (no silent drop)
-obstacle_inputs as (
+-- each value with the weighting scope its system is scored in (pooled, or the year's cross-section)
+scoped_values as (
     select
         indicator_values.system,
         indicator_values.region_code,
@@ -28,15 +28,27 @@ obstacle_inputs as (
         indicator_values.indicator,
         indicator_values.standardised,
         systems.shift,
-        indicator_weights.weight
+        case when systems.score_weighting = 'per_year' then 'year' else 'pooled' end as period_scheme,
+        case
+            when systems.score_weighting = 'per_year'
+                then cast(indicator_values.year as {{ dbt.type_string() }})
+            else 'pooled'
+        end as period
     from {{ ref('indicator_values') }} as indicator_values
     inner join systems on indicator_values.system = systems.system
+),
+
+-- a left join: an indicator without a weight in its scope stops the macro (no silent drop)
+obstacle_inputs as (
+    select
+        scoped_values.*,
+        indicator_weights.weight
+    from scoped_values
     left join indicator_weights
-        on indicator_values.system = indicator_weights.system
-        and indicator_values.indicator = indicator_weights.indicator
-        and indicator_weights.period_scheme = case when systems.score_weighting = 'per_year' then 'year' else 'pooled' end
-        and indicator_weights.period = case when systems.score_weighting = 'per_year'
-            then cast(indicator_values.year as {{ dbt.type_string() }}) else 'pooled' end
+        on scoped_values.system = indicator_weights.system
+        and scoped_values.indicator = indicator_weights.indicator
+        and scoped_values.period_scheme = indicator_weights.period_scheme
+        and scoped_values.period = indicator_weights.period
 ),
 
 obstacles as (

@@ -39,8 +39,15 @@ both_levels as (
 
 select
     both_levels.*,
-    coalesce(indicator, dimension) as indicator_en,
-    dimension as dimension_en,
-    100 * obstacle as obstacle_pct,
-    cast(rank() over (partition by system, year, level order by obstacle desc) as integer) as obstacle_rank
+    coalesce(both_levels.indicator, both_levels.dimension) as indicator_en,
+    both_levels.dimension as dimension_en,
+    100 * both_levels.obstacle as obstacle_pct,
+    cast(
+        rank()
+            over (
+                partition by both_levels.system, both_levels.year, both_levels.level
+                order by both_levels.obstacle desc
+            )
+        as integer
+    ) as obstacle_rank
 from both_levels
