@@ -24,7 +24,7 @@ from orchestration.sensors import data_inbox_sensor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = PROJECT_ROOT / "dbt_project" / "target" / "manifest.json"
-BASE_GROUPS = {"sources", "reference", "staging", "intermediate", "indices", "marts", "publish", "reports"}
+BASE_GROUPS = {"sources", "reference", "staging", "intermediate", "indices", "coupling", "marts", "publish", "reports"}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_groups_are_the_layers_and_one_per_study(manifest, asset_graph):
                     if n["resource_type"] == "model"} - {None}
     assert studies <= study_groups <= groups and "paper_d" in study_groups
     assert groups <= BASE_GROUPS | study_groups, f"unexpected groups {groups - BASE_GROUPS - study_groups}"
-    assert {"sources", "reference", "staging", "intermediate", "indices", "marts"} <= groups
+    assert {"sources", "reference", "staging", "intermediate", "indices", "coupling", "marts"} <= groups
     for study in studies:
         assert asset_graph.get(dg.AssetKey(["results", study])).group_name == study
 

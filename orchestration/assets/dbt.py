@@ -21,7 +21,7 @@ PREVIEW_ROWS = 5
 
 
 class NqpDbtTranslator(DagsterDbtTranslator):
-    """Groups: reference (seeds), staging, intermediate, indices, marts, and one per study."""
+    """Groups: reference (seeds), staging, intermediate, indices, coupling, marts, and one per study."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -30,8 +30,8 @@ class NqpDbtTranslator(DagsterDbtTranslator):
         meta = dbt_resource_props.get("config", {}).get("meta") or {}
         if "study" in meta:
             return meta["study"]
-        if len(fqn) > 2 and fqn[1] == "marts" and fqn[2] == "indices":
-            return "indices"
+        if len(fqn) > 2 and fqn[1] == "marts" and fqn[2] in ("indices", "coupling"):
+            return fqn[2]
         if len(fqn) > 1 and fqn[1] in ("staging", "intermediate", "marts"):
             return fqn[1]
         return "marts"
