@@ -52,6 +52,8 @@ MAX_THRESHOLDS = 3
 VCOV_TYPES = ("cluster", "unadjusted")
 # A candidate whose regime column is (near) spanned by the base design carries no information.
 DEGENERATE_TOL = 1e-10
+# Regime columns held at once by the RSS curve (N × candidates × regime variables), ~32 MB.
+CANDIDATE_BLOCK_ELEMENTS = 4_000_000
 
 
 def lr_critical_value(level: float) -> float:
@@ -192,16 +194,18 @@ def minimum_regime_size(trim: float, nobs: int) -> int:
     return max(1, math.ceil(trim * nobs))
 
 
-def threshold_grid(q: np.ndarray, trim: float, grid: int | None) -> np.ndarray:
+def threshold_grid(q: np.ndarray, trim: float, grid: int | Sequence[float] | None) -> np.ndarray:
     """Candidate thresholds: distinct values of q leaving ≥ ceil(trim·N) observations on each side,
-    thinned to ``grid`` evenly spaced ones (None = all)."""
+    thinned to ``grid`` evenly spaced ones (None = all). An explicit sequence of values (another
+    program's grid, to replicate it) is used as given, less the values that break the trim."""
     m = minimum_regime_size(trim, q.size)
-    values = np.unique(q)
+    explicit = grid is not None and not isinstance(grid, (int, np.integer))
+    values = np.unique(np.asarray(grid, float)) if explicit else np.unique(q)
     below = np.searchsorted(np.sort(q), values, side="right")
     candidates = values[(below >= m) & (q.size - below >= m)]
-    if grid is not None:
+    if grid is not None and not explicit:
         if grid < 1:
-            raise ValueError(f"grid must be a positive number of points or None, got {grid!r}")
+            raise ValueError(f"grid must be a positive number of points, a sequence of values or None, got {grid!r}")
         if candidates.size > grid:
             candidates = candidates[np.unique(np.round(np.linspace(0, candidates.size - 1, grid)).astype(int))]
     return candidates
@@ -234,13 +238,24 @@ def rss_curve(
 ) -> tuple[np.ndarray, np.ndarray]:
     """RSS of the model with thresholds ``fixed`` ∪ {γ}, for every candidate γ and every column of
     Y (within-space responses, N × B). Returns (rss G × B, rss of the model with ``fixed`` only, B).
-    Degenerate candidates (regime column spanned by the rest) get +inf."""
-    kr = panel.R.shape[1]
+    Degenerate candidates (regime column spanned by the rest) get +inf. Candidates are taken in
+    blocks so that an exhaustive grid on a large panel does not hold N × G regime columns at once."""
     base = np.column_stack([panel.base_w, regime_columns(panel, fixed)])
     Q, _ = np.linalg.qr(base)
     E = Y - Q @ (Q.T @ Y)
     base_rss = np.einsum("nb,nb->b", E, E)
-    G = candidates.size
+    block = max(1, CANDIDATE_BLOCK_ELEMENTS // (panel.nobs * panel.R.shape[1]))
+    rss = np.empty((candidates.size, Y.shape[1]))
+    for start in range(0, candidates.size, block):
+        part = slice(start, start + block)
+        rss[part] = base_rss[None, :] - _rss_gain(panel, Q, E, candidates[part])
+    return rss, base_rss
+
+
+def _rss_gain(panel: ThresholdPanel, Q: np.ndarray, E: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """(D̃'e)'(D̃'D̃)⁻¹(D̃'e) for each candidate's regime columns D, G × B, with D̃ = D residualised on
+    the base design (orthonormal basis Q). Degenerate candidates get −inf, so their RSS is +inf."""
+    kr, G = panel.R.shape[1], candidates.size
     D = regime_columns(panel, candidates)                   # N × (G·kr)
     size = np.einsum("nj,nj->j", D, D)
     D -= Q @ (Q.T @ D)
@@ -256,9 +271,8 @@ def rss_curve(
         degenerate = np.linalg.eigvalsh(gram)[:, 0] <= DEGENERATE_TOL * np.maximum(scale, 1e-300)
         safe = np.where(degenerate[:, None, None], np.eye(kr), gram)
         gain = np.einsum("gkb,gkb->gb", cross, np.linalg.solve(safe, cross))
-    rss = base_rss[None, :] - gain
-    rss[degenerate, :] = np.inf
-    return rss, base_rss
+    gain[degenerate, :] = -np.inf
+    return gain
 
 
 # --------------------------------------------------------------------------- the search
@@ -304,7 +318,7 @@ def search_threshold(panel: ThresholdPanel, grid: np.ndarray, fixed: Sequence[fl
     )
 
 
-def sequential_search(panel: ThresholdPanel, n_thresholds: int, trims: Sequence[float], grid: int | None,
+def sequential_search(panel: ThresholdPanel, n_thresholds: int, trims: Sequence[float], grid,
                       level: float) -> tuple[list[ThresholdSearch], np.ndarray]:
     """Hansen's sequential estimation: Th-1; Th-22 given Th-1, then Th-21 (Th-1 refined) given
     Th-22; Th-3 given Th-21 and Th-22. Returns the searches in that order and the grid."""
@@ -421,7 +435,7 @@ def fit_threshold(
     time: str = "year",
     n_thresholds: int = 1,
     trim: float | Sequence[float] = 0.01,
-    grid: int | None = 300,
+    grid: int | Sequence[float] | None = 300,
     bootstrap: int | Sequence[int] = 300,
     level: float = 0.95,
     vcov: str = "cluster",
