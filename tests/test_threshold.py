@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models_py.estimators.threshold import fit_threshold, lr_critical_value
+from models_py.estimators.threshold import fit_threshold, lr_critical_value, prepare_panel, sequential_search
 from models_py.estimators.threshold_bootstrap import draw_responses, null_fit, replay_f
-from models_py.estimators.threshold import prepare_panel, sequential_search
 from tests.reference import threshold_bruteforce as brute
 
 
@@ -143,6 +142,30 @@ def test_bootstrap_replay_matches_brute_force(k):
     ours = replay_f(panel, grid, trims, k, draw_responses(panel, fitted, resid, reps, np.random.default_rng(9)))
     ref = brute.bootstrap_f(*_brute_inputs(panel_frame, ["x0"], ["c0"]), k, trims, points, k, draws)
     np.testing.assert_allclose(ours, ref, rtol=1e-8)
+
+
+def test_options_year_effects_unadjusted_and_threshold_in_regime():
+    """year_effects = year dummies listed as controls; vcov='unadjusted' = xtreg, fe's
+    σ² = RSS/(NT − N − k); the threshold variable may also be the regime variable (rx(x) qx(x))."""
+    panel = simulated_panel(n=10, T=6, gammas=(0.1,), seed=40, controls=1)
+    auto = fit_threshold(panel, "y", "x0", "q", ["c0"], year_effects=True, bootstrap=0)
+    dummies = pd.get_dummies(panel["year"], prefix="yr", drop_first=True, dtype=float)
+    by_hand = fit_threshold(pd.concat([panel, dummies], axis=1), "y", "x0", "q", ["c0", *dummies.columns], bootstrap=0)
+    assert auto.estimates.equals(by_hand.estimates)
+    np.testing.assert_allclose(auto.params[["x0_regime1", "x0_regime2"]], by_hand.params[["x0_regime1", "x0_regime2"]], rtol=1e-12)
+
+    plain = fit_threshold(panel, "y", "x0", "q", ["c0"], vcov="unadjusted", bootstrap=0)
+    X, n_units = brute.design(panel["region_code"].tolist(), panel["q"].tolist(), panel[["x0"]].to_numpy().tolist(),
+                              panel[["c0"]].to_numpy().tolist(), list(plain.thresholds))
+    beta, *_ = np.linalg.lstsq(X, panel["y"].to_numpy(), rcond=None)
+    resid = panel["y"].to_numpy() - X @ beta
+    sigma2 = resid @ resid / (len(resid) - X.shape[1])
+    se = np.sqrt(np.diag(sigma2 * np.linalg.inv(X.T @ X)))[n_units:]
+    np.testing.assert_allclose(plain.std_errors[["c0", "x0_regime1", "x0_regime2"]], se, rtol=1e-10)
+    assert plain.n_clusters is None and plain.vcov_type == "unadjusted"
+
+    same = fit_threshold(panel, "y", "q", "q", ["c0"], bootstrap=0)
+    assert set(same.params.index) >= {"q_regime1", "q_regime2"}
 
 
 # --------------------------------------------------------------------------- bad input
