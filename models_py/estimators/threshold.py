@@ -39,7 +39,7 @@ Conventions (Hansen 1999, his GAUSS/R code as shipped in R's pdR, and xthreg's a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -514,8 +514,7 @@ def fit_threshold(
         estimates=estimates, tests=tuple(tests), lr_curves=curves, lr_critical_value=lr_critical_value(level),
         level=level, grid_points=int(candidates.size), trims=trims, regime_counts=counts,
     )
-    object.__setattr__(result, "diagnostics", _diagnostics(result))
-    return result
+    return replace(result, diagnostics=_diagnostics(result))
 
 
 def _bootstrap_critical(stats: np.ndarray, quantile: float) -> float:
