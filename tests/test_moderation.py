@@ -330,12 +330,19 @@ def test_moderator_values_follow_stata_summarize():
     assert moderator_value("min", v, "m") == ("min", 1.0) and moderator_value("max", v, "m") == ("max", 10.0)
 
 
+def test_a_single_at_value_may_be_given_bare():
+    df = province_panel(missing=False)
+    res = fit(df, "y", "x", "m1", at="p50")
+    assert list(res.equations["margins"].params.index) == ["x@m1=p50"]
+
+
 @pytest.mark.parametrize(
     "kwargs,message",
     [
         (dict(center="mean"), "center must be one of"),
         (dict(at=["median"]), "cannot read at value 'median'"),
         (dict(at=["p120"]), "must lie in 0..100"),
+        (dict(at=[]), "at lists no value"),
         (dict(categorical=["m1"]), "must be 0/1"),
         (dict(categorical=["z"]), "not among the moderators"),
         (dict(at={"m9": [1]}), "not moderators"),

@@ -75,7 +75,8 @@ class Equation:
 class JohnsonNeyman:
     """Where dy/dx is significant at ``level`` along one moderator (others at their means).
     ``region``: "outside" (v < lower or v > upper), "inside" (lower < v < upper), "everywhere",
-    "nowhere"; bounds are NaN when there are none."""
+    "nowhere"; bounds are NaN when there are none. In the knife-edge case |t(b3)| = c exactly
+    there is one bound (lower = upper) and the region is "above" or "below" it."""
 
     moderator: str
     level: float
@@ -408,6 +409,10 @@ def _margins(fe, x, moderators, categorical, interaction_terms, centers, means, 
         tokens = at.get(m) if isinstance(at, dict) else at
         if tokens is None:
             tokens = (0, 1) if m in categorical else DEFAULT_AT
+        if isinstance(tokens, (str, int, float)):
+            tokens = [tokens]
+        if len(tokens) == 0:
+            raise ValueError(f"at lists no value for moderator {m!r}")
         for token in tokens:
             label, v = moderator_value(token, values[m], m)
             if m in categorical and v not in (0.0, 1.0):
