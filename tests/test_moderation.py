@@ -170,6 +170,8 @@ def test_pyfixest_data_matches_pyfixest(pf_data, center):
         "X1@X2=mean-sd", "X1@X2=mean", "X1@X2=mean+sd", "X1@X2=p25", "X1@X2=1.5"]
     check_margins(res, ref, "X1", centres, rows, res.df_resid, pf_data)
     assert res.stat_kind == "t" and res.df_resid == ref._G[0] - 1
+    assert res.rsquared_within == pytest.approx(ref._r2_within, rel=1e-9)
+    assert res.rss == pytest.approx(float(ref.resid() @ ref.resid()), rel=1e-9)
 
 
 def test_time_invariant_moderator_is_absorbed_but_moderates(wage_panel):

@@ -108,6 +108,10 @@ class ModerationResult:
     fstat: float
     f_pvalue: float
     rmse: float
+    rss: float
+    tss: float
+    df_model: int
+    df_absorbed: int
     vcov_type: str
     cluster: str | None
     absorbed: dict
@@ -390,7 +394,8 @@ def fit_moderation(
         params=fe.params, std_errors=fe.std_errors, stats=fe.tstats, pvalues=fe.pvalues, cov=fe.cov,
         nobs=fe.nobs, df_resid=fe.df_resid, n_clusters=fe.n_clusters, rsquared=fe.rsquared,
         rsquared_adj=fe.rsquared_adj, rsquared_within=fe.rsquared_within, fstat=fe.fstat,
-        f_pvalue=fe.f_pvalue, rmse=fe.rmse, vcov_type=fe.vcov_type, cluster=fe.cluster,
+        f_pvalue=fe.f_pvalue, rmse=fe.rmse, rss=fe.rss, tss=fe.tss, df_model=fe.df_model,
+        df_absorbed=fe.df_absorbed, vcov_type=fe.vcov_type, cluster=fe.cluster,
         absorbed=dict(fe.absorbed), dropped=dict(fe.dropped), depvar=depvar, x=x,
         moderators=tuple(moderators), categorical=tuple(categorical), center=center, centers=centers,
         sample_means=means, interaction_terms=dict(interaction_terms), equations={"margins": margins},
