@@ -47,4 +47,16 @@ for (spec in list(c("lag", "individual"), c("lag", "twoways"), c("error", "indiv
   add("splm", if (spec[1] == "lag") "sar" else "sem", spec[2], "FALSE", "sigma2_e", as.numeric(m$sigma2), NA)
   add("splm", if (spec[1] == "lag") "sar" else "sem", spec[2], "FALSE", "loglik", as.numeric(m$logLik), NA)
 }
+# SDM = SAR with the spatial lags of the regressors as extra regressors (W X_t within each year)
+wx <- function(v) { out <- v; for (yr in unique(d$year)) { i <- d$year == yr; out[i] <- W %*% v[i][order(d$state[i])] }; out }
+d <- d[order(d$year, d$state), ]
+d$W.logp <- wx(d$logp); d$W.logy <- wx(d$logy)
+for (effect in c("individual", "twoways")) {
+  m <- spml(logc ~ logp + logy + W.logp + W.logy, data = d, index = c("state", "year"), listw = lw,
+            model = "within", effect = effect, lag = TRUE, spatial.error = "none")
+  est <- c(coef(m)); se <- sqrt(diag(vcov(m))); names(se) <- names(est)
+  add("splm", "sdm", effect, "FALSE", names(est), as.numeric(est), as.numeric(se))
+  add("splm", "sdm", effect, "FALSE", "sigma2_e", as.numeric(m$sigma2), NA)
+  add("splm", "sdm", effect, "FALSE", "loglik", as.numeric(m$logLik), NA)
+}
 write.csv(do.call(rbind, rows), file.path(out, "cigar_r_reference.csv"), row.names = FALSE)
