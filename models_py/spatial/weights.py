@@ -146,8 +146,10 @@ def island_links(path: Path = ISLAND_LINKS_SEED) -> pd.DataFrame:
     return links
 
 
-def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
-    """Queen contiguity of the 31 provinces, islands linked as declared, row-standardised."""
+@lru_cache(maxsize=1)
+def queen_pairs() -> tuple[tuple[int, ...], np.ndarray]:
+    """Region codes and the binary queen contiguity of the polygons (shared vertices), before
+    any declared link; computed once per process (reading the full-resolution outlines is slow)."""
     from libpysal.weights import Queen
 
     polygons = province_polygons()
@@ -158,6 +160,15 @@ def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
     for code, neighbours in queen.neighbors.items():
         for other in neighbours:
             binary[position[code], position[other]] = 1.0
+    binary.setflags(write=False)
+    return codes, binary
+
+
+def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
+    """Queen contiguity of the 31 provinces, islands linked as declared, row-standardised."""
+    codes, contiguity = queen_pairs()
+    binary = contiguity.copy()
+    position = {code: i for i, code in enumerate(codes)}
     for row in island_links(links_path).itertuples():
         binary[position[row.region_code], position[row.neighbour_code]] = 1.0
     return SpatialWeights("queen", codes, row_standardise(binary, codes, "queen"))
