@@ -10,6 +10,7 @@ import resource
 from pathlib import Path
 
 from tests.benchmarks import estimators_bench, inequality_bench, ingest_bench
+from tests.benchmarks import spatial_bench
 from tests.benchmarks.entropy_bench import Bench
 
 
@@ -24,11 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--explain", type=Path, default=None, help="write EXPLAIN ANALYZE profiles here")
     parser.add_argument("--no-numpy-large", action="store_true", help="skip the NumPy run on the large panel")
-    parser.add_argument("--only", choices=["entropy", "estimators", "ingest", "inequality"], default=None, help="run one family only")
+    parser.add_argument("--only", choices=["entropy", "estimators", "ingest", "inequality", "spatial"], default=None, help="run one family only")
     args = parser.parse_args(argv)
     if args.only in (None, "ingest"):
         ingest_bench.run(repeats=args.repeats)
     if args.only == "ingest":
+        return 0
+    if args.only in (None, "spatial"):  # two-way FE SDM with 1,000 effect draws: 31 x 13 and 290 x 15
+        spatial_bench.run(repeats=args.repeats)
+    if args.only == "spatial":
         return 0
     if args.only in (None, "inequality"):  # county scale: Dagum Gini by running sums vs a self-join, vs NumPy
         inequality_bench.run(units=2800, years=20, groups=4, repeats=args.repeats, threads=args.threads)
