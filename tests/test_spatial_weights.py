@@ -141,3 +141,18 @@ def test_weights_object_refuses_bad_matrices():
         sw.SpatialWeights("x", (1, 2), np.array([[0.5, 0.5], [1.0, 0.0]]))
     with pytest.raises(ValueError, match="rows must sum to one"):
         sw.SpatialWeights("x", (1, 2), np.array([[0.0, 2.0], [1.0, 0.0]]))
+
+
+def test_moran_runs_on_the_provinces_with_every_kind(queen):
+    from models_py.spatial.moran import global_moran
+
+    land = sw.regions()[["region_code"]].assign(year=2020)
+    land["area"] = pd.read_csv(sw.REGIONS_SEED)["land_area_km2"].to_numpy(float)
+    gdp = pd.DataFrame({"region_code": land["region_code"], "year": 2020,
+                        "gdp_per_capita": np.linspace(40_000, 190_000, 31)})
+    kinds = [queen, sw.inverse_distance(), sw.economic_distance(gdp)]
+    long = sw.weights_long(*kinds)
+    assert set(long["kind"]) == {"queen", "inverse_distance", "economic_distance"}
+    assert (long.groupby(["kind", "region_code"])["weight"].sum().round(12) == 1).all()
+    result = global_moran(land, "area", queen, permutations=99)
+    assert len(result) == 1 and result.loc[0, "n"] == 31 and np.isfinite(result.loc[0, "moran_i"])
