@@ -23,8 +23,9 @@ Estimation (balanced panels only):
   with no effects. For unit effects only this changes sigma2 alone (x T/(T-1)); with time effects
   it changes rho too (the Jacobian loses the eigenvalue 1 of W).
 * Variance: the inverse of the analytic information matrix at the estimate (Elhorst 2014,
-  eqs 3.21-3.22 and their SEM analogue; spreg's ML_LagFE / ML_ErrorFE use the same), reported
-  with z statistics. sigma2 is a parameter (its SE is reported and it counts in AIC / BIC, as
+  eqs 3.21-3.22 and their SEM analogue; spreg's ML_LagFE / ML_ErrorFE and splm use the same),
+  reported with z statistics. ``vce="oim"`` uses minus the analytic Hessian of the full
+  log-likelihood instead (the observed information Stata's ml reports, xsmle's vce(oim)). sigma2 is a parameter (its SE is reported and it counts in AIC / BIC, as
   Stata's ml counts it).
 * Effects (SAR, SDM; LeSage & Pace 2009): for each regressor k, with S = I - rho W on the
   original W, direct = mean diag S^-1 (b_k I + theta_k W) = b_k a(rho) + theta_k c(rho) with
@@ -49,6 +50,7 @@ from models_py.spatial.weights import SpatialWeights
 
 MODELS = ("sar", "sdm", "sem")
 EFFECTS = ("unit", "time", "both")
+VCE_TYPES = ("information", "oim")  # expected information (Elhorst, spreg, splm) / observed (Stata ml)
 LAG_PREFIX = "W."  # term name of a spatially lagged regressor in the flat params index
 SIGMA2 = "sigma2_e"  # xsmle's name
 BOUND_MARGIN = 1e-7  # rho stays this far inside (1/w_min, 1/w_max) where |I - rho W| is positive
@@ -269,6 +271,44 @@ def _information_error(data: _Transformed, lam: float, sigma2: float) -> np.ndar
     return info
 
 
+def _observed_lag(data: _Transformed, rho: float, beta: np.ndarray, sigma2: float) -> np.ndarray:
+    """Minus the Hessian of the SAR / SDM log-likelihood in (beta, rho, sigma2) at the estimate
+    (Stata ml's observed information, xsmle's default vce(oim))."""
+    n_obs, k = data.nobs, data.x.shape[-1]
+    x = data.x.reshape(n_obs, k)
+    wy = _spatial_lag(data.w, data.y).reshape(n_obs)
+    e = data.y.reshape(n_obs) - rho * wy - x @ beta
+    tr_g2 = float(np.sum((data.eig / (1 - rho * data.eig)) ** 2).real)
+    info = np.zeros((k + 2, k + 2))
+    info[:k, :k] = x.T @ x / sigma2
+    info[:k, k] = info[k, :k] = x.T @ wy / sigma2
+    info[:k, k + 1] = info[k + 1, :k] = x.T @ e / sigma2 ** 2
+    info[k, k] = data.periods * tr_g2 + wy @ wy / sigma2
+    info[k, k + 1] = info[k + 1, k] = wy @ e / sigma2 ** 2
+    info[k + 1, k + 1] = e @ e / sigma2 ** 3 - n_obs / (2 * sigma2 ** 2)
+    return info
+
+
+def _observed_error(data: _Transformed, lam: float, beta: np.ndarray, sigma2: float) -> np.ndarray:
+    """Minus the Hessian of the SEM log-likelihood in (beta, lambda, sigma2) at the estimate."""
+    n_obs, k = data.nobs, data.x.shape[-1]
+    x = data.x.reshape(n_obs, k)
+    wx = _spatial_lag(data.w, data.x).reshape(n_obs, k)
+    u = data.y.reshape(n_obs) - x @ beta
+    wu = _spatial_lag(data.w, (data.y - data.x @ beta)).reshape(n_obs)
+    xs = x - lam * wx
+    e = u - lam * wu
+    tr_h2 = float(np.sum((data.eig / (1 - lam * data.eig)) ** 2).real)
+    info = np.zeros((k + 2, k + 2))
+    info[:k, :k] = xs.T @ xs / sigma2
+    info[:k, k] = info[k, :k] = (wx.T @ e + xs.T @ wu) / sigma2
+    info[:k, k + 1] = info[k + 1, :k] = xs.T @ e / sigma2 ** 2
+    info[k, k] = data.periods * tr_h2 + wu @ wu / sigma2
+    info[k, k + 1] = info[k + 1, k] = wu @ e / sigma2 ** 2
+    info[k + 1, k + 1] = e @ e / sigma2 ** 3 - n_obs / (2 * sigma2 ** 2)
+    return info
+
+
 def _equation(params: pd.Series, se: pd.Series) -> Equation:
     z = params / se
     return Equation(params, se, z, pd.Series(2 * stats.norm.sf(np.abs(z)), index=params.index))
@@ -288,12 +328,14 @@ def _effects(w_eig: np.ndarray, beta: np.ndarray, theta: np.ndarray | None, rho:
 def fit_spatial_panel(panel: pd.DataFrame, y: str, xs: list[str], weights: SpatialWeights, *,
                       model: str = "sdm", effects: str = "both", lee_yu: bool = False, draws: int = 1000,
                       seed: int = 20261205, unit: str = "region_code", time: str = "year",
-                      lr_tests: bool = True) -> SpatialPanelResult:
+                      vce: str = "information", lr_tests: bool = True) -> SpatialPanelResult:
     """Fit SAR / SEM / SDM with unit, time or two-way fixed effects (see the module docstring)."""
     if model not in MODELS:
         raise ValueError(f"spatial panel: model must be one of {MODELS}, got {model!r}")
     if effects not in EFFECTS:
         raise ValueError(f"spatial panel: effects must be one of {EFFECTS}, got {effects!r}")
+    if vce not in VCE_TYPES:
+        raise ValueError(f"spatial panel: vce must be one of {VCE_TYPES}, got {vce!r}")
     outcome, regressors, periods = _panel_arrays(panel, y, list(xs), weights, unit, time)
     n_periods, n_units = outcome.shape
     w = np.asarray(weights.matrix)
@@ -325,8 +367,12 @@ def fit_spatial_panel(panel: pd.DataFrame, y: str, xs: list[str], weights: Spati
     sigma2 = float(resid @ resid / data.nobs)
     log_likelihood = (-data.nobs / 2 * np.log(2 * np.pi * sigma2) + data.periods * data.log_det(spatial)
                       - data.nobs / 2)
-    info = (_information_error(data, spatial, sigma2) if model == "sem"
-            else _information_lag(data, spatial, beta, sigma2))
+    if vce == "oim":
+        info = (_observed_error(data, spatial, beta, sigma2) if model == "sem"
+                else _observed_lag(data, spatial, beta, sigma2))
+    else:
+        info = (_information_error(data, spatial, sigma2) if model == "sem"
+                else _information_lag(data, spatial, beta, sigma2))
     terms = names + [spatial_name, SIGMA2]
     cov = pd.DataFrame(np.linalg.inv(info), index=terms, columns=terms)
     params = pd.Series(np.r_[beta, spatial, sigma2], index=terms)
@@ -363,7 +409,7 @@ def fit_spatial_panel(panel: pd.DataFrame, y: str, xs: list[str], weights: Spati
         if lr_tests:
             for restricted in ("sar", "sem"):
                 fit_r = fit_spatial_panel(panel, y, xs, weights, model=restricted, effects=effects, lee_yu=lee_yu,
-                                          draws=0, unit=unit, time=time)
+                                          draws=0, unit=unit, time=time, vce=vce)
                 lr = 2 * (log_likelihood - fit_r.log_likelihood)
                 diagnostics.append(Diagnostic(f"lr_sdm_vs_{restricted}", float(lr), df=k, p=float(stats.chi2.sf(lr, k)),
                                               note=f"LR test of the SDM against the {restricted.upper()}"))
