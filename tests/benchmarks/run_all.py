@@ -10,8 +10,14 @@ import resource
 from pathlib import Path
 
 from tests.benchmarks import estimators_bench, inequality_bench, ingest_bench
-from tests.benchmarks import threshold_bench
+from tests.benchmarks import spatial_bench, threshold_bench
 from tests.benchmarks.entropy_bench import Bench
+
+# Families whose module has run(repeats) and prints its own lines; a new one is one entry here.
+SMALL_FAMILIES = {
+    "threshold": threshold_bench.run,  # Hansen panel threshold: bootstrap 300 reps, 31 x 13
+    "spatial": spatial_bench.run,  # two-way FE SDM with 1,000 effect draws: 31 x 13 and 290 x 15
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,16 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--explain", type=Path, default=None, help="write EXPLAIN ANALYZE profiles here")
     parser.add_argument("--no-numpy-large", action="store_true", help="skip the NumPy run on the large panel")
-    parser.add_argument("--only", choices=["entropy", "estimators", "ingest", "inequality", "threshold"], default=None, help="run one family only")
+    parser.add_argument("--only", choices=["entropy", "estimators", "ingest", "inequality", *SMALL_FAMILIES],
+                        default=None, help="run one family only")
     args = parser.parse_args(argv)
     if args.only in (None, "ingest"):
         ingest_bench.run(repeats=args.repeats)
     if args.only == "ingest":
         return 0
-    if args.only in (None, "threshold"):  # Hansen panel threshold: bootstrap 300 reps, 31 x 13
-        threshold_bench.run(repeats=args.repeats)
-    if args.only == "threshold":
-        return 0
+    for name, run in SMALL_FAMILIES.items():
+        if args.only in (None, name):
+            run(repeats=args.repeats)
+        if args.only == name:
+            return 0
     if args.only in (None, "inequality"):  # county scale: Dagum Gini by running sums vs a self-join, vs NumPy
         inequality_bench.run(units=2800, years=20, groups=4, repeats=args.repeats, threads=args.threads)
     if args.only == "inequality":
