@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models_py.declarations import IndexRobustnessDeclaration, StudyDeclaration
-from models_py.estimators.fixed_effects import stars
+from models_py.estimators.numerics import stars
 from models_py.tables.regression import ModelError, fit_column
 
 METHOD_LABELS = {

@@ -45,10 +45,9 @@ import pandas as pd
 from scipy import special
 
 from models_py.estimators.demean import group_sums
+from models_py.estimators.numerics import COLLINEAR_TOL, CONST
 
-CONST = "_cons"
 RE_VCOV_TYPES = ("unadjusted", "cluster")
-COLLINEAR_TOL = 1e-9
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models_py.declarations import RegressionColumn, StudyDeclaration, TableDeclaration, lag_expression
-from models_py.estimators.fixed_effects import stars
+from models_py.estimators.numerics import stars
 from models_py.tables.adapters import ADAPTERS, FitOutcome, prepare_panel, required_columns, run_adapter
 
 # Estimators a declaration may name: estimator kind → adapter (declared column + panel → FitOutcome).
