@@ -2,6 +2,13 @@
 
     python tools/compare_results.py export WAREHOUSE.duckdb DIR   # each results.* table → DIR/<table>.parquet
     python tools/compare_results.py compare DIR_BEFORE DIR_AFTER  # exit 1 on any difference
+    python tools/compare_results.py recompute WAREHOUSE.duckdb COPY.duckdb DIR
+        # copy the warehouse, re-run every study on its panels with the code on PYTHONPATH, export
+
+Two full builds need not give bit-identical panels (DuckDB sums floats in parallel, so an index
+can differ in the 15th digit and a GMM standard error in the 8th). `recompute` isolates the
+estimator code: run it once with the old code (PYTHONPATH=an export of the old commit) and once
+with the new, on copies of the same warehouse, then `compare` the two directories.
 
 Rows are ordered by the table's keys, run_id and computed_at are dropped (they differ per run).
 Strings, integers and booleans must be equal; floats equal to 1e-12 relative (NaN equals NaN).
@@ -83,7 +90,26 @@ def compare(before_dir: str, after_dir: str) -> list[str]:
     return problems
 
 
+def recompute(warehouse: str, copy: str, directory: str) -> None:
+    import shutil
+    import uuid
+
+    from models_py.data.real_only import synthetic_enabled
+    from models_py.declarations import load_manifest, study_declarations
+    from models_py.studies import run_study
+
+    shutil.copyfile(warehouse, copy)
+    on_error = "raise" if synthetic_enabled() else "report"
+    with duckdb.connect(copy) as connection:
+        for study in study_declarations(load_manifest()):
+            run_study(connection, study, run_id=f"recompute-{uuid.uuid4()}", on_error=on_error)
+    export(copy, directory)
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[0] == "recompute":
+        recompute(argv[1], argv[2], argv[3])
+        return 0
     if len(argv) == 3 and argv[0] == "export":
         export(argv[1], argv[2])
         return 0
