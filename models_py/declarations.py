@@ -56,10 +56,13 @@ class SampleFilter:
     """``sample: {drop_regions, years: [from, to], drop_years, where_group: {column, value}}``;
     applied to the panel after lags are built (Stata's ``if``: a lag may reach a dropped year)."""
 
-    drop_regions: tuple[int, ...] = ()
+    drop_regions: tuple[int, ...] = field(default=(), metadata={"schema": {  # region codes or names
+        "type": "array", "items": {"type": ["integer", "string"]}}})
     years: tuple[int, int] | None = None
     drop_years: tuple[int, ...] = ()
-    where_group: tuple[str, tuple] | None = None  # (column, accepted values)
+    where_group: tuple[str, tuple] | None = field(default=None, metadata={"schema": {  # (column, accepted values)
+        "type": "object", "properties": {"column": {"type": "string"}, "value": {}},
+        "required": ["column", "value"], "additionalProperties": False}})
 
     def describe(self) -> str:
         parts = []
@@ -124,15 +127,15 @@ class RegressionColumn:
 @dataclass(frozen=True)
 class TableDeclaration:
     study: str
-    table_id: str
-    kind: str  # descriptive / regression
-    title_zh: str
-    title_en: str
+    table_id: str = field(metadata={"yaml": "id"})
+    kind: str = field(metadata={"choices": ("descriptive", "regression")})
+    title_zh: str = field(metadata={"required": False})  # default: the table id
+    title_en: str = field(metadata={"required": False})
     variables: tuple[str, ...] = ()
     columns: tuple[RegressionColumn, ...] = ()
     stepwise: bool = False
     # how the rendered table shows it (reports, Dagster preview)
-    beneath: str = "se"  # the statistic in parentheses under a coefficient: se or t
+    beneath: str = field(default="se", metadata={"choices": BENEATH})  # in parentheses under a coefficient
     show_controls: bool = True  # print the controls' coefficients (else one 控制变量 Yes row)
     note: str | None = None
 
@@ -149,14 +152,14 @@ class IndexRobustnessDeclaration:
     the index `variable` replaced by its score under each method (the panel column of each method)."""
 
     study: str
-    robustness_id: str  # table id of the robustness table, e.g. R1
-    title_zh: str
-    title_en: str
-    table_id: str  # the baseline table and column
-    column_id: str
+    robustness_id: str = field(metadata={"yaml": "id"})  # table id of the robustness table, e.g. R1
+    title_zh: str = field(metadata={"required": False})
+    title_en: str = field(metadata={"required": False})
+    table_id: str = field(metadata={"yaml": "table"})  # the baseline table and column
+    column_id: str = field(metadata={"yaml": "column", "schema": {"type": ["string", "integer"]}})
     variable: str  # the panel column holding the index in the baseline (depvar or regressor)
     system: str  # the index system (seeds index_systems)
-    term: str  # the coefficient reported
+    term: str = field(metadata={"required": False})  # the coefficient reported (default: the variable)
     methods: tuple[tuple[str, str], ...]  # (method, panel column), in declared order
 
     @property

@@ -15,7 +15,7 @@ knows any particular mart: a new one appears in its study's report at the next b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,15 +38,15 @@ class DisplayTableSpec:
     relation: str
     study: str
     table_id: str
-    title_zh: str
-    title_en: str
+    title_zh: str = field(metadata={"required": False})
+    title_en: str = field(metadata={"required": False})
     row_columns: tuple[str, ...]
     value_columns: tuple[str, ...]
-    order_by: tuple[str, ...]
-    where: str | None
-    note_zh: str | None
-    note_en: str | None
-    decimals: int
+    order_by: tuple[str, ...] = field(metadata={"required": False})
+    where: str | None = field(metadata={"required": False})
+    note_zh: str | None = field(metadata={"required": False})
+    note_en: str | None = field(metadata={"required": False})
+    decimals: int = field(metadata={"required": False, "schema": {"type": "integer", "minimum": 0, "maximum": 8}})
     labels: dict  # column -> {"zh": ..., "en": ...}
     documented: tuple[str, ...] = ()  # the relation's documented columns
 

@@ -46,6 +46,7 @@ class Kind:
     main_equation_label: ClassVar[tuple[str, str] | None] = None  # for 'main' when it has siblings
     shown_equations: ClassVar[tuple[str, ...] | None] = None  # equations a table shows (None: all)
     table_rows: ClassVar[tuple[TableRow, ...]] = ()
+    spec: ClassVar[type | None] = None  # the dataclass `options` returns (its fields: the YAML keys)
 
     def regressors_required(self, raw_options: Any) -> bool:
         """Whether `regressors` may be empty, given the raw option section."""
@@ -55,6 +56,12 @@ class Kind:
         """The parsed option section (None when the kind has none), after checking it against the
         column's common fields; raise where.error(key, problem) on a mistake."""
         return None
+
+    def option_schema(self) -> dict:
+        """JSON Schema of the option section (models_py/manifest/schema.py), from `spec`'s fields."""
+        from models_py.manifest.schema import dataclass_schema
+
+        return dataclass_schema(self.spec) if self.spec else {"type": "object"}
 
     def variables(self, column) -> list[str]:
         """Variables the options name beyond depvar, regressors and controls (instruments …)."""

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models_py.estimators.gmm import fit_dynamic_panel
 from models_py.estimators.gmm_instruments import GmmStyle, IvStyle
@@ -27,17 +27,18 @@ EQUATIONS = ("both", "diff", "level")
 
 @dataclass(frozen=True)
 class GmmInstrumentSpec:
-    variables: tuple[str, ...]
+    variables: tuple[str, ...] = field(metadata={"yaml": "variable"})
     min_lag: int = 1
-    max_lag: int | None = None
+    max_lag: int | None = field(default=None, metadata={"schema": {"anyOf": [  # "." : no upper limit
+        {"type": "integer"}, {"const": "."}, {"type": "null"}]}})
     collapse: bool = False
-    equation: str = "both"
+    equation: str = field(default="both", metadata={"choices": EQUATIONS})
 
 
 @dataclass(frozen=True)
 class GmmIvSpec:
     variables: tuple[str, ...]
-    equation: str = "both"
+    equation: str = field(default="both", metadata={"choices": EQUATIONS})
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class GmmSpec:
     two_step: bool = True
     robust: bool = True
     small: bool = False
-    time_effects: bool | str = False
+    time_effects: bool | str = field(default=False, metadata={"schema": {"anyOf": [
+        {"type": "boolean"}, {"enum": list(EQUATIONS)}]}})
     orthogonal: bool = False
 
 
@@ -96,6 +98,7 @@ class DynamicPanelGmm(Kind):
     name = "gmm"
     label = ("GMM", "GMM")
     section = "gmm"
+    spec = GmmSpec
     allows_squared = True
     absorbs = False
     clusters = False

@@ -7,7 +7,7 @@ interaction (Chow) test or by bdiff's permutation test.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -24,17 +24,18 @@ METHODS = ("interaction", "permutation")
 @dataclass(frozen=True)
 class GroupDifferenceSpec:
     group: str
-    groups: tuple
-    method: str = "interaction"
+    groups: tuple = field(metadata={"schema": {"type": "array", "minItems": 2, "maxItems": 2}})
+    method: str = field(default="interaction", metadata={"choices": METHODS})
     reps: int = 1000
     seed: int | None = None
-    level: str = "unit"
+    level: str = field(default="unit", metadata={"choices": ("unit", "observation")})
 
 
 class GroupDifference(Kind):
     name = "group_difference"
     label = ("组间差异", "Group difference")
     section = "group_difference"
+    spec = GroupDifferenceSpec
     section_required = True
     equation_labels = {"difference": ("差异", "difference")}
     shown_equations = ("difference",)

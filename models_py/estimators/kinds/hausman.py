@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,14 +23,15 @@ SIGMA = ("default", "sigmamore", "sigmaless")
 
 @dataclass(frozen=True)
 class HausmanSpec:
-    form: str = "stata"
-    sigma: str = "default"
+    form: str = field(default="stata", metadata={"choices": FORMS})
+    sigma: str = field(default="default", metadata={"choices": SIGMA})
 
 
 class Hausman(Kind):
     name = "hausman"
     label = ("Hausman", "Hausman")
     section = "hausman"
+    spec = HausmanSpec
     absorbs = False
     equation_labels = {"difference": ("差异", "difference"), "fe": ("FE", "FE"), "re": ("RE", "RE")}
     table_rows = (WALD_ROW, TableRow("hausman_chi2", "Hausman χ² [p]", "Hausman χ² [p]", "value_p", 300))

@@ -34,6 +34,7 @@ class InstrumentalVariables(Kind):
     name = "iv"
     label = ("2SLS", "2SLS")
     section = "iv"
+    spec = IvSpec
     section_required = True
     allows_squared = True
     main_equation_label = ("第二阶段", "second stage")

@@ -6,7 +6,7 @@ indirect effect (Sobel) and, with method bootstrap, cluster-bootstrap intervals.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields
 from models_py.estimators.mediation import fit_mediation
@@ -27,7 +27,7 @@ DIAGNOSTICS = (
 @dataclass(frozen=True)
 class MediationSpec:
     mediator: str
-    method: str = "jiang"
+    method: str = field(default="jiang", metadata={"choices": METHODS})
     reps: int = 1000
     seed: int | None = None
     level: float = 95
@@ -36,6 +36,7 @@ class MediationSpec:
 class Mediation(Kind):
     name = "mediation"
     section = "mediation"
+    spec = MediationSpec
     section_required = True
     equation_labels = {"mediator": ("中介变量方程", "mediator equation"), "outcome": ("结果方程", "outcome equation")}
     table_rows = (

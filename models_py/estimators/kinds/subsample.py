@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models_py.estimators.heterogeneity import fit_subsamples
 from models_py.estimators.kinds.base import Kind
@@ -17,12 +17,13 @@ from models_py.manifest import fields
 @dataclass(frozen=True)
 class SubsampleSpec:
     group: str
-    groups: tuple | None = None
+    groups: tuple | None = field(default=None, metadata={"schema": {"type": ["array", "string", "integer"]}})
 
 
 class Subsample(Kind):
     name = "subsample"
     section = "subsample"
+    spec = SubsampleSpec
     section_required = True
 
     def options(self, where, raw, column) -> SubsampleSpec:
