@@ -44,8 +44,7 @@ SAMPLE_KEYS = ("drop_regions", "years", "drop_years", "where_group")
 VCOV_TYPES = ("cluster", "hc1", "unadjusted")
 VCOV_ALIASES = {"robust": "hc1"}
 BENEATH = ("se", "t")
-ESTIMATOR_KINDS = tuple(KINDS)
-COLUMN_KEYS = (*COMMON_COLUMN_KEYS, *option_sections())
+ESTIMATOR_KINDS = tuple(KINDS)  # as registered (models_py/estimators/registry.py)
 
 
 # --------------------------------------------------------------------------- the sample filter
@@ -264,8 +263,8 @@ def _regression_column(study: str, table_id: str, raw: dict, defaults: dict) -> 
         raise DeclarationError(f"study {study}, table {table_id}: every column is a mapping, got {raw!r}")
     merged = {**defaults, **raw}
     where = Where(study, table_id, merged.get("id"))
-    unknown_keys(where, merged, COLUMN_KEYS)
-    estimator = choice(where, "estimator", merged.get("estimator", "twfe"), ESTIMATOR_KINDS)
+    unknown_keys(where, merged, (*COMMON_COLUMN_KEYS, *option_sections()))
+    estimator = choice(where, "estimator", merged.get("estimator", "twfe"), tuple(KINDS))
     for required in ("id", "depvar"):
         if not merged.get(required):
             raise where.error(required, "is required")

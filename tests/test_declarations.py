@@ -1,4 +1,4 @@
-"""Table declarations → adapters → results.*: every estimator kind declared as in the dbt YAML,
+"""Table declarations → estimator kinds → results.*: every estimator kind declared as in the dbt YAML,
 run on a simulated province panel, written to an in-memory warehouse.
 
 References: direct calls of the estimators (an adapter adds nothing to the numbers), lags and
