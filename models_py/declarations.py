@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from models_py.estimators.numerics import canonical_name, lag_expression
+from models_py.estimators.numerics import VCOV_ALIASES, VCOV_TYPES, canonical_name, lag_expression
 from models_py.estimators.panel import TIME, UNIT, squared_name
 from models_py.estimators.registry import KINDS, kind_of, option_sections
 from models_py.manifest.fields import (
@@ -41,8 +41,6 @@ TABLE_KEYS = ("id", "kind", "title_zh", "title_en", "variables", "columns", "def
 COMMON_COLUMN_KEYS = ("id", "title", "title_en", "estimator", "depvar", "regressors", "controls", "absorb", "vcov",
                       "cluster", "sample", "lags", "squared")
 SAMPLE_KEYS = ("drop_regions", "years", "drop_years", "where_group")
-VCOV_TYPES = ("cluster", "hc1", "unadjusted")
-VCOV_ALIASES = {"robust": "hc1"}
 BENEATH = ("se", "t")
 ESTIMATOR_KINDS = tuple(KINDS)  # as registered (models_py/estimators/registry.py)
 

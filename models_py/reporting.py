@@ -10,7 +10,7 @@ Dagster run config. Every file is written under a temporary name and renamed int
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Callable

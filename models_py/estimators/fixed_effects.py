@@ -47,6 +47,7 @@ from models_py.estimators.demean import Absorber, group_sums
 from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, shared with IV and mediation
     COLLINEAR_TOL,
     CONST,
+    VCOV_TYPES,
     absorbed_dof,
     collinear_columns,
     estimation_sample,
@@ -54,7 +55,7 @@ from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, s
     stars,
 )
 
-VCOV_TYPES = ("cluster", "hc1", "unadjusted")
+
 @dataclass(kw_only=True)
 class PanelFitResult:
     """What every linear panel fit reports, as reghdfe / ivreghdfe name it. Series and ``cov`` are

@@ -58,6 +58,8 @@ from models_py.estimators.fixed_effects import PanelFitResult
 from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, shared
     COLLINEAR_TOL,
     CONST,
+    VCOV_ALIASES,
+    VCOV_TYPES,
     absorbed_dof,
     collinear_columns,
     estimation_sample,
@@ -66,8 +68,6 @@ from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, s
 )
 from models_py.estimators.weak_iv import RankTest, chi2_pvalue, hansen_j, partial_out, sargan, stock_yogo
 
-VCOV_TYPES = ("cluster", "hc1", "unadjusted")
-VCOV_ALIASES = {"robust": "hc1"}
 # Excluded instruments whose smallest canonical correlation with the endogenous regressors is
 # below this do not identify the model at all.
 IDENTIFICATION_TOL = 1e-8

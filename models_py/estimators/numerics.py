@@ -17,6 +17,8 @@ import pandas as pd
 from models_py.estimators.demean import mobility_groups
 
 CONST = "_cons"
+VCOV_TYPES = ("cluster", "hc1", "unadjusted")  # reghdfe's vce(): cluster, robust (= hc1), unadjusted
+VCOV_ALIASES = {"robust": "hc1"}
 # A regressor whose within (demeaned) sum of squares is below this share of its total sum of
 # squares, or that is (near) a linear combination of earlier regressors after absorption, is
 # "omitted because of collinearity".

@@ -22,7 +22,6 @@ import json
 import sys
 import types
 import typing
-from pathlib import Path
 
 from models_py.config import PROJECT_ROOT
 
