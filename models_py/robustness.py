@@ -4,7 +4,7 @@ method (entropy, TOPSIS-entropy, equal, CRITIC; mart index_scores_by_method).
 Declared in the panel YAML (`config.meta.robustness`, parsed by models_py/declarations.py): the
 baseline table and column, the panel column holding the index, and the panel column of the index
 under each method. The column is fitted once per method with the index variable's values replaced
-by that method's scores, through the same adapter as the baseline table, so the baseline method's
+by that method's scores, through the same estimator kind as the baseline table, so the baseline method's
 row is the baseline column itself. Rows land in results.index_robustness, written with the study's
 other results in one transaction (models_py/results.py).
 """

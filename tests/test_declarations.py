@@ -1,7 +1,7 @@
 """Table declarations → estimator kinds → results.*: every estimator kind declared as in the dbt YAML,
 run on a simulated province panel, written to an in-memory warehouse.
 
-References: direct calls of the estimators (an adapter adds nothing to the numbers), lags and
+References: direct calls of the estimators (an estimator kind adds nothing to the numbers), lags and
 sample sizes counted by hand in pandas, the statistic names of docs/results.md.
 """
 from __future__ import annotations

@@ -49,7 +49,7 @@ class Kind:
     spec: ClassVar[type | None] = None  # the dataclass `options` returns (its fields: the YAML keys)
 
     def regressors_required(self, raw_options: Any) -> bool:
-        """Whether `regressors` may be empty, given the raw option section."""
+        """Whether `regressors` must name at least one column, given the raw option section."""
         return True
 
     def options(self, where: Where, raw: dict | None, column) -> Any:
