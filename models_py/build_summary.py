@@ -68,12 +68,12 @@ def study_model_lines(connection: duckdb.DuckDBPyConnection, manifest: dict) -> 
     """Study tables dbt builds (models with config.meta.study, other than the panels the Python
     estimators read, which results.study_status covers): which have rows and which came out empty, and
     for a study with an empty one the series lacking values in its window (mart data_realness_series)."""
-    from models_py.declarations import study_declarations
+    from models_py.manifest.reader import node_meta, read_manifest
 
-    panels = {study.model for study in study_declarations(manifest)}
+    panels = {study.model for study in read_manifest(manifest).studies}
     tables: dict[str, dict[str, int]] = {}
     for node in sorted(manifest.get("nodes", {}).values(), key=lambda n: n.get("name", "")):
-        study = (node.get("config", {}).get("meta") or {}).get("study")
+        study = node_meta(node).get("study")
         if node.get("resource_type") != "model" or not study or node["name"] in panels:
             continue
         counted = _read(connection, f'select count(*) as n from "{node["schema"]}"."{node.get("alias") or node["name"]}"')

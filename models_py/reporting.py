@@ -10,7 +10,7 @@ Dagster run config. Every file is written under a temporary name and renamed int
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Callable
@@ -19,11 +19,11 @@ import duckdb
 import pandas as pd
 
 from models_py import config
-from models_py.declarations import load_manifest
-from models_py.figures.study import DrawnFigure, default_figures, parse_figures, write_figures
+from models_py.figures.study import DrawnFigure, default_figures, write_figures
+from models_py.manifest.reader import StudyPage, load_manifest, read_manifest
 from models_py.replication import ReplicationPage, write_replication_page
 from models_py.tables.display import display_table, display_table_specs
-from models_py.tables.layout import descriptive_display, regression_display
+from models_py.tables.layout import declared_regression_display, descriptive_display
 from models_py.tables.model import DisplayTable, language
 from models_py.tables.writers.docx import write_document
 from models_py.tables.writers.html import html_page, table_html
@@ -39,42 +39,12 @@ RESULT_TABLES = ("descriptive_statistics", "regression_coefficients", "regressio
 # --------------------------------------------------------------------------- what the manifest declares
 
 
-@dataclass
-class StudyMeta:
-    study: str
-    title_zh: str
-    title_en: str
-    tables: dict = field(default_factory=dict)  # table id -> raw declaration (order kept)
-    labels: dict = field(default_factory=dict)  # panel column -> {"zh", "en"}
-    figures: list | None = None
-    models: list = field(default_factory=list)  # dbt models carrying meta.study
-    raw_code: str = ""
+StudyMeta = StudyPage  # what the report of a study shows (models_py/manifest/reader.py)
 
 
-def study_metas(manifest: dict) -> dict[str, StudyMeta]:
+def study_metas(manifest: dict) -> dict[str, StudyPage]:
     """Titles, table declarations, labels and figure declarations of every study in the dbt YAML."""
-    metas: dict[str, StudyMeta] = {}
-    for node in sorted(manifest["nodes"].values(), key=lambda n: n.get("unique_id", "")):
-        if node.get("resource_type") != "model":
-            continue
-        meta = node.get("config", {}).get("meta") or node.get("meta") or {}
-        study = meta.get("study")
-        if not study:
-            continue
-        entry = metas.setdefault(study, StudyMeta(study, study, study))
-        entry.models.append(node["name"])
-        entry.raw_code += "\n" + (node.get("raw_code") or "")
-        if meta.get("tables"):
-            entry.title_zh = meta.get("title_zh", entry.title_zh)
-            entry.title_en = meta.get("title_en", entry.title_en)
-            entry.tables.update({t["id"]: t for t in meta["tables"] if isinstance(t, dict) and "id" in t})
-        if "figures" in meta:
-            entry.figures = parse_figures(study, meta["figures"])
-        for name, column in (node.get("columns") or {}).items():
-            column_meta = column.get("config", {}).get("meta") or column.get("meta") or {}
-            if column_meta.get("label_zh") or column_meta.get("label_en"):
-                entry.labels[name] = {"zh": column_meta.get("label_zh") or name, "en": column_meta.get("label_en") or name}
-    return metas
+    return read_manifest(manifest).pages
 
 
 # --------------------------------------------------------------------------- tables
@@ -119,19 +89,18 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
     ordered = [t for t in meta.tables if t in present] + sorted(t for t in present if t not in meta.tables)
     tables = []
     for table_id in ordered:
-        raw = meta.tables.get(table_id, {})
-        title = caption(table_id, raw.get("title_zh" if lang == "zh" else "title_en") or table_id, lang)
-        note = raw.get("note")
+        declared = meta.tables.get(table_id)
+        declared_title = (declared.title_zh if lang == "zh" else declared.title_en) if declared else None
+        title = caption(table_id, declared_title or table_id, lang)
         if table_id in set(descriptive["table_id"]):
             tables.append(descriptive_display(descriptive[descriptive["table_id"] == table_id], study=study,
-                                              table_id=table_id, title=title, lang=lang, note=note))
+                                              table_id=table_id, title=title, lang=lang,
+                                              note=declared.note if declared else None))
         else:
-            tables.append(regression_display(
-                coefficients[coefficients["table_id"] == table_id], fits[fits["table_id"] == table_id],
+            tables.append(declared_regression_display(
+                declared, coefficients[coefficients["table_id"] == table_id], fits[fits["table_id"] == table_id],
                 diagnostics[diagnostics["table_id"] == table_id] if "table_id" in diagnostics else None,
-                study=study, table_id=table_id, title=title, lang=lang, labels=meta.labels,
-                beneath=raw.get("beneath", "se"), show_controls=raw.get("show_controls", True), note=note,
-                column_titles=_column_titles(raw, lang)))
+                study=study, table_id=table_id, title=title, lang=lang, labels=meta.labels))
     catalogue = catalogue_names(query)
     for spec in display_table_specs(manifest):
         if spec.study == study:
@@ -143,14 +112,6 @@ def study_tables(study: str, query: Query, manifest: dict, lang: str) -> list[Di
             table.title = caption(spec.table_id, table.title, lang)
             tables.append(table)
     return tables
-
-
-def _column_titles(raw: dict, lang: str) -> dict:
-    """English column titles declared as `title_en` on a table's columns (Chinese: the results' title)."""
-    if lang != "en":
-        return {}
-    return {c["id"]: c["title_en"] for c in raw.get("columns") or () if isinstance(c, dict) and c.get("id")
-            and c.get("title_en")}
 
 
 def report_studies(query: Query, manifest: dict) -> list[str]:

@@ -4,7 +4,7 @@ method (entropy, TOPSIS-entropy, equal, CRITIC; mart index_scores_by_method).
 Declared in the panel YAML (`config.meta.robustness`, parsed by models_py/declarations.py): the
 baseline table and column, the panel column holding the index, and the panel column of the index
 under each method. The column is fitted once per method with the index variable's values replaced
-by that method's scores, through the same adapter as the baseline table, so the baseline method's
+by that method's scores, through the same estimator kind as the baseline table, so the baseline method's
 row is the baseline column itself. Rows land in results.index_robustness, written with the study's
 other results in one transaction (models_py/results.py).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models_py.declarations import IndexRobustnessDeclaration, StudyDeclaration
-from models_py.estimators.fixed_effects import stars
+from models_py.estimators.numerics import stars
 from models_py.tables.regression import ModelError, fit_column
 
 METHOD_LABELS = {
@@ -48,9 +48,9 @@ def robustness_rows(panel: pd.DataFrame, study: StudyDeclaration, declaration: I
     for method_order, (method, panel_column) in enumerate(declaration.methods, start=1):
         data = panel if panel_column == declaration.variable else panel.assign(
             **{declaration.variable: panel[panel_column]})
-        outcome = fit_column(data, study, table, column)
-        coefficient = next((c for c in outcome.coefficients
-                            if c.equation == "main" and c.term == declaration.term), None)
+        results = fit_column(data, study, table, column)
+        main = results.equations.get("main")
+        coefficient = next((row for row in main.rows() if row[0] == declaration.term), None) if main else None
         if coefficient is None:
             raise ModelError(f"{where}, method {method}: the fit has no coefficient {declaration.term!r} "
                              "(omitted as collinear?)")
@@ -69,14 +69,14 @@ def robustness_rows(panel: pd.DataFrame, study: StudyDeclaration, declaration: I
             "variable": declaration.variable,
             "panel_column": panel_column,
             "term": declaration.term,
-            "estimate": coefficient.estimate,
-            "std_error": coefficient.std_error,
-            "t": coefficient.stat,
-            "p": coefficient.p,
-            "stars": stars(coefficient.p) if coefficient.p == coefficient.p else "",
-            "stat_kind": coefficient.stat_kind,
-            "nobs": outcome.fit.get("nobs"),
-            "r2_within": outcome.fit.get("r2_within"),
+            "estimate": coefficient[1],
+            "std_error": coefficient[2],
+            "t": coefficient[3],
+            "p": coefficient[4],
+            "stars": stars(coefficient[4]),
+            "stat_kind": main.stat_kind,
+            "nobs": results.nobs,
+            "r2_within": results.r2_within,
             "spearman_vs_baseline": _spearman(correlations, declaration.system, baseline, method),
             "title_zh": declaration.title_zh,
             "title_en": declaration.title_en,

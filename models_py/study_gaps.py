@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models_py.declarations import TIME, UNIT, StudyDeclaration, TableDeclaration, lag_expression
-from models_py.tables.adapters import required_columns
+from models_py.estimators.panel import required_columns
 
 
 def table_variables(table: TableDeclaration) -> list[str]:

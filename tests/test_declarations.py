@@ -1,7 +1,7 @@
-"""Table declarations → adapters → results.*: every estimator kind declared as in the dbt YAML,
+"""Table declarations → estimator kinds → results.*: every estimator kind declared as in the dbt YAML,
 run on a simulated province panel, written to an in-memory warehouse.
 
-References: direct calls of the estimators (an adapter adds nothing to the numbers), lags and
+References: direct calls of the estimators (an estimator kind adds nothing to the numbers), lags and
 sample sizes counted by hand in pandas, the statistic names of docs/results.md.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from models_py.estimators.heterogeneity import REGIONS_CSV, add_region_groups
 from models_py.estimators.iv import fit_iv
 from models_py.results import RESULT_TABLES, ensure_result_tables, replace_study_results
 from models_py.studies import compute_study_tables, run_study
-from models_py.tables.adapters import add_lag, prepare_panel
+from models_py.estimators.panel import add_lag, prepare_panel
 from models_py.tables.markdown import regression_markdown
 from models_py.tables.regression import ModelError
 

@@ -5,6 +5,9 @@ random_effects  xtreg, re + hausman             gmm             xtabond2 (differ
 mediation       Jiang two-step, Baron-Kenny, cluster bootstrap
 heterogeneity   subsamples, interaction (Chow) test, bdiff permutation test
 misallocation   LSDV Cobb-Douglas with region-specific elasticities (Bai & Liu 2018 / Chen & Hu 2011)
+
+A table column's `estimator:` is a kind of registry.py (one module each in kinds/), returning the one
+result shape of results.py; numerics.py holds what the estimators share (docs/estimators.md).
 """
 
 from models_py.estimators.fixed_effects import FixedEffectsResult, fit_fixed_effects, stars

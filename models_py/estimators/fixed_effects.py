@@ -43,25 +43,17 @@ import numpy as np
 import pandas as pd
 from scipy import special  # t and F tails; lighter to import than scipy.stats
 
-from models_py.estimators.demean import Absorber, group_sums, mobility_groups
-
-CONST = "_cons"
-VCOV_TYPES = ("cluster", "hc1", "unadjusted")
-# A regressor whose within (demeaned) sum of squares is below this share of its total sum of
-# squares, or that is (near) a linear combination of earlier regressors after absorption, is
-# "omitted because of collinearity".
-COLLINEAR_TOL = 1e-9
-
-
-def stars(p: float) -> str:
-    """Significance stars as in most Stata tables: * 10 %, ** 5 %, *** 1 %."""
-    if p < 0.01:
-        return "***"
-    if p < 0.05:
-        return "**"
-    if p < 0.10:
-        return "*"
-    return ""
+from models_py.estimators.demean import Absorber, group_sums
+from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, shared with IV and mediation
+    COLLINEAR_TOL,
+    CONST,
+    VCOV_TYPES,
+    absorbed_dof,
+    collinear_columns,
+    estimation_sample,
+    is_nested,
+    stars,
+)
 
 
 @dataclass(kw_only=True)
@@ -183,88 +175,6 @@ def _check_arguments(data, depvar, regressors, absorb, vcov, cluster) -> list[st
     return used
 
 
-def _codes(values: pd.Series | np.ndarray) -> np.ndarray:
-    return pd.factorize(values)[0].astype(np.int64, copy=False)
-
-
-def _compress(codes: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Codes of the kept rows renumbered 0..levels-1, first-appearance order preserved."""
-    present = np.bincount(codes[keep], minlength=codes.max() + 1) > 0
-    return (np.cumsum(present) - 1)[codes[keep]]
-
-
-def _non_singletons(codes: list[np.ndarray]) -> np.ndarray:
-    """Rows left after dropping singleton groups iteratively over all factors (reghdfe's rule:
-    dropping a singleton of one factor can create a singleton in another)."""
-    keep = np.ones(codes[0].shape[0], dtype=bool)
-    changed = True
-    while changed:
-        changed = False
-        for c in codes:
-            counts = np.bincount(c, weights=keep, minlength=c.max() + 1)
-            singleton = keep & (counts[c] == 1)
-            if singleton.any():
-                keep &= ~singleton
-                changed = True
-    return keep
-
-
-# --------------------------------------------------------------------------- collinearity
-
-
-def _collinear(xx: np.ndarray, X: np.ndarray) -> list[int]:
-    """Indices of regressors omitted because of collinearity, after absorbing the FE.
-
-    ``xx`` is the cross-product of the demeaned regressors, ``X`` the regressors themselves.
-    First those (nearly) constant within every absorbed group, then, in the order given,
-    those that are a linear combination of earlier kept ones (Stata's sweep keeps the first
-    of a collinear set), by an incremental Cholesky factorisation of ``xx``.
-    """
-    total_ss = np.array([((x - x.mean()) ** 2).sum() for x in X.T])
-    dropped = [j for j in range(X.shape[1]) if total_ss[j] == 0 or xx[j, j] <= COLLINEAR_TOL * total_ss[j]]
-    kept: list[int] = []
-    L = np.zeros((0, 0))
-    for j in range(X.shape[1]):
-        if j in dropped:
-            continue
-        v = np.linalg.solve(L, xx[kept, j]) if kept else np.zeros(0)
-        pivot = xx[j, j] - v @ v
-        if pivot <= COLLINEAR_TOL * xx[j, j]:
-            dropped.append(j)
-            continue
-        L = np.block([[L, np.zeros((len(kept), 1))], [v[None, :], np.sqrt([[pivot]])]])
-        kept.append(j)
-    return sorted(dropped)
-
-
-# --------------------------------------------------------------------------- degrees of freedom
-
-
-def _nested_within(fe: np.ndarray, cl: np.ndarray, n_levels: int) -> bool:
-    """True when every level of the factor lies within a single cluster."""
-    first_cluster = np.empty(n_levels, dtype=cl.dtype)
-    first_cluster[fe] = cl
-    return bool(np.array_equal(first_cluster[fe], cl))
-
-
-def _absorbed_dof(codes: list[np.ndarray], n_levels: list[int], nested: list[bool]) -> tuple[int, int]:
-    """(df_a, df_a_nested) as reghdfe's estimate_dof with the default dofadjustments(all).
-
-    Factors nested in the cluster count all their levels as redundant (df_a_nested). Among the
-    others, the first has no redundant level; each later one has as many as the largest number of
-    mobility groups it forms with an earlier one (pairwise; exact for two factors).
-    """
-    df_a_nested = sum(lv for lv, n in zip(n_levels, nested) if n)
-    rest = [g for g in range(len(codes)) if not nested[g]]
-    redundant = {g: 0 for g in rest}
-    for i, g in enumerate(rest):
-        for h in rest[i + 1 :]:
-            m = mobility_groups(codes[g], codes[h], n_levels[g], n_levels[h])
-            redundant[h] = max(redundant[h], m)
-    df_a = sum(n_levels[g] - redundant[g] for g in rest)
-    return df_a, df_a_nested
-
-
 # --------------------------------------------------------------------------- variance
 
 
@@ -289,46 +199,11 @@ def _scores(X_dm: np.ndarray, x_means: np.ndarray, resid: np.ndarray, clusters: 
 # --------------------------------------------------------------------------- estimator
 
 
-@dataclass
-class _Sample:
-    """The estimation sample: y and X as columns of ``values``, factor and cluster codes."""
-
-    values: np.ndarray
-    codes: list[np.ndarray]
-    cluster_codes: np.ndarray | None
-    n_missing: int
-    n_singletons: int
-
-
-def _estimation_sample(data, used, variables, absorb, cluster, drop_singletons) -> _Sample:
-    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in used])
-    n_missing = int((~complete).sum())
-    sample = data.loc[complete, used] if n_missing else data[used]
-    values = sample[variables].to_numpy(dtype=float)
-    infinite = ~np.isfinite(values).all(axis=0)
-    if infinite.any():
-        raise ValueError(f"columns {[c for c, bad in zip(variables, infinite) if bad]} contain infinite values")
-    codes = [_codes(sample[f]) for f in absorb]
-    cluster_codes = None
-    if cluster:
-        cluster_codes = codes[absorb.index(cluster)] if cluster in absorb else _codes(sample[cluster])
-
-    keep = _non_singletons(codes) if drop_singletons else np.ones(len(sample), dtype=bool)
-    n_singletons = int((~keep).sum())
-    if n_singletons:
-        values = values[keep]
-        cluster_codes = _compress(cluster_codes, keep) if cluster else None
-        codes = [_compress(c, keep) for c in codes]
-    if values.shape[0] == 0:
-        raise ValueError("no observations left after dropping missing values and singletons")
-    return _Sample(values, codes, cluster_codes, n_missing, n_singletons)
-
-
 def _omit_collinear(X_dm: np.ndarray, X: np.ndarray, regressors: list[str], absorb: list[str]):
     """Kept column indices and the cross-product of the kept demeaned regressors; warns for each
     omitted one as Stata's "note: x omitted because of collinearity"."""
     xx = X_dm.T @ X_dm
-    omitted = _collinear(xx, X)
+    omitted = collinear_columns(xx, X)
     for j in omitted:
         warnings.warn(f"{regressors[j]} omitted because of collinearity", stacklevel=3)
     kept = [j for j in range(len(regressors)) if j not in omitted]
@@ -378,7 +253,7 @@ def fit_fixed_effects(
     regressors, absorb = list(regressors), list(absorb)
     cluster = cluster if vcov == "cluster" else None
     used = _check_arguments(data, depvar, regressors, absorb, vcov, cluster)
-    sample = _estimation_sample(data, used, [depvar, *regressors], absorb, cluster, drop_singletons)
+    sample = estimation_sample(data, used, [depvar, *regressors], absorb, cluster, drop_singletons)
     n = sample.values.shape[0]
     n_levels = [int(c.max()) + 1 for c in sample.codes]
     n_clusters = int(sample.cluster_codes.max()) + 1 if cluster else None
@@ -394,10 +269,10 @@ def fit_fixed_effects(
 
     # Degrees of freedom (module docstring). Nesting only matters for the cluster VCE.
     nested = [
-        cluster is not None and (name == cluster or _nested_within(c, sample.cluster_codes, lv))
-        for name, c, lv in zip(absorb, sample.codes, n_levels)
+        cluster is not None and (name == cluster or is_nested(c, sample.cluster_codes))
+        for name, c in zip(absorb, sample.codes)
     ]
-    df_a, df_a_nested = _absorbed_dof(sample.codes, n_levels, nested)
+    df_a, df_a_nested = absorbed_dof(sample.codes, n_levels, nested)
     K = k + df_a + (1 if df_a == 0 else 0)  # df_a = 0 only when every factor is nested: xtreg's k + 1
     # reghdfe's used_df_r (adjusted R², Root MSE) counts every absorbed level, nested ones too.
     used_df_r = n - k - df_a - df_a_nested

@@ -58,26 +58,23 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, special
 
-from models_py.estimators.fixed_effects import stars
 from models_py.estimators.gmm_instruments import (
     EQUATIONS,
     GmmStyle,
     InstrumentGroup,
     IvStyle,
     PanelGrid,
-    canonical_name,
     first_difference,
     forward_orthogonal,
     gmm_block,
     h_matrix,
     iv_block,
     lag_array,
-    split_lag,
 )
+from models_py.estimators.numerics import CONST, canonical_name, split_lag, stars
 
 __all__ = ["GmmResult", "GmmStyle", "IvStyle", "DiffHansenTest", "fit_dynamic_panel", "invsym"]
 
-CONST = "_cons"
 # A column whose variance left after sweeping the earlier columns is below this share of its
 # own diagonal counts as collinear (invsym's job in Stata; its tolerance is not documented).
 # With more moments than groups the round-off left in the dependent columns of Σ g_i g_i' reaches

@@ -26,15 +26,15 @@ code of xtabond2 3.7.1 (xtabond2.mata) that implements it:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from models_py.estimators.numerics import canonical_name, split_lag
+
 EQUATIONS = ("both", "diff", "level")
-_LAG_EXPR = re.compile(r"^L(\d*)\.(.+)$")
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,6 @@ def _as_tuple(value: str | Sequence[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(value.split())
     return tuple(value)
-
-
-def canonical_name(expr: str) -> str:
-    """``"L.x"`` → ``"L1.x"``, ``"L0.x"`` → ``"x"``; other names unchanged."""
-    m = _LAG_EXPR.match(expr)
-    if not m:
-        return expr
-    lag = int(m.group(1) or 1)
-    return m.group(2) if lag == 0 else f"L{lag}.{m.group(2)}"
-
-
-def split_lag(expr: str) -> tuple[str, int]:
-    m = _LAG_EXPR.match(expr)
-    if not m:
-        return expr, 0
-    return m.group(2), int(m.group(1) or 1)
 
 
 # --------------------------------------------------------------------------- the grid

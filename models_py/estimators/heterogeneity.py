@@ -49,6 +49,7 @@ from scipy import special
 
 from models_py.estimators.demean import ConvergenceError
 from models_py.estimators.fixed_effects import FixedEffectsResult, fit_fixed_effects
+from models_py.estimators.numerics import complete_rows, is_nested
 from models_py.estimators.mediation import fe_crossproducts, fit_fe_checked, solve_crossproducts
 
 REGIONS_CSV = Path(__file__).resolve().parents[2] / "seeds" / "reference" / "regions.csv"
@@ -132,11 +133,6 @@ def _fit_group(data, label, group, depvar, regressors, absorb, vcov, cluster, dr
                           [term] if term is not None else [], context=f"group {label!r} of {group!r}: ")
 
 
-def _complete(data, columns):
-    columns = list(dict.fromkeys(c for c in columns if c))
-    return data.loc[data[columns].notna().all(axis=1)]
-
-
 def _two_groups(sample, group, groups):
     levels = list(pd.unique(sample[group]))
     if groups is None:
@@ -209,7 +205,7 @@ def interaction_test(
     difference_p (t with G − 1 df), chow_F (= t²)."""
     controls = list(controls)
     _check(data, depvar, [term, *controls], group, [*absorb, cluster])
-    sample = _complete(data, [depvar, term, *controls, group, *absorb, cluster])
+    sample = complete_rows(data, [depvar, term, *controls, group, *absorb, cluster])
     groups = _two_groups(sample, group, groups)
     sample = sample.loc[sample[group].isin(groups)].copy()
     D = (sample[group] == groups[1]).astype(float)
@@ -310,7 +306,7 @@ def permutation_test(
     controls = list(controls)
     regs = [term, *controls]
     _check(data, depvar, regs, group, [*absorb, unit, cluster if vcov == "cluster" else None])
-    sample = _complete(data, [depvar, *regs, group, *absorb, unit, cluster if vcov == "cluster" else None])
+    sample = complete_rows(data, [depvar, *regs, group, *absorb, unit, cluster if vcov == "cluster" else None])
     groups = _two_groups(sample, group, groups)
     sample = sample.loc[sample[group].isin(groups)]
     fits = [_fit_group(sample.loc[sample[group] == g], g, group, depvar, regs, list(absorb), vcov, cluster,
@@ -340,7 +336,7 @@ def permutation_test(
 
     Z = sample[[depvar, *regs]].to_numpy(dtype=float)
     codes = [pd.factorize(sample[f])[0] for f in absorb]
-    nested = [_is_nested(c, pu) for c in codes]
+    nested = [is_nested(c, pu) for c in codes]
     fast = len(absorb) <= 2 and sum(nested) <= 1 and len(absorb) - sum(nested) <= 1
     if fast:
         unit_fe = next((c for c, n in zip(codes, nested) if n), None)
@@ -379,9 +375,3 @@ def permutation_test(
         params=params, std_errors=ses, tstats=params / ses, pvalues=pv, diagnostics=diagnostics,
         permuted=permuted, notes=notes,
     )
-
-
-def _is_nested(fine: np.ndarray, coarse: np.ndarray) -> bool:
-    first = np.full(fine.max() + 1, -1)
-    first[fine] = coarse
-    return bool(np.array_equal(first[fine], coarse))

@@ -54,20 +54,20 @@ from scipy import special
 from scipy.sparse.linalg import lsqr
 
 from models_py.estimators.demean import Absorber, ConvergenceError, group_sums
-from models_py.estimators.fixed_effects import (  # reghdfe's sample and dof rules, shared
-    PanelFitResult,
+from models_py.estimators.fixed_effects import PanelFitResult
+from models_py.estimators.numerics import (  # reghdfe's sample and dof rules, shared
     COLLINEAR_TOL,
     CONST,
-    _collinear,
-    _estimation_sample,
-    _nested_within,
+    VCOV_ALIASES,
+    VCOV_TYPES,
+    absorbed_dof,
+    collinear_columns,
+    estimation_sample,
+    is_nested,
     stars,
 )
-from models_py.estimators.fixed_effects import _absorbed_dof as _reghdfe_df_a
 from models_py.estimators.weak_iv import RankTest, chi2_pvalue, hansen_j, partial_out, sargan, stock_yogo
 
-VCOV_TYPES = ("cluster", "hc1", "unadjusted")
-VCOV_ALIASES = {"robust": "hc1"}
 # Excluded instruments whose smallest canonical correlation with the endogenous regressors is
 # below this do not identify the model at all.
 IDENTIFICATION_TOL = 1e-8
@@ -214,7 +214,7 @@ def _design(values, codes, depvar, endog, exog, instruments, absorb) -> _Design:
     # Exogenous regressors first (kept ones are the reference), then the excluded instruments.
     order = exog_idx + excl_idx
     w = within[:, order]
-    bad = _collinear(w.T @ w, raw[:, order])
+    bad = collinear_columns(w.T @ w, raw[:, order])
     omitted = [exog[j] for j in bad if j < len(exog)]
     bad_instruments = [instruments[j - len(exog)] for j in bad if j >= len(exog)]
     if bad_instruments:
@@ -229,7 +229,7 @@ def _design(values, codes, depvar, endog, exog, instruments, absorb) -> _Design:
 
     order = kept_idx + endog_idx
     w = within[:, order]
-    bad_endog = [endog[j - len(kept_idx)] for j in _collinear(w.T @ w, raw[:, order]) if j >= len(kept_idx)]
+    bad_endog = [endog[j - len(kept_idx)] for j in collinear_columns(w.T @ w, raw[:, order]) if j >= len(kept_idx)]
     if bad_endog:
         raise ValueError(
             f"endogenous regressor(s) {bad_endog} collinear with the fixed effects, the exogenous regressors "
@@ -398,10 +398,10 @@ def _absorbed_dof(sample, absorb: list[str], cluster: str | None) -> tuple[int, 
         return 0, 0, []
     n_levels = [int(c.max()) + 1 for c in sample.codes]
     nested = [
-        cluster is not None and (name == cluster or _nested_within(c, sample.cluster_codes, lv))
-        for name, c, lv in zip(absorb, sample.codes, n_levels)
+        cluster is not None and (name == cluster or is_nested(c, sample.cluster_codes))
+        for name, c in zip(absorb, sample.codes)
     ]
-    df_a, df_a_nested = _reghdfe_df_a(sample.codes, n_levels, nested)
+    df_a, df_a_nested = absorbed_dof(sample.codes, n_levels, nested)
     return max(df_a, 1), df_a + df_a_nested, n_levels
 
 
@@ -470,7 +470,7 @@ def fit_iv(
     vcov = _normalise_vcov(vcov)
     cluster = cluster if vcov == "cluster" else None
     used = _check_arguments(data, depvar, exog, endog, instruments, absorb, vcov, cluster)
-    sample = _estimation_sample(data, used, [depvar, *endog, *exog, *instruments], absorb, cluster,
+    sample = estimation_sample(data, used, [depvar, *endog, *exog, *instruments], absorb, cluster,
                                 drop_singletons and bool(absorb))
     n = sample.values.shape[0]
     n_clusters = int(sample.cluster_codes.max()) + 1 if cluster else None

@@ -53,6 +53,7 @@ from scipy import special
 
 from models_py.estimators.demean import Absorber, ConvergenceError, group_sums
 from models_py.estimators.fixed_effects import FixedEffectsResult, fit_fixed_effects
+from models_py.estimators.numerics import is_nested
 from models_py.estimators.random_effects import stata_percentile
 
 METHODS = ("jiang", "baron_kenny", "bootstrap")
@@ -208,12 +209,6 @@ def cluster_weights(n_clusters: int, reps: int, seed: int | None) -> np.ndarray:
 # --------------------------------------------------------------------------- bootstrap engines
 
 
-def _nested(fine: np.ndarray, coarse: np.ndarray) -> bool:
-    first = np.full(fine.max() + 1, -1)
-    first[fine] = coarse
-    return bool(np.array_equal(first[fine], coarse))
-
-
 def _solve_paths(xx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """a and b from cross-products of Z̃ = [Y, M, X, C…] (B × p × p); NaN where singular."""
     p = xx.shape[-1]
@@ -278,7 +273,7 @@ def _bootstrap_refit(Z, codes, clusters, n_clusters, weights) -> tuple[np.ndarra
     """Fallback for other absorb structures: expand each resample (copies of a cluster get their
     own levels of every factor nested in the cluster) and demean it with Absorber."""
     rows_of = [np.flatnonzero(clusters == g) for g in range(n_clusters)]
-    nested = [_nested(c, clusters) for c in codes]
+    nested = [is_nested(c, clusters) for c in codes]
     a = np.full(weights.shape[0], np.nan)
     b = np.full(weights.shape[0], np.nan)
     for r, w in enumerate(weights):
@@ -395,7 +390,7 @@ def fit_mediation(
             notes.append(f"only {G} clusters: cluster-bootstrap intervals are unreliable")
         weights = cluster_weights(G, reps, seed)
         codes = [pd.factorize(sample[f])[0] for f in absorb]
-        nested = [_nested(cd, cl) for cd in codes]
+        nested = [is_nested(cd, cl) for cd in codes]
         unit = time = None
         fast = len(absorb) <= 2 and sum(nested) <= 1 and len(absorb) - sum(nested) <= 1
         if fast:

@@ -45,10 +45,9 @@ import pandas as pd
 from scipy import special
 
 from models_py.estimators.demean import group_sums
+from models_py.estimators.numerics import COLLINEAR_TOL, CONST
 
-CONST = "_cons"
 RE_VCOV_TYPES = ("unadjusted", "cluster")
-COLLINEAR_TOL = 1e-9
 
 
 @dataclass
@@ -181,7 +180,7 @@ def stata_percentile(x: np.ndarray, p: float) -> float:
     return float((x[i - 1] + x[min(i, n - 1)]) / 2)
 
 
-def _time_dummies(data: pd.DataFrame, time: str) -> tuple[pd.DataFrame, list[str]]:
+def time_dummies(data: pd.DataFrame, time: str) -> tuple[pd.DataFrame, list[str]]:
     if time not in data.columns:
         raise ValueError(f"time_effects=True needs the time column {time!r} in the data")
     levels = np.sort(data[time].dropna().unique())
@@ -230,7 +229,7 @@ def fit_random_effects(
 
     frame = data
     if time_effects:
-        dummies, dummy_names = _time_dummies(data, time)
+        dummies, dummy_names = time_dummies(data, time)
         frame = pd.concat([data[used], dummies], axis=1)
         regressors = regressors + dummy_names
         used = used + dummy_names + [time]

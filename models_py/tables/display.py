@@ -15,7 +15,7 @@ knows any particular mart: a new one appears in its study's report at the next b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,15 +38,15 @@ class DisplayTableSpec:
     relation: str
     study: str
     table_id: str
-    title_zh: str
-    title_en: str
+    title_zh: str = field(metadata={"required": False})
+    title_en: str = field(metadata={"required": False})
     row_columns: tuple[str, ...]
     value_columns: tuple[str, ...]
-    order_by: tuple[str, ...]
-    where: str | None
-    note_zh: str | None
-    note_en: str | None
-    decimals: int
+    order_by: tuple[str, ...] = field(metadata={"required": False})
+    where: str | None = field(metadata={"required": False})
+    note_zh: str | None = field(metadata={"required": False})
+    note_en: str | None = field(metadata={"required": False})
+    decimals: int = field(metadata={"required": False, "schema": {"type": "integer", "minimum": 0, "maximum": 8}})
     labels: dict  # column -> {"zh": ..., "en": ...}
     documented: tuple[str, ...] = ()  # the relation's documented columns
 
@@ -72,7 +72,8 @@ class DisplayTableSpec:
         return self.query_for("zh")
 
 
-def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
+def display_table_spec(node: dict, raw, labels: dict, relation: str) -> DisplayTableSpec:
+    """One `display_table` declaration of a dbt node (models_py/manifest/reader.py finds them)."""
     model = node["name"]
     if not isinstance(raw, dict):
         raise DisplayTableError(f"model {model}: display_table must be a mapping, got {raw!r}")
@@ -96,7 +97,6 @@ def _spec(node: dict, raw, labels: dict) -> DisplayTableSpec:
     decimals = raw.get("decimals", 4)
     if not isinstance(decimals, int) or not 0 <= decimals <= 8:
         raise DisplayTableError(f"{where}: decimals must be an integer 0-8, got {decimals!r}")
-    relation = f"{node['schema']}.{node.get('alias') or node.get('identifier') or model}"
     return DisplayTableSpec(
         model=model, relation=relation, study=str(raw["study"]), table_id=str(raw["table_id"]),
         title_zh=raw.get("title_zh") or str(raw["table_id"]), title_en=raw.get("title_en") or str(raw["table_id"]),
@@ -113,34 +113,9 @@ def display_table_specs(manifest: dict) -> list[DisplayTableSpec]:
     Sources count: tables the estimator assets write after dbt (results.index_robustness) are
     declared as dbt sources so that their display tables live in YAML like the marts'.
     """
-    specs = []
-    nodes = [*manifest["nodes"].values(), *manifest.get("sources", {}).values()]
-    for node in nodes:
-        if node.get("resource_type") not in ("model", "source"):
-            continue
-        meta = node.get("config", {}).get("meta") or node.get("meta") or {}
-        declared = []
-        if "display_table" in meta:
-            declared.append(meta["display_table"])
-        if "display_tables" in meta:
-            if not isinstance(meta["display_tables"], list):
-                raise DisplayTableError(f"model {node['name']}: display_tables must be a list")
-            declared += meta["display_tables"]
-        if not declared:
-            continue
-        labels = {}
-        for name, column in (node.get("columns") or {}).items():
-            column_meta = column.get("config", {}).get("meta") or column.get("meta") or {}
-            if column_meta.get("label_zh") or column_meta.get("label_en"):
-                labels[name] = {"zh": column_meta.get("label_zh"), "en": column_meta.get("label_en")}
-        specs += [_spec(node, raw, labels) for raw in declared]
-    seen = set()
-    for spec in specs:
-        key = (spec.study, spec.table_id)
-        if key in seen:
-            raise DisplayTableError(f"display table {spec.study}.{spec.table_id} is declared twice (model {spec.model})")
-        seen.add(key)
-    return sorted(specs, key=lambda s: (s.study, s.table_id))
+    from models_py.manifest.reader import read_manifest
+
+    return list(read_manifest(manifest).display_tables)
 
 
 def column_label(column: str, labels: dict, catalogue: dict, lang: str) -> str:

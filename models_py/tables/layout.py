@@ -13,6 +13,7 @@ import re
 
 import pandas as pd
 
+from models_py.estimators import registry
 from models_py.tables.model import DisplayTable, TableRow, stars
 
 # Year dummies are summarised by the year-FE row, not printed one by one.
@@ -39,10 +40,6 @@ TEXT = {  # fixed row and header labels, per language
     "max": ("最大值", "Max"),
 }
 
-ESTIMATOR_NAMES = {"twfe": ("FE", "FE"), "iv": ("2SLS", "2SLS"), "re": ("RE", "RE"), "gmm": ("GMM", "GMM"),
-                   "mediation": ("FE", "FE"), "subsample": ("FE", "FE"),
-                   "group_difference": ("组间差异", "Group difference"), "hausman": ("Hausman", "Hausman")}
-
 VCOV_NAMES = {
     "cluster": ("聚类到{cluster}层面的稳健标准误", "standard errors clustered by {cluster}"),
     "hc1": ("异方差稳健标准误", "heteroskedasticity-robust standard errors"),
@@ -51,9 +48,12 @@ VCOV_NAMES = {
     "robust": ("稳健标准误", "robust standard errors"),
 }
 CLUSTER_NAMES = {"region_code": ("省份", "province")}
-EQUATION_NAMES = {"main": ("", ""), "mediator": ("中介变量方程", "mediator equation"),
-                  "outcome": ("结果方程", "outcome equation"), "difference": ("差异", "difference"),
-                  "fe": ("FE", "FE"), "re": ("RE", "RE")}
+
+
+def estimator_label(estimator: str, lang: str) -> str:
+    """The 估计方法 / Estimator cell of a column: its kind's label (models_py/estimators/kinds/)."""
+    kind = registry.KINDS.get(estimator)
+    return kind.label[0 if lang == "zh" else 1] if kind else estimator
 
 
 def column_header(col: dict, lang: str) -> str:
@@ -63,10 +63,10 @@ def column_header(col: dict, lang: str) -> str:
     equation = col["equation"]
     if equation.startswith("first_stage:"):
         name = "第一阶段" if lang == "zh" else "first stage"
-    elif equation == "main" and col["fit"].estimator == "iv":
-        name = "第二阶段" if lang == "zh" else "second stage"
+    elif equation == "main" and getattr(registry.KINDS.get(col["fit"].estimator), "main_equation_label", None):
+        name = registry.KINDS[col["fit"].estimator].main_equation_label[0 if lang == "zh" else 1]
     else:
-        name = EQUATION_NAMES.get(equation, (equation, equation))[0 if lang == "zh" else 1] or equation
+        name = registry.equation_labels().get(equation, (equation, equation))[0 if lang == "zh" else 1] or equation
     return f"{col['title']} {name}"
 
 
@@ -91,28 +91,9 @@ def _value(d: dict) -> str:
     return f"{d['value']:.4g}"
 
 
-# (statistic, zh label, en label, cell format): shown below N / R² when any column has the statistic.
-DIAGNOSTIC_ROWS = (
-    ("first_stage_f", "第一阶段 F 值 [p]", "First-stage F [p]", _value_p),
-    ("anderson_lm", "Anderson canon. corr. LM [p]", "Anderson canon. corr. LM [p]", _value_p),
-    ("kp_rk_lm", "Kleibergen-Paap rk LM [p]", "Kleibergen-Paap rk LM [p]", _value_p),
-    ("cragg_donald_f", "Cragg-Donald Wald F {Stock-Yogo 10%}", "Cragg-Donald Wald F {Stock-Yogo 10%}", "weak_id"),
-    ("kp_rk_wald_f", "Kleibergen-Paap rk Wald F {Stock-Yogo 10%}", "Kleibergen-Paap rk Wald F {Stock-Yogo 10%}",
-     "weak_id"),
-    ("hansen_j", "Hansen J [p]", "Hansen J [p]", _value_p),
-    ("ar1_z", "AR(1) z [p]", "AR(1) z [p]", _value_p),
-    ("ar2_z", "AR(2) z [p]", "AR(2) z [p]", _value_p),
-    ("hansen", "Hansen 检验 p 值", "Hansen test p", _p_only),
-    ("n_instruments", "工具变量个数", "Instruments", _value),
-    ("wald_chi2", "Wald χ² [p]", "Wald χ² [p]", _value_p),
-    ("hausman_chi2", "Hausman χ² [p]", "Hausman χ² [p]", _value_p),
-    ("indirect_effect", "间接效应 a·b (Sobel) [p]", "Indirect effect a·b (Sobel) [p]", _value_p),
-    ("indirect_ci_lower_bc", "间接效应 Bootstrap 95% CI (BC)", "Indirect effect bootstrap 95% CI (BC)", "ci_bc"),
-    ("chow_f", "组间系数差异 Chow F [p]", "Coefficient difference Chow F [p]", _value_p),
-    ("perm_p", "组间系数差异 经验 p 值 (bdiff)", "Coefficient difference empirical p (bdiff)", _value),
-    ("turning_point", "拐点", "Turning point", _value),
-    ("lind_mehlum_t", "U 型检验 (Lind–Mehlum) t [p]", "U test (Lind–Mehlum) t [p]", _value_p),
-)
+# Cell formats of the diagnostic rows the estimator kinds declare (kinds/base.py TableRow.cell);
+# weak_id and ci_bc read a second statistic and are built in regression_display.
+CELL_FORMATS = {"value_p": _value_p, "p_only": _p_only, "value": _value, "weak_id": "weak_id", "ci_bc": "ci_bc"}
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -128,8 +109,9 @@ def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame, lang: str =
     for fit in fits.sort_values("column_order").itertuples():
         rows = coefficients[coefficients["column_id"] == fit.column_id].sort_values("term_order")
         equations = list(dict.fromkeys(rows["equation"])) or ["main"]
-        if fit.estimator == "group_difference" and "difference" in equations:
-            equations = ["difference"]
+        shown = getattr(registry.KINDS.get(fit.estimator), "shown_equations", None)
+        if shown and any(e in equations for e in shown):  # a group-difference column shows its difference
+            equations = [e for e in shown if e in equations]
         title = getattr(fit, "column_title", None)
         title = fit.column_id if missing(title) else title
         if column_titles.get(fit.column_id):
@@ -239,7 +221,7 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     if any(c["fit"].estimator != "twfe" for c in columns):
         names = []
         for c in columns:
-            name = ESTIMATOR_NAMES.get(c["fit"].estimator, (c["fit"].estimator,) * 2)[0 if lang == "zh" else 1]
+            name = estimator_label(c["fit"].estimator, lang)
             names.append(_t("first_stage", lang) if c["equation"].startswith("first_stage:") else name)
         rows.append(TableRow(_t("method", lang), names, "statistic"))
 
@@ -263,7 +245,9 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     rows.append(TableRow(_t("r2_within", lang), ["" if missing(v) else f"{v:.3f}" for v in r2], "statistic"))
 
     braces = brackets = False
-    for statistic, label_zh, label_en, fmt in DIAGNOSTIC_ROWS:
+    for table_row in registry.table_rows():
+        statistic, fmt = table_row.statistic, CELL_FORMATS[table_row.cell]
+        label_zh, label_en = table_row.label_zh, table_row.label_en
         cells, any_value = [], False
         for c in columns:
             d = diag(c, statistic)
@@ -287,6 +271,20 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     return DisplayTable(study, table_id, title, header, rows,
                         _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note),
                         text_columns=set())
+
+
+def declared_regression_display(table, coefficients: pd.DataFrame, fits: pd.DataFrame,
+                                diagnostics: pd.DataFrame | None = None, *, study: str = "", table_id: str = "",
+                                title: str = "", lang: str = "zh", labels: dict | None = None) -> DisplayTable:
+    """regression_display with the presentation the table declares (`beneath`, `show_controls`,
+    `note`, English column titles): what the reports and the Dagster preview both show.
+    `table` is the TableDeclaration (None for a results table no longer declared: the defaults)."""
+    if table is None:
+        return regression_display(coefficients, fits, diagnostics, study=study, table_id=table_id, title=title,
+                                  lang=lang, labels=labels)
+    return regression_display(coefficients, fits, diagnostics, study=study, table_id=table_id, title=title,
+                              lang=lang, labels=labels, beneath=table.beneath, show_controls=table.show_controls,
+                              note=table.note, column_titles=table.column_titles(lang))
 
 
 def _has_controls(fit) -> bool:

@@ -8,23 +8,12 @@ below the last row, and the notes under the table.
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 
+from models_py.estimators.numerics import stars  # noqa: F401  (tables import it from here)
+
 LANGUAGES = ("zh", "en")
-
-# * p < 0.10, ** p < 0.05, *** p < 0.01 (strict), as esttab and the papers print them.
-STAR_LEVELS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
-
-
-def stars(p) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    for level, mark in STAR_LEVELS:
-        if p < level:
-            return mark
-    return ""
 
 
 def language(requested: str | None = None) -> str:

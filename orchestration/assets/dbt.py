@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.core.dbt_cli_invocation import PARTIAL_PARSE_FILE_NAME
 
 from models_py.data.real_only import dbt_vars
-from models_py.declarations import load_manifest, study_declarations
+from models_py.manifest.reader import load_manifest, node_meta, read_manifest
 from models_py.warehouse import build_lock, connect_build
 from orchestration.project import nqp_dbt_project
 
@@ -27,7 +27,7 @@ class NqpDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
-        meta = dbt_resource_props.get("config", {}).get("meta") or {}
+        meta = node_meta(dbt_resource_props)
         if "study" in meta:
             return meta["study"]
         if len(fqn) > 2 and fqn[1] == "marts" and fqn[2] in ("indices", "coupling"):
@@ -46,7 +46,7 @@ class NqpDbtTranslator(DagsterDbtTranslator):
         results_tables = {super(NqpDbtTranslator, self).get_asset_spec(manifest, parent, project).key
                           for parent in parents if parent.startswith(RESULTS_SOURCE_PREFIX)}
         if results_tables:
-            studies = [dg.AssetKey(["results", study.study]) for study in study_declarations(manifest)]
+            studies = [dg.AssetKey(["results", study.study]) for study in read_manifest(manifest).studies]
             kept = [dep for dep in spec.deps if dep.asset_key not in results_tables]
             spec = spec.replace_attributes(deps=[*kept, *studies])
         return spec

@@ -21,7 +21,7 @@ def _preview(study: StudyDeclaration, frames) -> dict:
         if table.kind == "descriptive":
             rows = frames["descriptive_statistics"]
             metadata[f"{table.table_id}_preview"] = dg.MetadataValue.md(
-                descriptive_markdown(rows[rows["table_id"] == table.table_id], title=table.title_zh)
+                descriptive_markdown(rows[rows["table_id"] == table.table_id], title=table.title_zh, note=table.note)
             )
         else:
             coefficients = frames["regression_coefficients"]
@@ -34,6 +34,7 @@ def _preview(study: StudyDeclaration, frames) -> dict:
                     diagnostics[diagnostics["table_id"] == table.table_id] if not diagnostics.empty else None,
                     labels=study.labels,
                     title=table.title_zh,
+                    table=table,
                 )
             )
     robustness = frames.get("index_robustness")

@@ -6,45 +6,27 @@ intermediate.production_elasticities, which the misallocation mart reads back as
 The fit is configured in the meta of int_production_inputs (rendered from dbt vars).
 """
 
-from dataclasses import dataclass
-
 import dagster as dg
 import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from models_py.data.real_only import synthetic_enabled
-from models_py.declarations import load_manifest
 from models_py.errors import DataError
 from models_py.estimators.misallocation import ELASTICITY_COLUMNS, fit_production_function
+from models_py.manifest.reader import PRODUCTION_INPUTS, ProductionFunctionConfig, load_manifest, read_manifest
 from models_py.warehouse import build_lock, connect_build, replace_table
 from orchestration.assets.dbt import nqp_dbt_models
 from orchestration.project import nqp_dbt_project
 
-INPUTS_MODEL = "int_production_inputs"
-
-
-@dataclass(frozen=True)
-class ProductionFunctionConfig:
-    relation: str  # schema.table of the inputs
-    constant_returns: bool
-    fit_from: int
-    fit_to: int
+INPUTS_MODEL = PRODUCTION_INPUTS
 
 
 def production_function_config(manifest: dict) -> ProductionFunctionConfig:
     """The inputs' relation and meta.production_function of their model in the dbt manifest."""
-    node = next(n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == INPUTS_MODEL)
-    meta = (node.get("config", {}).get("meta") or node.get("meta") or {})["production_function"]
-    constant_returns = meta["constant_returns"]
-    if not isinstance(constant_returns, bool):
-        raise ValueError(f"{INPUTS_MODEL} meta production_function.constant_returns must be true or false, "
-                         f"got {constant_returns!r} (var paper_e_constant_returns)")
-    return ProductionFunctionConfig(
-        relation=f"{node['schema']}.{node.get('alias') or node['name']}",
-        constant_returns=constant_returns,
-        fit_from=int(meta["fit_from"]),
-        fit_to=int(meta["fit_to"]),
-    )
+    spec = read_manifest(manifest).production_function
+    if spec is None:
+        raise ValueError(f"dbt model {INPUTS_MODEL} with meta.production_function is not in the manifest")
+    return spec
 
 
 @dg.asset(
