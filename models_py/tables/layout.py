@@ -92,8 +92,10 @@ def _value(d: dict) -> str:
 
 
 # Cell formats of the diagnostic rows the estimator kinds declare (kinds/base.py TableRow.cell);
-# weak_id and ci_bc read a second statistic and are built in regression_display.
-CELL_FORMATS = {"value_p": _value_p, "p_only": _p_only, "value": _value, "weak_id": "weak_id", "ci_bc": "ci_bc"}
+# weak_id, ci_bc and value_ci (the value with [<statistic>_lower, <statistic>_upper]) read further
+# statistics and are built in regression_display.
+CELL_FORMATS = {"value_p": _value_p, "p_only": _p_only, "value": _value, "weak_id": "weak_id", "ci_bc": "ci_bc",
+                "value_ci": "value_ci"}
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -262,6 +264,10 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
             elif fmt == "ci_bc":
                 upper = diag(c, "indirect_ci_upper_bc")
                 cells.append(f"[{d['value']:.4f}, {upper['value']:.4f}]" if upper else "")
+            elif fmt == "value_ci":
+                lower, upper = diag(c, f"{statistic}_lower"), diag(c, f"{statistic}_upper")
+                bounds = f" [{lower['value']:.4g}, {upper['value']:.4g}]" if lower and upper else ""
+                cells.append(_value(d) + bounds)
             else:
                 cells.append(fmt(d))
                 brackets = brackets or "[" in cells[-1]

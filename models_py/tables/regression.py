@@ -54,7 +54,8 @@ def _label(study: StudyDeclaration, term: str, column: RegressionColumn) -> tupl
     if lag and lag[0] in study.labels:
         zh, en = _label(study, lag[0], column)
         return f"L{lag[1]}.{zh}", f"L{lag[1]}.{en}"
-    return term, term
+    generated = KINDS[column.estimator].term_label(term, column, lambda name: _label(study, name, column))
+    return generated or (term, term)
 
 
 def fit_row(column: RegressionColumn, results: PanelResults) -> dict:

@@ -22,7 +22,7 @@ from models_py.manifest.fields import Where
 class TableRow:
     """A diagnostic shown as a row of the regression table when any column has it. `rank` orders
     the rows of all kinds in one table; `cell` is a format name of models_py/tables/layout.py
-    (value_p, p_only, value, weak_id, ci_bc)."""
+    (value_p, p_only, value, value_ci, weak_id, ci_bc)."""
 
     statistic: str
     label_zh: str
@@ -70,6 +70,11 @@ class Kind:
     def grouping(self, column) -> list[str]:
         """Further panel columns the fit needs (a group variable …)."""
         return []
+
+    def term_label(self, term: str, column, label_of) -> tuple[str, str] | None:
+        """(zh, en) label of a term the fit generates (threshold regime terms …), None if not one;
+        ``label_of(name)`` gives a panel variable's (zh, en) label."""
+        return None
 
     def fit(self, data: pd.DataFrame, column) -> PanelResults:
         raise NotImplementedError
