@@ -1,12 +1,13 @@
 -- Paper A (Wang & Wu 2025) analysis panel: 30 regions (no Tibet) x 2013-2022.
 -- Outcome: the regional gap in log real GDP per capita at 2013 prices against the national average;
--- regressor: the nqp_a entropy index; mediator: industrial-structure upgrading; six controls.
+-- regressor: the nqp_a entropy index; mediator: industrial-structure upgrading; six controls;
+-- threshold variable of the panel threshold table: the digital-economy index (digital_economy_a).
 {% set base_year = var('paper_a_base_year') %}
 {% set sample_years = (2013, 2022) %}
 {% set excluded_regions = [54] %}
 {% set analysis_variables = ['regional_gap_abs', 'regional_gap_rel', 'nqp', 'nqp_topsis_entropy', 'nqp_equal',
-    'nqp_critic', 'industrial_upgrading', 'gov_intervention', 'tax_burden', 'openness', 'urbanisation',
-    'financial_development', 'infrastructure'] %}
+    'nqp_critic', 'digital_economy', 'industrial_upgrading', 'gov_intervention', 'tax_burden', 'openness',
+    'urbanisation', 'financial_development', 'infrastructure'] %}
 
 with region_years as (
     {{ nqp_series_wide(ref('int_series_values'), [
@@ -59,6 +60,14 @@ nqp_index as (
     where system = 'nqp_a' and level = 'total'
 ),
 
+-- The digital-economy development index (Zhao, Zhang & Liang 2020), itself an indicator of nqp_a:
+-- the threshold variable of Paper A's threshold table (table7)
+digital_economy_index as (
+    select region_code, year, score as digital_economy
+    from {{ ref('index_scores') }}
+    where system = 'digital_economy_a' and level = 'total'
+),
+
 -- nqp_a under the other weighting methods, for the index-robustness re-estimation (YAML robustness)
 nqp_by_method as (
     {{ nqp_scores_by_method('nqp_a', 'nqp', ['topsis_entropy', 'equal', 'critic']) }}
@@ -84,6 +93,7 @@ panel as (
         nqp_by_method.nqp_topsis_entropy,
         nqp_by_method.nqp_equal,
         nqp_by_method.nqp_critic,
+        digital_economy_index.digital_economy,
         -- sector shares of the sectors' own sum (GDP within one vintage): value added and GDP may come
         -- from sources of different vintages (source_precedence.csv)
         (1 * logged.va_primary + 2 * logged.va_secondary + 3 * logged.va_tertiary)
@@ -110,6 +120,9 @@ panel as (
     left join nqp_by_method
         on logged.region_code = nqp_by_method.region_code
         and logged.year = nqp_by_method.year
+    left join digital_economy_index
+        on logged.region_code = digital_economy_index.region_code
+        and logged.year = digital_economy_index.year
     where logged.year between {{ sample_years[0] }} and {{ sample_years[1] }}
         and logged.region_code not in ({{ excluded_regions | join(', ') }})
 ),
