@@ -449,6 +449,7 @@ def paper_a_like(seed: int = 1) -> pd.DataFrame:
         data[name] = rng.normal(size=len(data))
     for name in ("nqp_topsis_entropy", "nqp_equal", "nqp_critic"):  # the index under the other methods
         data[name] = data["nqp"] + rng.normal(scale=0.3, size=len(data))
+    data["digital_economy"] = rng.uniform(size=len(data))  # table7's threshold variable
     return data
 
 
@@ -467,6 +468,7 @@ def test_paper_a_yaml_declares_tables_4_to_6_with_the_papers_ns():
     assert fits.loc[("table4", "(1)"), "nobs"] == 250
     assert fits.loc[("table4", "(2)"), "nobs"] == 270
     assert [fits.loc[("table6", c), "nobs"] for c in ("(1)", "(2)", "(3)")] == [110, 80, 110]
+    assert [fits.loc[("table7", c), "nobs"] for c in ("(1)", "(2)")] == [300, 300]  # threshold, balanced
     diag = frames["model_diagnostics"]
     t4 = diag[(diag.table_id == "table4") & (diag.column_id == "(2)")].set_index("statistic")
     assert {"kp_rk_lm", "kp_rk_wald_f"} <= set(t4.index) and t4.loc["stock_yogo_iv_size_10", "value"] == 16.38
