@@ -44,8 +44,7 @@ def compile_pipeline() -> dict[str, str]:
     """The three statements of the pipeline, scope=[], over `bench_inputs`."""
     queries = {
         "ranges": "{{ nqp_indicator_ranges('bench_inputs', []) }}",
-        "weights": "with standardised as ({{ nqp_standardise('bench_inputs', [], ranges='bench_ranges') }})\n"
-                   "{{ nqp_entropy_weights('standardised', []) }}",
+        "weights": "{{ nqp_entropy_weights_from_values('bench_inputs', 'bench_ranges', []) }}",
         "scores": "with coefficients as ({{ nqp_score_coefficients('bench_ranges', 'bench_weights', []) }})\n"
                   f"{{{{ nqp_composite_scores('bench_inputs', 'coefficients', [], {UNITS!r}, with_topsis=false) }}}}",
     }
@@ -110,22 +109,75 @@ def run_entropy(con, sql: dict[str, str]) -> Timer:
     return timer
 
 
+FLOOR = (
+    ("floor_by_indicator", "select indicator, min(value) as lo, max(value) as hi, sum(value) as s, "
+                           "count(value) as n from bench_inputs group by indicator"),
+    ("floor_by_indicator_2", "select indicator, sum(value) as s from bench_inputs group by indicator"),
+    ("floor_by_unit", "select unit_id, year, sum(value) as s from bench_inputs group by unit_id, year"),
+)
+
+
 def run_floor(con) -> Timer:
-    _drop(con, "floor_by_indicator", "floor_by_unit")
+    """The three scans exact entropy weights and scores cannot avoid, as plain group-bys, materialised:
+    two by indicator (the range must be known before sum z ln z) and one by unit-year (the scores).
+    `timer.two_scan` is the wall time of the first and the last (the floor before the three-scan one)."""
+    _drop(con, *(table for table, _ in FLOOR))
+    stages = {}
     with Timer() as timer:
-        con.execute("create table floor_by_indicator as select indicator, min(value) as lo, max(value) as hi, "
-                    "sum(value) as s, count(value) as n from bench_inputs group by indicator")
-        con.execute("create table floor_by_unit as select unit_id, year, sum(value) as s from bench_inputs "
-                    "group by unit_id, year")
+        for table, query in FLOOR:
+            start = time.perf_counter()
+            con.execute(f"create table {table} as {query}")
+            stages[table] = time.perf_counter() - start
+    timer.two_scan = stages["floor_by_indicator"] + stages["floor_by_unit"]
     return timer
 
 
 def best_of(function, *args, repeats: int) -> Timer:
     """The fastest (wall) of `repeats` runs; its cpu is replaced by the smallest cpu of all runs."""
-    timers = [function(*args) for _ in range(repeats)]
+    return _best([function(*args) for _ in range(repeats)])
+
+
+def _best(timers: list[Timer]) -> Timer:
     best = min(timers, key=lambda t: t.wall)
     best.cpu = min(t.cpu for t in timers)
     return best
+
+
+def reset_peak_rss() -> bool:
+    """Restart the process's peak resident set (VmHWM) at the current one (Linux: clear_refs 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def current_rss_gib() -> float:
+    return _status_gib("VmRSS:")
+
+
+def peak_rss_gib() -> float:
+    """Peak resident set of this process (DuckDB's buffers and threads included) since the last reset."""
+    return _status_gib("VmHWM:")
+
+
+def _status_gib(field_name: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field_name):
+            return int(line.split()[1]) * 1024 / 2**30
+    return float("nan")
+
+
+def floor_and_entropy(con, sql, repeats: int) -> tuple[Timer, Timer, float]:
+    """Best of `repeats` floor runs and entropy runs, interleaved so both meet the same load on a
+    shared machine; and the peak RSS over the entropy runs (NaN where it cannot be measured)."""
+    floors, entropies, peaks = [], [], []
+    for _ in range(repeats):
+        floors.append(run_floor(con))
+        measured = reset_peak_rss()
+        entropies.append(run_entropy(con, sql))
+        peaks.append(peak_rss_gib() if measured else float("nan"))
+    return _best(floors), _best(entropies), max(peaks)
 
 
 def numpy_matrix(con, n_years: int, n_indicators: int) -> np.ndarray:
@@ -213,25 +265,26 @@ class Bench:
         self.emit(f"generate_{tag}_seconds", time.perf_counter() - start)
         con.execute("set preserve_insertion_order = false")
         run_floor(con)  # warm the buffer pool
-        floor = best_of(run_floor, con, repeats=self.repeats)
-        entropy = best_of(run_entropy, con, sql, repeats=self.repeats)
+        rss_before = current_rss_gib()
+        floor, entropy, peak = floor_and_entropy(con, sql, self.repeats)
         self.emit(f"entropy_{tag}_seconds", entropy.wall)
         for name, seconds in entropy.stages.items():
             self.emit(f"entropy_{tag}_{name}_seconds", seconds)
-        self.emit(f"floor_{tag}_seconds", floor.wall)
-        self.emit(f"entropy_{tag}_vs_floor", entropy.wall / floor.wall)
+        self.emit(f"floor3_{tag}_seconds", floor.wall)
+        self.emit(f"entropy_{tag}_vs_floor3", entropy.wall / floor.wall)
         self.emit(f"entropy_{tag}_cpu_seconds", entropy.cpu)
-        self.emit(f"floor_{tag}_cpu_seconds", floor.cpu)
-        self.emit(f"entropy_{tag}_cpu_vs_floor", entropy.cpu / floor.cpu)
+        self.emit(f"floor3_{tag}_cpu_seconds", floor.cpu)
+        self.emit(f"entropy_{tag}_cpu_vs_floor3", entropy.cpu / floor.cpu)
+        self.emit(f"floor2_{tag}_seconds", floor.two_scan)
+        self.emit(f"entropy_{tag}_vs_floor2", entropy.wall / floor.two_scan)
+        self.emit(f"entropy_{tag}_rss_before_gib", rss_before)
+        self.emit(f"entropy_{tag}_peak_rss_gib", peak)
         if explain_dir is not None:
             explain_dir.mkdir(parents=True, exist_ok=True)
             for _table, name in STAGES:
                 (explain_dir / f"{name}.txt").write_text(explain(con, sql[name]))
-            (explain_dir / "floor_by_unit.txt").write_text(
-                explain(con, "select unit_id, year, sum(value) from bench_inputs group by unit_id, year"))
-            (explain_dir / "floor_by_indicator.txt").write_text(
-                explain(con, "select indicator, min(value), max(value), sum(value), count(value) "
-                             "from bench_inputs group by indicator"))
+            for table, query in FLOOR:
+                (explain_dir / f"{table}.txt").write_text(explain(con, query))
             print(f"# explain analyze profiles in {explain_dir}", flush=True)
         if not numpy_large:
             return
