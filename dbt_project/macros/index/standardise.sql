@@ -13,9 +13,10 @@
 {#
   One row per scope and indicator: range of the values, shift, direction, the standardisation map
   (anchor, signed_inverse_range), and a stop for what cannot be weighted. The direction is
-  aggregated as a number (a string max costs twice the range itself on 10^8 rows), and an indicator
-  marked both positive and negative in a scope stops the build. The map is computed here, on the
-  few aggregated rows, so that a join of the values to the ranges costs no per-row CASE or division.
+  aggregated as a count of negative rows (a string max costs twice the range itself on 10^8 rows),
+  and an indicator marked both positive and negative in a scope stops the build. A constant shift is
+  written as such, not aggregated over the rows. The map is computed here, on the few aggregated
+  rows, so that a join of the values to the ranges costs no per-row CASE or division.
 #}
 {% macro nqp_indicator_ranges(inputs, scope, shift=0) -%}
     {%- set keys = scope + ['indicator'] -%}
@@ -33,17 +34,18 @@
     from (
         select
             {{ keys | join(', ') }},
+            {#- negative rows: none (positive), all (negative), or some (an error) -#}
             {{ nqp_raise_if(
-                'min(' ~ is_negative ~ ') < max(' ~ is_negative ~ ')',
+                'sum(' ~ is_negative ~ ') between 1 and count(*) - 1',
                 "'indicator ' || indicator || ' is both positive and negative in scope ' || "
                     ~ nqp_scope_label(scope)
                     ~ " || '; give it one direction in the index catalogue'",
-                "case when max(" ~ is_negative ~ ") = 1 then 'negative' else 'positive' end"
+                "case when sum(" ~ is_negative ~ ") > 0 then 'negative' else 'positive' end"
             ) }} as direction,
             min(value) as min_value,
             max(value) as max_value,
             count(value) as n_units,
-            max({{ shift }}) as shift,
+            {% if shift is number %}{{ shift }}{% else %}max({{ shift }}){% endif %} as shift,
             {#- fewer than two distinct values (constant, a single unit, or all missing): no entropy weight -#}
             {{ nqp_raise_if(
                 'not coalesce(max(value) > min(value), false)',
