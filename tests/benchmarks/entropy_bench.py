@@ -23,7 +23,8 @@ The figures:
   entropy_80M_seconds          the three statements above (best of `repeats`); *_ranges/_weights/_scores_seconds
                                each statement's share in that run
   floor3_80M_seconds           the three floor scans (best of `repeats`); floor_by_*_seconds each scan
-  entropy_80M_vs_floor3        the ratio (target <= 1.3); *_cpu_* the same in process CPU seconds
+  entropy_80M_vs_floor3        the ratio (target <= 1.3); *_cpu_* the same in process CPU seconds;
+                               *_paired_median: median over the runs of entropy / the floor run before it
   entropy_80M_vs_floor3_with_log  the same against a floor whose second scan also takes the one
                                logarithm per value that sum z ln z needs (floor_log_by_indicator, not
                                part of floor3)
@@ -191,16 +192,19 @@ def _status_gib(field_name: str) -> float:
     return float("nan")
 
 
-def floor_and_entropy(con, sql, repeats: int) -> tuple[Timer, Timer, float]:
+def floor_and_entropy(con, sql, repeats: int) -> tuple[Timer, Timer, float, float]:
     """Best of `repeats` floor runs and entropy runs, interleaved so both meet the same load on a
-    shared machine; and the peak RSS over the entropy runs (NaN where it cannot be measured)."""
+    shared machine; the median of the ratios of each entropy run to the floor run before it (steadier
+    than the ratio of the bests when the load changes); and the peak RSS over the entropy runs (NaN
+    where it cannot be measured)."""
     floors, entropies, peaks = [], [], []
     for _ in range(repeats):
         floors.append(run_floor(con))
         measured = reset_peak_rss()
         entropies.append(run_entropy(con, sql))
         peaks.append(peak_rss_gib() if measured else float("nan"))
-    return _best(floors), _best(entropies), max(peaks)
+    paired = float(np.median([e.wall / f.wall for f, e in zip(floors, entropies)]))
+    return _best(floors), _best(entropies), paired, max(peaks)
 
 
 def numpy_matrix(con, n_years: int, n_indicators: int) -> np.ndarray:
@@ -289,12 +293,13 @@ class Bench:
         con.execute("set preserve_insertion_order = false")
         run_floor(con)  # warm the buffer pool
         rss_before = current_rss_gib()
-        floor, entropy, peak = floor_and_entropy(con, sql, self.repeats)
+        floor, entropy, paired, peak = floor_and_entropy(con, sql, self.repeats)
         self.emit(f"entropy_{tag}_seconds", entropy.wall)
         for name, seconds in entropy.stages.items():
             self.emit(f"entropy_{tag}_{name}_seconds", seconds)
         self.emit(f"floor3_{tag}_seconds", floor.wall)
         self.emit(f"entropy_{tag}_vs_floor3", entropy.wall / floor.wall)
+        self.emit(f"entropy_{tag}_vs_floor3_paired_median", paired)
         self.emit(f"entropy_{tag}_cpu_seconds", entropy.cpu)
         self.emit(f"floor3_{tag}_cpu_seconds", floor.cpu)
         self.emit(f"entropy_{tag}_cpu_vs_floor3", entropy.cpu / floor.cpu)
