@@ -1,9 +1,10 @@
 """The index macros (nqp_indicator_ranges, nqp_standardise, nqp_entropy_weights,
-nqp_score_coefficients, nqp_composite_scores) against the NumPy reference in
-tests/reference/entropy_numpy.py.
+nqp_entropy_weights_from_values, nqp_score_coefficients, nqp_composite_scores) against the NumPy
+reference in tests/reference/entropy_numpy.py.
 
 The macros are compiled once per session by dbt itself (`dbt compile --inline`), as the pipeline the
-models use: ranges -> standardised -> weights -> coefficients -> scores (from the raw values). The
+models use: ranges -> weights (from the raw values and ranges) -> coefficients -> scores (from the raw
+values); `weights_from_standardised` is the same weights from the standardised relation. The
 compiled SQL runs with the duckdb client on in-memory databases holding edge-case
 `index_test_inputs` tables. Weights, entropy, weighted sums and TOPSIS closeness must equal the
 reference to 1e-10.
@@ -35,7 +36,7 @@ def _pipeline(scope: list[str], shift: str | None) -> dict[str, str]:
     ctes = (
         f"with ranges as ({{{{ nqp_indicator_ranges({source}, {scope!r}{shift_arg}) }}}}),\n"
         f"standardised as ({{{{ nqp_standardise({source}, {scope!r}, ranges='ranges') }}}}),\n"
-        f"weights as ({{{{ nqp_entropy_weights('standardised', {scope!r}) }}}}),\n"
+        f"weights as ({{{{ nqp_entropy_weights_from_values({source}, 'ranges', {scope!r}) }}}}),\n"
         f"coefficients as ({{{{ nqp_score_coefficients('ranges', 'weights', {scope!r}) }}}})\n"
     )
     scores = f"nqp_composite_scores({source}, 'coefficients', {scope!r}, {UNITS!r}"
@@ -45,6 +46,7 @@ def _pipeline(scope: list[str], shift: str | None) -> dict[str, str]:
         "standardised": f"{{{{ nqp_standardise({source}, {scope!r}{shift_arg}) }}}}",
         "standardised_from_ranges": ctes + "select * from standardised",
         "weights": ctes + "select * from weights",
+        "weights_from_standardised": ctes + f"{{{{ nqp_entropy_weights('standardised', {scope!r}) }}}}",
         "coefficients": ctes + "select * from coefficients",
         "scores": ctes + f"{{{{ {scores}) }}}}",
         "dimension_scores": ctes + f"{{{{ {scores}, group_by=['dimension']) }}}}",
@@ -143,6 +145,9 @@ def check_against_reference(sql, frame: pd.DataFrame, weights_query="weights", s
                         ["n_units", "entropy", "redundancy", "weight"])
     sums = weights.groupby(scope)["weight"].sum() if scope else weights["weight"].sum()
     np.testing.assert_allclose(sums, 1.0, rtol=0, atol=TOL)
+    if weights_query == "weights":  # the standardised relation gives the same weights
+        assert_frames_match(run(connection, sql[prefix + "weights_from_standardised"]), weights,
+                            scope + ["indicator"], ["n_units", "entropy", "redundancy", "weight"])
 
     scores = run(connection, sql[prefix + scores_query])
     assert list(scores.columns) == scope + UNITS + ["weighted_sum", "topsis_closeness"]
@@ -190,8 +195,8 @@ def assert_raises_naming(sql, frame: pd.DataFrame, query="weights", scope=SCOPE,
 
 SCOPES = [("sysA", "pooled", "pooled"), ("sysB", "pooled", "pooled"), ("sysA", "year", "2001"),
           ("sysA", "year", "2002"), ("sysB", "period", "2001-2002")]
-ALL_STAGES = ("ranges", "standardised", "standardised_from_ranges", "weights", "coefficients", "scores",
-              "dimension_scores", "plain_scores")
+ALL_STAGES = ("ranges", "standardised", "standardised_from_ranges", "weights", "weights_from_standardised",
+              "coefficients", "scores", "dimension_scores", "plain_scores")
 
 
 # ------------------------------------------------------------------------------------- the cases
@@ -240,7 +245,8 @@ def test_ranges_and_coefficients(sql):
     connection = load(frame)
     keys = SCOPE + ["indicator"]
     ranges = run(connection, sql["ranges"]).sort_values(keys, ignore_index=True)
-    assert list(ranges.columns) == keys + ["direction", "min_value", "max_value", "n_units", "shift", "value_range"]
+    assert list(ranges.columns) == keys + ["direction", "min_value", "max_value", "n_units", "shift", "value_range",
+                                           "anchor", "signed_inverse_range"]
     grouped = frame.groupby(keys)
     expected = pd.DataFrame({"direction": grouped["direction"].first(), "min_value": grouped["value"].min(),
                              "max_value": grouped["value"].max(), "n_units": grouped["value"].count(),
@@ -249,6 +255,9 @@ def test_ranges_and_coefficients(sql):
     pd.testing.assert_frame_equal(ranges[keys + ["direction"]], expected[keys + ["direction"]])
     for column in ("min_value", "max_value", "n_units", "shift", "value_range"):
         np.testing.assert_array_equal(ranges[column].astype(float), expected[column].astype(float), err_msg=column)
+    negative = ranges["direction"].eq("negative")
+    np.testing.assert_array_equal(ranges["anchor"], np.where(negative, ranges["max_value"], ranges["min_value"]))
+    np.testing.assert_array_equal(ranges["signed_inverse_range"], np.where(negative, -1.0, 1.0) / ranges["value_range"])
 
     coefficients = run(connection, sql["coefficients"])
     assert list(coefficients.columns) == keys + ["weight", "anchor", "signed_inverse_range", "shift", "v_best",
@@ -361,6 +370,18 @@ def test_single_region_per_year_scope_raises(sql):
         assert_raises_naming(sql, frame, query)
 
 
+def test_indicator_with_both_directions_raises_naming_it(sql):
+    frame = make_panel(np.random.default_rng(9), SCOPES, 6, [2001, 2002], 5, negative_every=99)
+    frame.loc[frame["indicator"].eq("x02") & frame["system"].eq("sysA") & frame["period_scheme"].eq("year")
+              & frame["region_code"].eq(11), "direction"] = "negative"
+    connection = load(frame)
+    for query in ("ranges", "weights", "scores"):
+        with pytest.raises(duckdb.Error, match=r"indicator x02 is both positive and negative in scope "
+                                               r"sysA/year/200[12]; give it one direction"):
+            connection.execute(sql[query]).fetchall()
+    connection.close()
+
+
 def test_constant_indicator_raises_naming_it(sql):
     frame = make_panel(np.random.default_rng(8), SCOPES, 6, [2001, 2002], 5)
     frame.loc[frame["indicator"].eq("x03") & frame["system"].eq("sysB") & frame["period_scheme"].eq("pooled"),
@@ -433,7 +454,7 @@ def test_empty_scope_is_pooled(sql, kind, missing, shift):
     connection = load(frame)
     ranges = run(connection, sql[POOLED + "ranges"])
     assert list(ranges.columns) == ["indicator", "direction", "min_value", "max_value", "n_units", "shift",
-                                    "value_range"]
+                                    "value_range", "anchor", "signed_inverse_range"]
     np.testing.assert_array_equal(ranges.sort_values("indicator")["min_value"],
                                   frame.groupby("indicator")["value"].min())
     inline = run(connection, sql[POOLED + "standardised"]).sort_values(["indicator"] + UNITS, ignore_index=True)

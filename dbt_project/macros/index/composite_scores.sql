@@ -1,8 +1,10 @@
 {#
-  Composite scores from the raw indicator values, in one pass over the rows.
+  Composite scores from the raw indicator values, in one pass over the rows: a group-by on the unit
+  columns after a join to the few coefficient rows (no standardised relation is read).
 
   nqp_score_coefficients turns each indicator's weight and range into the map of its raw value to
-  its weighted standardised value, v = w z = w ((x - anchor) * signed_inverse_range + s):
+  its weighted standardised value, v = w z = w ((x - anchor) * signed_inverse_range + s)
+  (anchor and signed_inverse_range from nqp_indicator_ranges, the map nqp_standardise uses):
     positive: anchor = min, signed_inverse_range = 1 / R    ->  z = (x - min) / R + s
     negative: anchor = max, signed_inverse_range = -1 / R   ->  z = (max - x) / R + s
   (anchored, so the extreme value standardises to exactly s), and, for TOPSIS, the best and worst v
@@ -21,9 +23,8 @@
         {% for key in keys %}ranges.{{ key }},
         {% endfor -%}
         weights.weight,
-        case when ranges.direction = 'negative' then ranges.max_value else ranges.min_value end as anchor,
-        case when ranges.direction = 'negative' then -1 / ranges.value_range
-            else 1 / ranges.value_range end as signed_inverse_range,
+        ranges.anchor,
+        ranges.signed_inverse_range,
         ranges.shift,
         weights.weight * (1 + ranges.shift) as v_best,
         weights.weight * ranges.shift as v_worst
@@ -48,9 +49,7 @@
         select
             {% for column in output_keys %}inputs.{{ column }},
             {% endfor -%}
-            coefficients.weight * (
-                (inputs.value - coefficients.anchor) * coefficients.signed_inverse_range + coefficients.shift
-            ) as v,
+            coefficients.weight * {{ nqp_standardised_value('inputs.value', 'coefficients') }} as v,
             coefficients.v_best,
             coefficients.v_worst
         from {{ inputs }} as inputs

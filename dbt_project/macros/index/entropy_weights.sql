@@ -5,8 +5,39 @@
     d_j = 1 - e_j (redundancy), w_j = d_j / sum_j d_j within the scope.
   The same SQL serves a province panel and a firm panel of 10^8 rows: the only pass over the rows
   is a group-by on (scope, indicator). An empty scope list means one pooled scope.
+
+  nqp_entropy_weights reads a standardised relation (nqp_standardise: a `standardised` column);
+  nqp_entropy_weights_from_values reads the raw values and their ranges (nqp_indicator_ranges) and
+  standardises each value inside the aggregate, through a join to the few rows of the ranges
+  (z = (x - anchor) * signed_inverse_range + shift, nqp_standardised_value), so the standardised
+  relation (as many rows as the values) is never built.
+  With the ranges and the scores, the index then takes three passes over the rows: ranges and
+  sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
 {% macro nqp_entropy_weights(standardised, scope) -%}
+    {{ nqp_entropy_aggregate(standardised ~ ' as standardised_values', scope) }}
+{%- endmacro %}
+
+
+{% macro nqp_entropy_weights_from_values(inputs, ranges, scope) -%}
+    {%- set keys = scope + ['indicator'] -%}
+    {%- set source -%}
+    (
+        select
+            {% for key in keys %}inputs.{{ key }},
+            {% endfor -%}
+            {{ nqp_standardised_value('inputs.value', 'ranges') }} as standardised
+        from {{ inputs }} as inputs
+        inner join {{ ranges }} as ranges
+            on {{ nqp_join_keys('inputs', 'ranges', keys) }}
+    ) as standardised_values
+    {%- endset -%}
+    {{ nqp_entropy_aggregate(source, scope) }}
+{%- endmacro %}
+
+
+{# `source`: a from-clause item with the scope columns, `indicator` and `standardised`. #}
+{% macro nqp_entropy_aggregate(source, scope) -%}
     {%- set keys = scope + ['indicator'] -%}
     select
         {{ keys | join(', ') }},
@@ -23,7 +54,7 @@
                     / sum(standardised)
                 - ln(sum(standardised))
             ) / ln(count(standardised)) as entropy
-        from {{ standardised }}
+        from {{ source }}
         group by {{ keys | join(', ') }}
     ) as indicator_entropy
 {%- endmacro %}

@@ -1,34 +1,71 @@
 {#
   Direction-aware min-max standardisation (Paper B eq. 1-2), within each scope and indicator:
     positive: (x - min) / (max - min) + shift      negative: (max - x) / (max - min) + shift
+  computed in the anchored form z = (x - anchor) * signed_inverse_range + shift (anchor = min and
+  signed_inverse_range = 1 / R for a positive indicator, max and -1 / R for a negative one), so the
+  extreme value standardises to exactly `shift` and a row costs one subtraction and one
+  multiply-add: no string comparison and no division per row.
   `inputs` has the `scope` columns (possibly none: one pooled scope), `indicator`, `direction`
   ('positive' / 'negative'), `value`, and any unit columns (passed through). `shift` is a constant
   or a column of `inputs` (constant within a scope). A missing value stays missing.
 #}
 
-{# One row per scope and indicator: range of the values, shift, and a stop for what cannot be weighted. #}
+{#
+  One row per scope and indicator: range of the values, shift, direction, the standardisation map
+  (anchor, signed_inverse_range), and a stop for what cannot be weighted. The direction is
+  aggregated as a count of negative rows (a string max costs twice the range itself on 10^8 rows),
+  and an indicator marked both positive and negative in a scope stops the build. A constant shift is
+  written as such, not aggregated over the rows. The map is computed here, on the few aggregated
+  rows, so that a join of the values to the ranges costs no per-row CASE or division.
+#}
 {% macro nqp_indicator_ranges(inputs, scope, shift=0) -%}
     {%- set keys = scope + ['indicator'] -%}
+    {%- set is_negative = "case when direction = 'negative' then 1 else 0 end" -%}
     select
         {{ keys | join(', ') }},
-        max(direction) as direction,
-        min(value) as min_value,
-        max(value) as max_value,
-        count(value) as n_units,
-        max({{ shift }}) as shift,
-        {#- fewer than two distinct values (constant, a single unit, or all missing): no entropy weight -#}
-        {{ nqp_raise_if(
-            'not coalesce(max(value) > min(value), false)',
-            "'indicator ' || indicator || ' cannot be weighted in scope ' || "
-                ~ nqp_scope_label(scope)
-                ~ " || ': it is constant or missing over the sample (' || " ~ nqp_text('count(value)')
-                ~ " || ' values, min = ' || " ~ nqp_text('min(value)')
-                ~ " || ', max = ' || " ~ nqp_text('max(value)')
-                ~ " || '); remove it from the index catalogue or widen the sample'",
-            'max(value) - min(value)'
-        ) }} as value_range
-    from {{ inputs }}
-    group by {{ keys | join(', ') }}
+        direction,
+        min_value,
+        max_value,
+        n_units,
+        shift,
+        value_range,
+        case when direction = 'negative' then max_value else min_value end as anchor,
+        case when direction = 'negative' then -1 / value_range else 1 / value_range end as signed_inverse_range
+    from (
+        select
+            {{ keys | join(', ') }},
+            {#- negative rows: none (positive), all (negative), or some (an error) -#}
+            {{ nqp_raise_if(
+                'sum(' ~ is_negative ~ ') between 1 and count(*) - 1',
+                "'indicator ' || indicator || ' is both positive and negative in scope ' || "
+                    ~ nqp_scope_label(scope)
+                    ~ " || '; give it one direction in the index catalogue'",
+                "case when sum(" ~ is_negative ~ ") > 0 then 'negative' else 'positive' end"
+            ) }} as direction,
+            min(value) as min_value,
+            max(value) as max_value,
+            count(value) as n_units,
+            {% if shift is number %}{{ shift }}{% else %}max({{ shift }}){% endif %} as shift,
+            {#- fewer than two distinct values (constant, a single unit, or all missing): no entropy weight -#}
+            {{ nqp_raise_if(
+                'not coalesce(max(value) > min(value), false)',
+                "'indicator ' || indicator || ' cannot be weighted in scope ' || "
+                    ~ nqp_scope_label(scope)
+                    ~ " || ': it is constant or missing over the sample (' || " ~ nqp_text('count(value)')
+                    ~ " || ' values, min = ' || " ~ nqp_text('min(value)')
+                    ~ " || ', max = ' || " ~ nqp_text('max(value)')
+                    ~ " || '); remove it from the index catalogue or widen the sample'",
+                'max(value) - min(value)'
+            ) }} as value_range
+        from {{ inputs }}
+        group by {{ keys | join(', ') }}
+    ) as indicator_ranges
+{%- endmacro %}
+
+
+{# The standardised value of `value` under the row `ranges` (a relation alias of nqp_indicator_ranges). #}
+{% macro nqp_standardised_value(value, ranges) -%}
+    (({{ value }} - {{ ranges }}.anchor) * {{ ranges }}.signed_inverse_range + {{ ranges }}.shift)
 {%- endmacro %}
 
 
@@ -37,8 +74,7 @@
     {%- set keys = scope + ['indicator'] -%}
     select
         inputs.*,
-        (case when inputs.direction = 'negative' then ranges.max_value - inputs.value
-            else inputs.value - ranges.min_value end) / ranges.value_range + ranges.shift as standardised
+        {{ nqp_standardised_value('inputs.value', 'ranges') }} as standardised
     from {{ inputs }} as inputs
     inner join {% if ranges %}{{ ranges }}{% else %}({{ nqp_indicator_ranges(inputs, scope, shift) }}){% endif %} as ranges
         on {{ nqp_join_keys('inputs', 'ranges', keys) }}

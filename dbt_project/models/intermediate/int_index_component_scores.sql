@@ -37,12 +37,8 @@ ranges as (
     {{ nqp_indicator_ranges('component_inputs', ['system', 'period_scheme', 'period'], shift='shift') }}
 ),
 
-standardised as (
-    {{ nqp_standardise('component_inputs', ['system', 'period_scheme', 'period'], ranges='ranges') }}
-),
-
 weights as (
-    {{ nqp_entropy_weights('standardised', ['system', 'period_scheme', 'period']) }}
+    {{ nqp_entropy_weights_from_values('component_inputs', 'ranges', ['system', 'period_scheme', 'period']) }}
 ),
 
 coefficients as (
