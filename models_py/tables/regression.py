@@ -44,6 +44,9 @@ def fit_column(panel: pd.DataFrame, study: StudyDeclaration, table: TableDeclara
 def _label(study: StudyDeclaration, term: str, column: RegressionColumn) -> tuple[str, str]:
     if term == "_cons":
         return "常数项", "Constant"
+    generated = KINDS[column.estimator].term_label(term, column, lambda name: _label(study, name, column))
+    if generated:
+        return generated
     if column.squared and term == column.squared_term:
         zh, en = _label(study, column.squared, column)
         return f"{zh}²", f"{en}²"

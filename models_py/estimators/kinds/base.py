@@ -45,6 +45,7 @@ class Kind:
     equation_labels: ClassVar[dict[str, tuple[str, str]]] = {}  # column-header suffix per equation
     main_equation_label: ClassVar[tuple[str, str] | None] = None  # for 'main' when it has siblings
     shown_equations: ClassVar[tuple[str, ...] | None] = None  # equations a table shows (None: all)
+    stacked_equations: ClassVar[tuple[str, ...]] = ()  # shown as a block beneath main, in its column
     table_rows: ClassVar[tuple[TableRow, ...]] = ()
     spec: ClassVar[type | None] = None  # the dataclass `options` returns (its fields: the YAML keys)
 
@@ -73,6 +74,11 @@ class Kind:
 
     def fit(self, data: pd.DataFrame, column) -> PanelResults:
         raise NotImplementedError
+
+    def term_label(self, term: str, column, label) -> tuple[str, str] | None:
+        """(zh, en) label of a term the kind generates (an interaction …), None for the usual rules;
+        `label(name)` gives the (zh, en) label of a panel column."""
+        return None
 
 
 def only_panel_effects(column) -> bool:
