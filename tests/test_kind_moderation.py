@@ -83,7 +83,8 @@ def test_declaration_parses_with_defaults():
     ({"moderators": "m", "at": ["mean-sd", "median"]}, {}, "moderation.at", "cannot read at value 'median'"),
     ({"moderators": "m", "at": [True]}, {}, "moderation.at", "expected a number"),
     ({"moderators": "m", "at": []}, {}, "moderation.at", "lists no moderator value"),
-    ({"moderators": "m", "at": ["mean", "mean"]}, {}, "moderation.at", "names a value twice"),
+    ({"moderators": "m", "at": ["mean", "Mean"]}, {}, "moderation.at", "names a value twice"),
+    ({"moderators": "m", "at": [1, 1.0]}, {}, "moderation.at", "names a value twice"),
     ({"moderators": "m", "at": {"w": ["mean"]}}, {}, "moderation.at", r"names \['w'\], which are not moderators"),
     ({"moderators": "m", "at": {"m": ["p101"]}}, {}, "moderation.at.m", "must lie in 0..100"),
     ({"moderators": ["m", "d"], "categorical": ["d"], "at": ["mean"]}, {}, "moderation.at",
@@ -266,11 +267,15 @@ def test_paper_c_moderation_table_in_the_five_report_formats(built_warehouse, wa
     caption, interaction, effect = "表7 调节效应：人力资本与政府干预", "新质生产力 × 教育水平", "边际效应：调节变量 = 均值+1标准差"
     markdown = (reports / "paper_c.md").read_text(encoding="utf-8")
     assert f"**{caption}**" in markdown and f"| {interaction} | {coef} |" in markdown
-    assert re.search(rf"\| {effect} \| [^|]* \| {re.escape(f'{margin[0]:.4f}')}", markdown)
+    cell = f"{margin[0]:.4f}{margin[1] or ''}"  # column (2), the margin at mean + 1 SD
+    assert re.search(rf"\| {re.escape(effect)} \| [^|]* \| {re.escape(cell)} \|", markdown)
     html = (reports / "paper_c.html").read_text(encoding="utf-8")
     assert caption in html and interaction in html and coef in html and effect in html
     tex = (reports / "paper_c.tex").read_text(encoding="utf-8")
-    assert "调节效应：人力资本与政府干预" in tex and coef in tex and "边际效应" in tex
+    table = tex[tex.index(rf"\caption{{{caption}}}"):]
+    table = table[:table.index(r"\end{table}")]  # stars are $^{**}$ there
+    assert re.search(rf"{re.escape(interaction)} & {re.escape(f'{row[0]:.4f}')}(\$\^{{\*+}}\$)? &", table)
+    assert re.search(rf"{re.escape(effect)} & [^&]* & {re.escape(f'{margin[0]:.4f}')}", table)
     import docx
 
     document = docx.Document(str(reports / "paper_c.docx"))

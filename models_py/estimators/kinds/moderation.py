@@ -56,7 +56,7 @@ def _at_values(where, key: str, value, moderator: str, categorical: bool) -> tup
             raise where.error(key, str(error)) from None
         if categorical and token not in (0, 1):
             raise where.error(key, f"{moderator!r} is categorical (0/1): its values are 0 and 1, got {token!r}")
-    if len({str(v).replace(" ", "").lower() for v in values}) != len(values):
+    if len({_token(v) for v in values}) != len(values):  # 1 and 1.0, "mean" and "Mean" are one value
         raise where.error(key, f"names a value twice: {list(values)}")
     return tuple(values)
 
