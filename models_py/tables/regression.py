@@ -44,9 +44,6 @@ def fit_column(panel: pd.DataFrame, study: StudyDeclaration, table: TableDeclara
 def _label(study: StudyDeclaration, term: str, column: RegressionColumn) -> tuple[str, str]:
     if term == "_cons":
         return "常数项", "Constant"
-    generated = KINDS[column.estimator].term_label(term, column, lambda name: _label(study, name, column))
-    if generated:
-        return generated
     if column.squared and term == column.squared_term:
         zh, en = _label(study, column.squared, column)
         return f"{zh}²", f"{en}²"
@@ -57,7 +54,8 @@ def _label(study: StudyDeclaration, term: str, column: RegressionColumn) -> tupl
     if lag and lag[0] in study.labels:
         zh, en = _label(study, lag[0], column)
         return f"L{lag[1]}.{zh}", f"L{lag[1]}.{en}"
-    return term, term
+    generated = KINDS[column.estimator].term_label(term, column, lambda name: _label(study, name, column))
+    return generated or (term, term)
 
 
 def fit_row(column: RegressionColumn, results: PanelResults) -> dict:

@@ -72,13 +72,13 @@ class Kind:
         """Further panel columns the fit needs (a group variable …)."""
         return []
 
+    def term_label(self, term: str, column, label_of) -> tuple[str, str] | None:
+        """(zh, en) label of a term the fit generates (threshold regime terms …), None if not one;
+        ``label_of(name)`` gives a panel variable's (zh, en) label."""
+        return None
+
     def fit(self, data: pd.DataFrame, column) -> PanelResults:
         raise NotImplementedError
-
-    def term_label(self, term: str, column, label) -> tuple[str, str] | None:
-        """(zh, en) label of a term the kind generates (an interaction …), None for the usual rules;
-        `label(name)` gives the (zh, en) label of a panel column."""
-        return None
 
 
 def only_panel_effects(column) -> bool:
