@@ -11,7 +11,9 @@ from dataclasses import replace
 
 import pandas as pd
 
-from models_py.estimators.kinds import gmm, group_difference, hausman, iv, mediation, re, subsample, threshold, twfe
+from models_py.estimators.kinds import (
+    gmm, group_difference, hausman, iv, mediation, moderation, re, subsample, threshold, twfe,
+)
 from models_py.estimators.kinds.base import Kind, TableRow
 from models_py.estimators.results import Diagnostic, PanelResults
 
@@ -27,6 +29,7 @@ KINDS: dict[str, Kind] = {
         group_difference.KIND,
         hausman.KIND,
         threshold.KIND,
+        moderation.KIND,
     )
 }
 

@@ -114,6 +114,9 @@ def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame, lang: str =
         shown = getattr(registry.KINDS.get(fit.estimator), "shown_equations", None)
         if shown and any(e in equations for e in shown):  # a group-difference column shows its difference
             equations = [e for e in shown if e in equations]
+        stacked = tuple(getattr(registry.KINDS.get(fit.estimator), "stacked_equations", ()))
+        if any(e not in stacked for e in equations):  # printed beneath the main equation, same column
+            equations = [e for e in equations if e not in stacked]
         title = getattr(fit, "column_title", None)
         title = fit.column_id if missing(title) else title
         if column_titles.get(fit.column_id):
@@ -124,7 +127,7 @@ def _display_columns(coefficients: pd.DataFrame, fits: pd.DataFrame, lang: str =
             eq_rows = rows[rows["equation"] == equation]
             depvar = eq_rows["depvar"].iloc[0] if len(eq_rows) and not missing(eq_rows["depvar"].iloc[0]) else fit.depvar
             out.append({"fit": fit, "equation": equation, "title": title, "single": len(equations) == 1,
-                        "depvar": depvar,
+                        "depvar": depvar, "stacked": stacked if equation == "main" else (),
                         "model_level": equation == "main" or ("main" not in equations and equation == equations[-1])})
     return out
 
@@ -192,13 +195,19 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     shown = coefficients[~coefficients["term"].astype(str).str.match(YEAR_DUMMY)]
     if not show_controls:
         shown = shown[~shown["is_control"].fillna(False).astype(bool)]
+    in_block = shown["equation"].isin({e for c in columns for e in c["stacked"]})  # a second block, after _cons
+    position = {c["fit"].column_id: i for i, c in enumerate(columns)}  # the block in order of first appearance
+    block = (shown[in_block].assign(position=lambda f: f["column_id"].map(position))
+             .sort_values(["position", "term_order"]).drop_duplicates("term"))
+    shown = shown[~in_block]
     terms = shown.sort_values(["is_control", "term_order"]).drop_duplicates("term").loc[lambda f: f["term"] != "_cons"]
     stat_kinds = set()
-    for term in list(terms.itertuples()) + list(shown[shown["term"] == "_cons"].head(1).itertuples()):
+    for term in [*terms.itertuples(), *shown[shown["term"] == "_cons"].head(1).itertuples(), *block.itertuples()]:
         estimates, beneath_cells = [], []
         for col in columns:
             match = coefficients[(coefficients["column_id"] == col["fit"].column_id)
-                                 & (coefficients["equation"] == col["equation"]) & (coefficients["term"] == term.term)]
+                                 & coefficients["equation"].isin([col["equation"], *col["stacked"]])
+                                 & (coefficients["term"] == term.term)]
             if match.empty:
                 estimates.append("")
                 beneath_cells.append("")

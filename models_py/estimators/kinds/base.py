@@ -45,6 +45,7 @@ class Kind:
     equation_labels: ClassVar[dict[str, tuple[str, str]]] = {}  # column-header suffix per equation
     main_equation_label: ClassVar[tuple[str, str] | None] = None  # for 'main' when it has siblings
     shown_equations: ClassVar[tuple[str, ...] | None] = None  # equations a table shows (None: all)
+    stacked_equations: ClassVar[tuple[str, ...]] = ()  # shown as a block beneath main, in its column
     table_rows: ClassVar[tuple[TableRow, ...]] = ()
     spec: ClassVar[type | None] = None  # the dataclass `options` returns (its fields: the YAML keys)
 
