@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from models_py.estimators.kinds import gmm, group_difference, hausman, iv, mediation, re, subsample, twfe
+from models_py.estimators.kinds import gmm, group_difference, hausman, iv, mediation, re, spatial, subsample, twfe
 from models_py.estimators.kinds.base import Kind, TableRow
 from models_py.estimators.results import Diagnostic, PanelResults
 
@@ -26,6 +26,7 @@ KINDS: dict[str, Kind] = {
         subsample.KIND,
         group_difference.KIND,
         hausman.KIND,
+        spatial.KIND,
     )
 }
 
