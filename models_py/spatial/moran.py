@@ -40,6 +40,24 @@ def _cross_sections(panel: pd.DataFrame, value: str, weights: SpatialWeights, re
         yield period, series.loc[codes].to_numpy(float)
 
 
+def complete_years(panel: pd.DataFrame, value: str, weights: SpatialWeights, region: str = "region_code",
+                   year: str = "year") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of the years in which every region of W has ``value``, and one row (year, variable,
+    weights, reason) for each other year: a real-only warehouse may lack values, and a missing year
+    is then stated, not silently skipped."""
+    keep, gaps = [], []
+    for period, rows in panel.groupby(year, sort=True):
+        have = set(rows.loc[rows[value].notna(), region].astype(int))
+        absent = [code for code in weights.codes if code not in have]
+        if absent:
+            gaps.append({"year": period, "variable": value, "weights": weights.kind,
+                         "reason": f"{value} missing for region(s) {absent}: Moran's I needs every region"})
+        else:
+            keep.append(period)
+    return (panel[panel[year].isin(keep)],
+            pd.DataFrame(gaps, columns=["year", "variable", "weights", "reason"]))
+
+
 def global_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, permutations: int = 999,
                  seed: int = 12345, region: str = "region_code", year: str = "year") -> pd.DataFrame:
     """One row per year: I, E[I], z and p under normality, permutation p (one-sided, esda's
