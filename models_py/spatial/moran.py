@@ -11,6 +11,8 @@ HH (1) z>0, Wz>0; LH (2) z<0, Wz>0; LL (3) z<0, Wz<0; HL (4) z>0, Wz<0. A region
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,9 @@ from models_py.errors import DataError
 from models_py.spatial.weights import SpatialWeights
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+# esda permutes with NumPy's global generator; dbt runs Python models in threads of one process, so two
+# seeded computations at once would interleave their draws (different p each build). One at a time.
+GLOBAL_RNG = threading.Lock()
 
 
 def _cross_sections(panel: pd.DataFrame, value: str, weights: SpatialWeights, region: str, year: str):
@@ -68,8 +73,9 @@ def global_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, pe
     w.transform = "r"
     rows = []
     for period, values in _cross_sections(panel, value, weights, region, year):
-        np.random.seed(seed)
-        moran = Moran(values, w, transformation="r", permutations=permutations)
+        with GLOBAL_RNG:
+            np.random.seed(seed)
+            moran = Moran(values, w, transformation="r", permutations=permutations)
         rows.append({"year": period, "variable": value, "weights": weights.kind, "moran_i": moran.I,
                      "expected_i": moran.EI, "z_norm": moran.z_norm, "p_norm": moran.p_norm,
                      "p_sim": moran.p_sim if permutations else np.nan,
@@ -89,7 +95,8 @@ def local_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, per
     w.transform = "r"
     frames = []
     for period, values in _cross_sections(panel, value, weights, region, year):
-        local = Moran_Local(values, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
+        with GLOBAL_RNG:
+            local = Moran_Local(values, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
         frames.append(pd.DataFrame({
             "year": period, "region_code": list(weights.codes), "variable": value, "weights": weights.kind,
             "local_i": local.Is, "quadrant": [QUADRANTS[q] for q in local.q], "p_sim": local.p_sim,

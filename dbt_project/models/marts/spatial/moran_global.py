@@ -22,10 +22,12 @@ def model(dbt, session):
     for variable, (label_zh, label_en) in VARIABLES.items():
         complete, gaps = moran.complete_years(panel, variable, weights)
         found = moran.global_moran(complete, variable, weights, permutations=999, seed=12345)
-        frame = pd.concat([f for f in (found, gaps) if len(f)], ignore_index=True)
-        frame["variable_label_zh"], frame["variable_label_en"] = label_zh, label_en
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+        parts = [f for f in (found, gaps) if len(f)]
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)
+            frame["variable_label_zh"], frame["variable_label_en"] = label_zh, label_en
+            frames.append(frame)
+    out = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).reindex(columns=COLUMNS)
     out["study"] = "paper_e"
     out["year"] = out["year"].astype(int)
     out["n"] = out["n"].astype("Int64")
