@@ -144,7 +144,8 @@ def test_an_unbalanced_panel_is_an_error_naming_the_cell(panel):
 
 
 def test_the_table_shows_main_wx_and_the_three_effects(panel):
-    study = _parse({"title": "SDM", "spatial": {"draws": 20}}, {"title": "SAR", "spatial": {"model": "sar", "draws": 20}},
+    study = _parse({"title": "SDM", "spatial": {"draws": 20}},
+                   {"title": "SAR", "spatial": {"model": "sar", "draws": 20}},
                    {"title": "SEM", "spatial": {"model": "sem"}})
     coefficients, fits, diagnostics = regression_table(panel, study, study.tables[0])
     table = regression_display(coefficients, fits, diagnostics, lang="en")
