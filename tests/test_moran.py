@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from models_py.errors import DataError
-from models_py.spatial.moran import global_moran, local_moran
+from models_py.spatial.moran import complete_years, global_moran, local_moran
 from models_py.spatial.weights import SpatialWeights, row_standardise
 
 
@@ -79,3 +79,16 @@ def test_missing_region_is_an_error(ring, panel):
     with pytest.raises(DataError, match="not in the ring weights"):
         local_moran(pd.concat([panel, pd.DataFrame({"region_code": [99], "year": [2020], "value": [1.0]})]),
                     "value", ring, permutations=0)
+
+
+def test_complete_years_names_each_incomplete_year(ring, panel):
+    holey = panel.copy()
+    first_year = sorted(holey["year"].unique())[0]
+    code = ring.codes[1]
+    holey.loc[(holey["year"] == first_year) & (holey["region_code"] == code), "value"] = np.nan
+    kept, gaps = complete_years(holey, "value", ring)
+    assert first_year not in set(kept["year"]) and set(kept["year"]) == set(panel["year"]) - {first_year}
+    assert gaps[["year", "variable", "weights"]].values.tolist() == [[first_year, "value", ring.kind]]
+    assert f"[{code}]" in gaps["reason"].iloc[0]
+    kept_all, no_gaps = complete_years(panel, "value", ring)
+    assert len(kept_all) == len(panel) and no_gaps.empty

@@ -25,6 +25,8 @@ EXPECTED_NOBS = {
         "table6": {"(1)": 403, "(2)": 403, "(3)": 279},  # (2): Paper A's system nqp_three_factor_e as outcome
         "table7": {"(1)": 403, "(2)": 403, "(3)": 403},
         "table8": {"(1)": 143, "(2)": 104, "(3)": 156},
+        "table9": {"(1)": 403},  # spatial: the balanced 31 x 13 panel
+        "table10": {"(1)": 403, "(2)": 403, "(3)": 403},
     },
 }
 EXPECTED_DESCRIPTIVE_N = {"paper_c": 330, "paper_e": 403}
@@ -61,7 +63,7 @@ def test_studies_declared(studies):
     assert set(studies) == {"paper_c", "paper_e"}
     assert [t.table_id for t in studies["paper_c"].tables] == ["table2", "table3", "table4", "table5", "table6"]
     assert [t.table_id for t in studies["paper_e"].tables] == [
-        "table2", "table3", "table4", "table5", "table6", "table7", "table8"]
+        "table2", "table3", "table4", "table5", "table6", "table7", "table8", "table9", "table10"]
 
 
 @pytest.mark.parametrize("study_id", ["paper_c", "paper_e"])

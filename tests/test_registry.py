@@ -89,7 +89,7 @@ def _panel() -> pd.DataFrame:
 
 def test_every_kind_is_registered_once_under_its_name():
     assert list(registry.KINDS) == ["twfe", "iv", "re", "gmm", "mediation", "subsample", "group_difference", "hausman",
-                                    "threshold", "moderation"]
+                                    "threshold", "moderation", "spatial"]
     assert all(name == kind.name for name, kind in registry.KINDS.items())
     sections = registry.option_sections()
     assert len(sections) == len({kind.section for kind in registry.KINDS.values() if kind.section})

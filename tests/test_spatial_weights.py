@@ -83,6 +83,11 @@ def test_long_table_round_trips(queen):
     np.testing.assert_allclose(wide.to_numpy(), queen.matrix)
     w = queen.to_libpysal()
     np.testing.assert_allclose(w.full()[0], queen.matrix)
+    back = sw.SpatialWeights.from_long(pd.concat([long, sw.inverse_distance().to_long()]), "queen")
+    assert back.codes == queen.codes and back.kind == "queen"
+    np.testing.assert_allclose(back.matrix, queen.matrix, rtol=0, atol=0)
+    with pytest.raises(DataError, match="no rows of kind 'rook'"):
+        sw.SpatialWeights.from_long(long, "rook")
 
 
 def _points():

@@ -12,7 +12,7 @@ from dataclasses import replace
 import pandas as pd
 
 from models_py.estimators.kinds import (
-    gmm, group_difference, hausman, iv, mediation, moderation, re, subsample, threshold, twfe,
+    gmm, group_difference, hausman, iv, mediation, moderation, re, spatial, subsample, threshold, twfe,
 )
 from models_py.estimators.kinds.base import Kind, TableRow
 from models_py.estimators.results import Diagnostic, PanelResults
@@ -30,6 +30,7 @@ KINDS: dict[str, Kind] = {
         hausman.KIND,
         threshold.KIND,
         moderation.KIND,
+        spatial.KIND,
     )
 }
 

@@ -11,6 +11,8 @@ HH (1) z>0, Wz>0; LH (2) z<0, Wz>0; LL (3) z<0, Wz<0; HL (4) z>0, Wz<0. A region
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,9 @@ from models_py.errors import DataError
 from models_py.spatial.weights import SpatialWeights
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+# esda permutes with NumPy's global generator; dbt runs Python models in threads of one process, so two
+# seeded computations at once would interleave their draws (different p each build). One at a time.
+GLOBAL_RNG = threading.Lock()
 
 
 def _cross_sections(panel: pd.DataFrame, value: str, weights: SpatialWeights, region: str, year: str):
@@ -40,6 +45,24 @@ def _cross_sections(panel: pd.DataFrame, value: str, weights: SpatialWeights, re
         yield period, series.loc[codes].to_numpy(float)
 
 
+def complete_years(panel: pd.DataFrame, value: str, weights: SpatialWeights, region: str = "region_code",
+                   year: str = "year") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of the years in which every region of W has ``value``, and one row (year, variable,
+    weights, reason) for each other year: a real-only warehouse may lack values, and a missing year
+    is then stated, not silently skipped."""
+    keep, gaps = [], []
+    for period, rows in panel.groupby(year, sort=True):
+        have = set(rows.loc[rows[value].notna(), region].astype(int))
+        absent = [code for code in weights.codes if code not in have]
+        if absent:
+            gaps.append({"year": period, "variable": value, "weights": weights.kind,
+                         "reason": f"{value} missing for region(s) {absent}: Moran's I needs every region"})
+        else:
+            keep.append(period)
+    return (panel[panel[year].isin(keep)],
+            pd.DataFrame(gaps, columns=["year", "variable", "weights", "reason"]))
+
+
 def global_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, permutations: int = 999,
                  seed: int = 12345, region: str = "region_code", year: str = "year") -> pd.DataFrame:
     """One row per year: I, E[I], z and p under normality, permutation p (one-sided, esda's
@@ -50,8 +73,9 @@ def global_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, pe
     w.transform = "r"
     rows = []
     for period, values in _cross_sections(panel, value, weights, region, year):
-        np.random.seed(seed)
-        moran = Moran(values, w, transformation="r", permutations=permutations)
+        with GLOBAL_RNG:
+            np.random.seed(seed)
+            moran = Moran(values, w, transformation="r", permutations=permutations)
         rows.append({"year": period, "variable": value, "weights": weights.kind, "moran_i": moran.I,
                      "expected_i": moran.EI, "z_norm": moran.z_norm, "p_norm": moran.p_norm,
                      "p_sim": moran.p_sim if permutations else np.nan,
@@ -71,7 +95,8 @@ def local_moran(panel: pd.DataFrame, value: str, weights: SpatialWeights, *, per
     w.transform = "r"
     frames = []
     for period, values in _cross_sections(panel, value, weights, region, year):
-        local = Moran_Local(values, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
+        with GLOBAL_RNG:
+            local = Moran_Local(values, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
         frames.append(pd.DataFrame({
             "year": period, "region_code": list(weights.codes), "variable": value, "weights": weights.kind,
             "local_i": local.Is, "quadrant": [QUADRANTS[q] for q in local.q], "p_sim": local.p_sim,

@@ -68,6 +68,16 @@ class SpatialWeights:
         return pd.DataFrame({"region_code": codes[rows], "neighbour_code": codes[cols],
                              "weight": self.matrix[rows, cols], "kind": self.kind})
 
+    @classmethod
+    def from_long(cls, long: pd.DataFrame, kind: str) -> SpatialWeights:
+        """The matrix of one kind of a long table (``to_long``'s shape, the mart spatial_weights)."""
+        rows = long[long["kind"] == kind]
+        if rows.empty:
+            raise DataError(f"the weights table has no rows of kind {kind!r}", value=kind)
+        codes = tuple(sorted(int(c) for c in set(rows["region_code"]) | set(rows["neighbour_code"])))
+        wide = rows.pivot(index="region_code", columns="neighbour_code", values="weight")
+        return cls(kind, codes, wide.reindex(index=codes, columns=codes).fillna(0.0).to_numpy(float))
+
     def to_libpysal(self):
         """The same weights as a libpysal ``W`` (ids = region codes), for esda and spreg."""
         from libpysal.weights import W

@@ -46,6 +46,8 @@ VCOV_NAMES = {
     "unadjusted": ("普通标准误", "conventional standard errors"),
     "robust (Windmeijer)": ("Windmeijer 修正的稳健标准误", "Windmeijer-corrected robust standard errors"),
     "robust": ("稳健标准误", "robust standard errors"),
+    "oim": ("基于观测信息矩阵（OIM）的标准误", "standard errors from the observed information matrix (OIM)"),
+    "eim": ("基于期望信息矩阵（EIM）的标准误", "standard errors from the expected information matrix (EIM)"),
 }
 CLUSTER_NAMES = {"region_code": ("省份", "province")}
 

@@ -1,7 +1,8 @@
 -- Paper E (Ye 2024, industrial agglomeration and NQP) analysis panel: 31 regions x 2010-2022, N = 403.
 -- Outcome: the nqp_e entropy index (total and three dimensions); regressor: industrial agglomeration
 -- (location quotient of industrial value added); five controls; employment density (robustness);
--- misallocation indices from the misallocation mart (mechanism). Every analysis variable is winsorised
+-- misallocation indices from the misallocation mart (mechanism); GDP per capita (economic-distance
+-- spatial weights). Every analysis variable is winsorised
 -- at 1 % / 99 % (var paper_e_winsorise, default true; Stata winsor2 convention, pooled over the panel).
 {% set sample_years = var('paper_e_sample_years') %}
 {% set winsorise = var('paper_e_winsorise', true) %}
@@ -80,6 +81,9 @@ panel as (
             'region_years.year') }} as transport,
         -- persons employed per km2 of land area
         region_years.employment * 10000 / regions.land_area_km2 as employment_density,
+        -- 元 per person (GDP 亿元, population 万人); not an analysis variable, not winsorised: the
+        -- economic-distance spatial weights compare its regional means (spatial robustness column)
+        region_years.gdp * 10000 / region_years.population as gdp_per_capita,
         misallocation.m_all,
         misallocation.m_cap,
         misallocation.m_lab,
@@ -110,6 +114,7 @@ final as (
         region3,
         region4,
         {{ nqp_analysis_variables('panel', analysis_variables, winsorise) }}
+        gdp_per_capita,
         uses_synthetic
     from panel
 )
