@@ -17,6 +17,7 @@ EXPECTED_NOBS = {
         "table4": {"(1)": 300, "(2)": 300},  # L1.nqp costs 2012
         "table5": {"(1)": 330, "(2)": 330, "(3)": 330},
         "table6": {"(1)": 121, "(2)": 88, "(3)": 121},
+        "table7": {"(1)": 330, "(2)": 330},  # moderation by education, by government intervention
     },
     "paper_e": {
         "table3": {"(1)": 403, "(2)": 403, "(3)": 403},
@@ -61,7 +62,7 @@ def _winsor2(values: pd.Series, q: float = 0.01) -> pd.Series:
 
 def test_studies_declared(studies):
     assert set(studies) == {"paper_c", "paper_e"}
-    assert [t.table_id for t in studies["paper_c"].tables] == ["table2", "table3", "table4", "table5", "table6"]
+    assert [t.table_id for t in studies["paper_c"].tables] == ["table2", "table3", "table4", "table5", "table6", "table7"]
     assert [t.table_id for t in studies["paper_e"].tables] == [
         "table2", "table3", "table4", "table5", "table6", "table7", "table8", "table9", "table10"]
 
