@@ -32,7 +32,8 @@ def spark_session(work: Path, memory: str, partitions: int):
 
     return (SparkSession.builder.master("local[2]").appName("nqp-bench-spark")
             .config("spark.driver.memory", memory).config("spark.sql.shuffle.partitions", str(partitions))
-            .config("spark.ui.enabled", "false").config("spark.log.level", "ERROR")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .config("spark.log.level", "ERROR")
             .config("spark.sql.catalogImplementation", "in-memory")
             .config("spark.sql.warehouse.dir", str(work / "tables"))
             .config("spark.local.dir", str(work / "spark_tmp"))
