@@ -1,4 +1,4 @@
-# Entry points: make run | make test | make ui | make bench | make docs
+# Entry points: make run | make test | make ui | make bench | make docs | make spark-build | make bench-spark
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -9,7 +9,7 @@ export DBT_TARGET_PATH := $(CURDIR)/dbt_project/target
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: run test ui bench docs prepare install system clean
+.PHONY: run test ui bench docs prepare install system spark spark-build bench-spark clean
 
 # Debian packages the project needs: CJK fonts for figures, Chromium + driver for the UI browser
 # test. Installed with apt-get (root on our machines) only when one is missing.
@@ -24,18 +24,45 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(SYSTEM_STAMP):
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# apt-get install of the packages of $(1) that are missing, then touch the stamp $(2).
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
+	mkdir -p $(VENV) && touch $(2)
+endef
+
+$(SYSTEM_STAMP):
+	$(call apt_install,$(SYSTEM_PACKAGES),$(SYSTEM_STAMP))
 
 system: $(SYSTEM_STAMP)
 
 install: $(STAMP) $(SYSTEM_STAMP)
+
+# The index layer on Spark (README "The index layer on Spark"): a JVM from Debian and the `.[spark]`
+# extra (dbt-spark, PySpark). Never on `make run`'s path (DuckDB is the embedded default); `make test`
+# needs it for the Spark equality test, so a fresh CI machine gets it there.
+SPARK_SYSTEM_PACKAGES := openjdk-17-jre-headless
+SPARK_SYSTEM_STAMP := $(VENV)/.system-spark
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_SYSTEM_STAMP):
+	$(call apt_install,$(SPARK_SYSTEM_PACKAGES),$(SPARK_SYSTEM_STAMP))
+
+$(SPARK_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+spark: $(SPARK_STAMP) $(SPARK_SYSTEM_STAMP)
+
+# Export the published warehouse's raw inputs, build the index layer on Spark (seeds, models and all
+# their tests), then compare its marts with DuckDB's (exit 1 beyond 1e-9). Run `make run` first.
+spark-build: prepare spark
+	$(BIN)/python -m models_py.spark build
+	$(BIN)/python -m models_py.spark compare
 
 # The dbt manifest Dagster reads its assets from (dbt parse: offline, no warehouse needed).
 prepare: $(STAMP) $(SYSTEM_STAMP)
@@ -47,7 +74,7 @@ prepare: $(STAMP) $(SYSTEM_STAMP)
 run: prepare
 	$(BIN)/nqp build
 
-test: prepare
+test: prepare spark
 	$(BIN)/python -m pytest tests
 
 ui: prepare
@@ -66,6 +93,11 @@ docs: prepare
 
 bench: prepare
 	$(BIN)/python -m tests.benchmarks.run_all
+
+# Entropy weights + scores on Spark and on DuckDB, side by side (not a test, not part of `make bench`);
+# BENCH_SPARK_ARGS="--units 10000" scales the 100,000-unit (80 M rows) panel down.
+bench-spark: prepare spark
+	$(BIN)/python -m tests.benchmarks.spark_bench $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf warehouse/.build dbt_project/target reports

@@ -11,8 +11,11 @@ with catalogue as (
     where denominator is not null
 ),
 
-derived_series as (
-    select unnest([{{ "'" ~ (derived | join("', '")) ~ "'" }}]) as source
+derived_series as (  -- one select per code: a list literal is not portable (DuckDB [..], Spark array(..))
+    {%- for code in derived %}
+        select '{{ code }}' as source
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 known_sources as (

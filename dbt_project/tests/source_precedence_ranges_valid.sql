@@ -17,7 +17,7 @@ overlapping_ranges as (
         earlier.source_id,
         earlier.year_from,
         earlier.year_to,
-        'overlaps the row from ' || cast(later.year_from as varchar) as problem
+        'overlaps the row from ' || cast(later.year_from as {{ dbt.type_string() }}) as problem
     from ranges as earlier
     inner join ranges as later
         on earlier.series = later.series

@@ -55,15 +55,15 @@ NEGATIVE_EVERY = 5  # indicator k is negative when k % 5 == 4
 FIRST_YEAR = 2001
 
 
-def compile_pipeline() -> dict[str, str]:
-    """The three statements of the pipeline, scope=[], over `bench_inputs`."""
+def compile_pipeline(target: str | None = None) -> dict[str, str]:
+    """The three statements of the pipeline, scope=[], over `bench_inputs` (for dbt target `target`)."""
     queries = {
         "ranges": "{{ nqp_indicator_ranges('bench_inputs', []) }}",
         "weights": "{{ nqp_entropy_weights_from_values('bench_inputs', 'bench_ranges', []) }}",
         "scores": "with coefficients as ({{ nqp_score_coefficients('bench_ranges', 'bench_weights', []) }})\n"
                   f"{{{{ nqp_composite_scores('bench_inputs', 'coefficients', [], {UNITS!r}, with_topsis=false) }}}}",
     }
-    compiled, _project = compile_queries(queries)
+    compiled, _project = compile_queries(queries, target=target)
     return compiled
 
 

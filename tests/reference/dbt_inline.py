@@ -20,8 +20,11 @@ class DbtCompileError(RuntimeError):
     pass
 
 
-def compile_queries(queries: dict[str, str]) -> tuple[dict[str, str], str]:
+def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple[dict[str, str], str]:
     """Compile {name: jinja_sql} in the real project; returns ({name: compiled_sql}, project dir).
+
+    `target`: a profile target other than the DuckDB default (e.g. "spark": the macros dispatched per engine
+    render for it; the cache is not populated, so nothing connects).
 
     Raises DbtCompileError with dbt's message if the project does not parse or a query does not compile.
     """
@@ -41,7 +44,8 @@ def compile_queries(queries: dict[str, str]) -> tuple[dict[str, str], str]:
     try:
         result = dbtRunner().invoke(
             ["compile", "--inline", text, "--quiet", "--log-level", "none", "--project-dir", str(PROJECT_ROOT),
-             "--profiles-dir", str(PROJECT_ROOT), "--no-partial-parse"]
+             "--profiles-dir", str(PROJECT_ROOT), "--no-partial-parse",
+             *(["--target", target, "--no-populate-cache"] if target else [])]
         )
     finally:
         for key, value in saved.items():

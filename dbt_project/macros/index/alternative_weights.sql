@@ -13,7 +13,7 @@
     select
         {{ keys | join(', ') }},
         count(standardised) as n_units,
-        1.0 / count(*) over ({% if scope %}partition by {{ scope | join(', ') }}{% endif %}) as weight
+        cast(1 as double) / count(*) over ({% if scope %}partition by {{ scope | join(', ') }}{% endif %}) as weight
     from {{ standardised }}
     group by {{ keys | join(', ') }}
 {%- endmacro %}

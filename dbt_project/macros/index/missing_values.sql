@@ -152,11 +152,13 @@
             {{ system }},
             count(case when is_missing and not is_dropped then 1 end) as n_missing,
             count(case when not is_dropped then 1 end) as n_kept,
-            string_agg(
-                case when is_missing and not is_dropped and gap_rank <= {{ shown }} then
+            {#- the first few in order, one max() per rank: string_agg's ordering differs per engine #}
+            concat_ws('; '
+                {%- for rank in range(1, shown + 1) %},
+                max(case when is_missing and not is_dropped and gap_rank = {{ rank }} then
                     'indicator ' || indicator || ' region ' || {{ nqp_text(unit) }} || ' year ' || {{ nqp_text(time) }}
-                end,
-                '; ' order by gap_rank
+                end)
+                {%- endfor %}
             ) as first_missing
         from (
             select

@@ -121,12 +121,12 @@
         {{ nqp_keys_list(by) }}
         group_a as group_code,
         n_a as n_units,
-        n_a * 1.0 / n_units as population_share,
+        cast(n_a as double) / n_units as population_share,
         n_a * mean_a / nullif(n_units * mean, 0) as value_share,
         mean_a as mean,
         abs_diff_sum / nullif(2.0 * n_a * n_a * mean_a, 0) as gini_within_group,
         coalesce(abs_diff_sum / nullif(2.0 * n_a * n_a * mean_a, 0), 0)
-            * (n_a * 1.0 / n_units) * (n_a * mean_a / nullif(n_units * mean, 0)) as within_term
+            * (cast(n_a as double) / n_units) * (n_a * mean_a / nullif(n_units * mean, 0)) as within_term
     from {{ pair_sums }} as dagum_pairs
     where group_a = group_b
 {%- endmacro %}
@@ -155,8 +155,8 @@
             abs_diff_sum / nullif(n_a * n_b * (mean_a + mean_b), 0) as gini_between,
             excess_sum / (n_a * n_b) as affluence_gross,
             shortfall_sum / (n_a * n_b) as affluence_transvariation,
-            (n_a * 1.0 / n_units) * (n_b * mean_b / nullif(n_units * mean, 0))
-                + (n_b * 1.0 / n_units) * (n_a * mean_a / nullif(n_units * mean, 0)) as pair_weight
+            (cast(n_a as double) / n_units) * (n_b * mean_b / nullif(n_units * mean, 0))
+                + (cast(n_b as double) / n_units) * (n_a * mean_a / nullif(n_units * mean, 0)) as pair_weight
         from {{ pair_sums }} as dagum_pairs
         where group_a <> group_b
             and (mean_a > mean_b or (mean_a = mean_b and group_a < group_b))

@@ -62,7 +62,11 @@ ordered as (
 
 checked as (
     select
-        * exclude (n_sources, is_known_source, n_at_rank, last_source_at_rank, choice_order),
+        -- the observation record and the choice, without the bookkeeping of `ordered` (listed, not
+        -- `* exclude (...)`: the portable form, DuckDB and Spark alike)
+        region_code, year, series, value, unit, provenance, source_file, source_sheet, source_row,
+        source_column, raw_text, indicator_text, unit_factor, parsed_value, source_unit, source_kind,
+        source_database, source_time_range, source_id, choice_rule, rule_order, rank_in_rule,
         {{ nqp_raise_if(
             'not is_known_source',
             "'source ' || source_id || ' (series ' || series || ', region ' || "

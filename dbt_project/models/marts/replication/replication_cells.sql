@@ -206,7 +206,7 @@ rankings_long as (
             year,
             gdp_per_capita,
             ratio_to_bottom,
-            cast(region_code as varchar) as region,
+            cast(region_code as {{ dbt.type_string() }}) as region,
             cast(gdp_per_capita_rank as double) as gdp_per_capita_rank
         from {{ ref('regional_rankings') }}
     ) on gdp_per_capita_rank, gdp_per_capita, ratio_to_bottom into name our_measure value our_value
