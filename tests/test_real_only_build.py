@@ -76,3 +76,22 @@ def test_every_study_table_is_computed_or_says_what_it_lacks(real_only_build):
     assert status["is_computed"].any() or scored > 0 or dbt_tables_with_rows
     assert "study tables built by dbt:" in completed.stdout and "with rows" in completed.stdout
     assert "data realness" in completed.stdout and "study paper_a: real " in completed.stdout
+
+
+def test_coupling_sets_leave_out_and_list_region_years_a_subsystem_lacks(real_only_build):
+    # Real data cannot score every index system in every year: a coupling set keeps only the
+    # region-years all its subsystems are scored in, and coupling_region_years_dropped lists the rest.
+    completed, warehouse = real_only_build
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        dropped = connection.execute("select * from coupling_region_years_dropped").df()
+        expected = connection.execute("""select coupling_id, region_code, year, count(*) as n_missing
+                                         from intermediate.int_coupling_subsystem_expected where index_score is null
+                                         group by all""").df()
+        kept = connection.execute("""select coupling_id, region_code, year from coupling_coordination
+                                     intersect select coupling_id, region_code, year
+                                     from coupling_region_years_dropped""").fetchall()
+    assert len(dropped) == len(expected) > 0
+    merged = dropped.merge(expected, on=["coupling_id", "region_code", "year"], validate="1:1")
+    assert (merged["n_missing_subsystems"] == merged["n_missing"]).all()
+    assert kept == []
