@@ -166,3 +166,11 @@ def test_the_table_shows_main_wx_and_the_three_effects(panel):
     assert wald[0] and not any(wald[1:])
     method = table.rows[labels.index("Estimator")].cells
     assert set(method) == {"Spatial panel ML"}
+
+
+def test_the_table_note_names_the_ml_information_matrix_the_kind_declares():
+    # oim / eim are written only by the spatial kind, so their note text lives in its module
+    from models_py.tables.layout import _se_note
+
+    fits = pd.DataFrame({"vcov_type": ["oim", "eim"], "cluster": [None, None]})
+    assert "观测信息矩阵" in _se_note(fits, "zh") and "expected information matrix" in _se_note(fits, "en")

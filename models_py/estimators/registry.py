@@ -57,6 +57,14 @@ def table_rows() -> list[TableRow]:
     return sorted(rows.values(), key=lambda row: row.rank)
 
 
+def vcov_names() -> dict[str, tuple[str, str]]:
+    """Table-note text (zh, en) of the VCE types kinds add (e.g. spatial ML's oim / eim)."""
+    names: dict[str, tuple[str, str]] = {}
+    for kind in KINDS.values():
+        names.update(kind.vcov_names)
+    return names
+
+
 def equation_labels() -> dict[str, tuple[str, str]]:
     """Column-header suffix (zh, en) of every named equation of every kind."""
     labels: dict[str, tuple[str, str]] = {"main": ("", "")}

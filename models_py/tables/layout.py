@@ -46,9 +46,7 @@ VCOV_NAMES = {
     "unadjusted": ("普通标准误", "conventional standard errors"),
     "robust (Windmeijer)": ("Windmeijer 修正的稳健标准误", "Windmeijer-corrected robust standard errors"),
     "robust": ("稳健标准误", "robust standard errors"),
-    "oim": ("基于观测信息矩阵（OIM）的标准误", "standard errors from the observed information matrix (OIM)"),
-    "eim": ("基于期望信息矩阵（EIM）的标准误", "standard errors from the expected information matrix (EIM)"),
-}
+}  # plus what a kind adds (registry.vcov_names)
 CLUSTER_NAMES = {"region_code": ("省份", "province")}
 
 
@@ -157,7 +155,7 @@ def _se_note(fits: pd.DataFrame, lang: str) -> str:
     for vcov, cluster in dict.fromkeys(zip(fits["vcov_type"], fits.get("cluster", [None] * len(fits)))):
         if missing(vcov):
             continue
-        zh, en = VCOV_NAMES.get(vcov, (str(vcov), str(vcov)))
+        zh, en = (VCOV_NAMES | registry.vcov_names()).get(vcov, (str(vcov), str(vcov)))
         who = CLUSTER_NAMES.get(cluster, (cluster, cluster)) if not missing(cluster) else ("", "")
         names.append((zh if lang == "zh" else en).format(cluster=who[0 if lang == "zh" else 1]))
     return ("、" if lang == "zh" else "; ").join(names)

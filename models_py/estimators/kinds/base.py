@@ -47,6 +47,7 @@ class Kind:
     shown_equations: ClassVar[tuple[str, ...] | None] = None  # equations a table shows (None: all)
     stacked_equations: ClassVar[tuple[str, ...]] = ()  # shown as a block beneath main, in its column
     table_rows: ClassVar[tuple[TableRow, ...]] = ()
+    vcov_names: ClassVar[dict[str, tuple[str, str]]] = {}  # table-note text (zh, en) of a VCE only this kind writes
     spec: ClassVar[type | None] = None  # the dataclass `options` returns (its fields: the YAML keys)
 
     def regressors_required(self, raw_options: Any) -> bool:

@@ -75,6 +75,10 @@ class SpatialPanel(Kind):
     absorbs = False
     clusters = False
     main_equation_label = ("主效应", "Main")
+    vcov_names = {
+        "oim": ("基于观测信息矩阵（OIM）的标准误", "standard errors from the observed information matrix (OIM)"),
+        "eim": ("基于期望信息矩阵（EIM）的标准误", "standard errors from the expected information matrix (EIM)"),
+    }
     equation_labels = {"wx": ("W·x", "Wx"), "direct": ("直接效应", "Direct"), "indirect": ("间接效应", "Indirect"),
                        "total": ("总效应", "Total")}
     table_rows = (
