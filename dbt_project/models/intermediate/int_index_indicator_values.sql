@@ -1,6 +1,7 @@
 -- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
--- unit-year of its system's sample (region_code: a province, or a city for a system whose unit_level
--- is prefecture_city; its series then come from int_city_series_values) (NULL where an input series has no value). Indicators built from
+-- unit-year of its system's sample (region_code: a province, or a city for a system whose
+-- unit_level is prefecture_city; its series then come from int_city_series_values), NULL where an
+-- input series has no value. Indicators built from
 -- another index (`index:<system>`) are added in int_index_indicator_panel, once that component index
 -- is scored. A value computed from a series value interpolated in int_series_interpolated counts as
 -- imputed (imputation 'interpolate'); the system's missing_rule (int_index_indicator_filled) only
@@ -20,7 +21,9 @@ units as (
     select unit_code as region_code, level, province_code
     from {{ ref('int_units') }}
     where level = 'province'
-        or unit_code in (select distinct region_code from {{ ref('int_city_series_values') }})
+        or unit_code in (
+            select city_series.region_code from {{ ref('int_city_series_values') }} as city_series
+        )
 ),
 
 series as (

@@ -13,20 +13,20 @@ with units as (
 
 -- one row per unit and grouping scheme: the scheme's name and the unit's group in it
 region_groups as (
+    select
+        unit_code as region_code,
+        'province' as grouping,
+        cast(province_code as {{ dbt.type_string() }}) as group_code
+    from units
+    where level = 'prefecture_city'
     {%- for grouping in var('inequality_groupings') %}
+        union all
         select
             unit_code as region_code,
             '{{ grouping }}' as grouping,
             cast({{ grouping }} as {{ dbt.type_string() }}) as group_code
         from units
-        union all
     {%- endfor %}
-        select
-            unit_code as region_code,
-            'province' as grouping,
-            cast(province_code as {{ dbt.type_string() }}) as group_code
-        from units
-        where level = 'prefecture_city'
 ),
 
 index_totals as (
