@@ -109,3 +109,43 @@ def test_city_inequality_by_province_and_region_matches_numpy(warehouse_connecti
                 assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-12), (grouping, year, name)
             checked += 1
     assert checked == 2 * 12
+
+
+def test_city_study_panel_and_its_regression(warehouse_connection):
+    """panel_city_demo recomputed from the city series; the declared TWFE columns estimated on it, by
+    city (337 clusters) and by province (31), with the coefficient a NumPy within-regression gives."""
+    panel = _frame(warehouse_connection, "select * from panel_city_demo order by region_code, year")
+    assert len(panel) == 337 * 12 and panel["uses_synthetic"].all()
+    values = _frame(warehouse_connection, "select region_code, year, series, value from intermediate.int_city_series_values")
+    wide = values.pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
+    national = wide.groupby("year")[["gdp", "population"]].sum()
+    ln_national = np.log(national["gdp"] * 1e4 / national["population"])
+    gap = (np.log(wide["gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
+    merged = panel.merge(wide.assign(gap=gap)[["region_code", "year", "gap", "budget_expenditure", "gdp"]],
+                         on=["region_code", "year"])
+    _close(merged["regional_gap_abs"], merged["gap"], "regional_gap_abs")
+    _close(merged["gov_intervention"], merged["budget_expenditure"] / merged["gdp"], "gov_intervention")
+    assert (panel["province_code"] == panel["region_code"] // 10000).all()
+
+    fits = _frame(warehouse_connection, "select column_id, nobs, n_clusters, cluster from results.regression_fits "
+                                        "where study = 'city_demo' and table_id = 'table2' order by column_id")
+    assert fits[["column_id", "n_clusters", "cluster"]].values.tolist() == [
+        ["(1)", 337, "region_code"], ["(2)", 337, "region_code"], ["(3)", 31, "province_code"]]
+    assert (fits["nobs"] == 337 * 12).all()
+    coefficients = _frame(warehouse_connection, "select column_id, estimate, std_error from "
+                                                "results.regression_coefficients where study = 'city_demo' "
+                                                "and table_id = 'table2' and term = 'nqp' order by column_id")
+    # balanced panel: two-way within transformation, then OLS
+    columns = ["regional_gap_abs", "nqp", "gov_intervention", "investment_rate", "tertiary_share"]
+    data = panel[["region_code", "year", *columns]].copy()
+    for column in columns:
+        x = data[column]
+        data[column] = (x - x.groupby(data["region_code"]).transform("mean")
+                        - x.groupby(data["year"]).transform("mean") + x.mean())
+    for column_id, regressors in [("(1)", ["nqp"]), ("(2)", columns[1:])]:
+        beta = np.linalg.lstsq(data[regressors].to_numpy(), data["regional_gap_abs"].to_numpy(), rcond=None)[0]
+        got = coefficients.set_index("column_id").loc[column_id, "estimate"]
+        assert got == pytest.approx(beta[0], rel=1e-8), column_id
+    by_id = coefficients.set_index("column_id")
+    assert by_id.loc["(2)", "estimate"] == pytest.approx(by_id.loc["(3)", "estimate"], rel=1e-12)
+    assert by_id.loc["(3)", "std_error"] != pytest.approx(by_id.loc["(2)", "std_error"], rel=1e-3)  # clusters differ
