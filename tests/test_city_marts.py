@@ -149,3 +149,24 @@ def test_city_study_panel_and_its_regression(warehouse_connection):
     by_id = coefficients.set_index("column_id")
     assert by_id.loc["(2)", "estimate"] == pytest.approx(by_id.loc["(3)", "estimate"], rel=1e-12)
     assert by_id.loc["(3)", "std_error"] != pytest.approx(by_id.loc["(2)", "std_error"], rel=1e-3)  # clusters differ
+
+
+def test_shipped_demo_file_is_what_the_generator_makes(warehouse_connection):
+    """seeds/shipped/city-demo is reproducible: the generator on this build's provincial values gives
+    the shipped numbers (shares from a hash, never from a random state)."""
+    from models_py.data import city_demo
+    from models_py.ingest.seeds import read_reference_csv
+
+    units = read_reference_csv("units")
+    for col in ("unit_code", "region_code", "parent_code"):
+        units[col] = pd.to_numeric(units[col]).astype("Int64")
+    provinces = _frame(warehouse_connection, "select region_code, series, year, value from series_values "
+                                             "where year between 2011 and 2022")
+    made = city_demo.generate(provinces[provinces["series"].isin(list(city_demo.SERIES))], units)
+    made = made.drop(columns="region_code").rename(columns={"unit_code": "region_code"}).astype(
+        {"region_code": "int64", "value": "float64"})
+    shipped = city_demo.load_city_demo()[["region_code", "year", "series", "value"]].astype({"region_code": "int64",
+                                                                                           "year": "int64"})
+    both = made.merge(shipped, on=["region_code", "year", "series"], how="outer", suffixes=("_made", "_shipped"))
+    assert len(both) == len(shipped) == 337 * 12 * len(city_demo.SERIES)
+    _close(both["value_made"], both["value_shipped"], "regenerated demo values")
