@@ -15,6 +15,7 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import quarantine_report
 from orchestration.assets.reports import report_assets, reports_index
 from orchestration.assets.sources import (
+    city_observations,
     ingest_files,
     portal_observations,
     synthetic_observations,
@@ -35,6 +36,7 @@ defs = dg.Definitions(
         portal_observations,
         ingest_files,
         user_series,
+        city_observations,
         synthetic_observations,
         *dbt_model_assets,
         production_elasticities,

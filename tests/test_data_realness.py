@@ -103,6 +103,10 @@ def test_studies_match_pandas(warehouse_connection):
     values = frame(warehouse_connection, "select region_code, year, series, value, is_synthetic, is_interpolated "
                                          "from series_values")
     n_regions = int(query("select count(*) as n from reference.regions")["n"][0])
+    # a study with a city-level index system is counted on the city values and its cities
+    city_values = frame(warehouse_connection, "select region_code, year, series, value, is_synthetic, "
+                                              "is_interpolated from intermediate.int_city_series_values")
+    city_studies = set(query("select study from reference.index_systems where unit_level = 'prefecture_city'")["study"])
     systems = query("select study, min(year_from) as first, max(year_to) as last from reference.index_systems "
                     "group by study").set_index("study")
     mart = frame(warehouse_connection, "select * from data_realness where subject_kind = 'study'").set_index("subject")
@@ -112,11 +116,13 @@ def test_studies_match_pandas(warehouse_connection):
         assert set(per_series.loc[per_series["study"] == study, "series"]) == series, study
         first, last = (systems.loc[study, ["first", "last"]] if study in systems.index
                        else (values["year"].min(), values["year"].max()))
-        window = values[values["series"].isin(series) & values["year"].between(first, last)].copy()
+        source, n_units = ((city_values, city_values["region_code"].nunique()) if study in city_studies
+                           else (values, n_regions))
+        window = source[source["series"].isin(series) & source["year"].between(first, last)].copy()
         window["kind"] = classify(window["is_synthetic"], window["is_interpolated"], window["value"].notna())
         got = window["kind"].value_counts()
         row = mart.loc[study]
-        assert row["n_cells"] == len(series) * n_regions * (last - first + 1), study
+        assert row["n_cells"] == len(series) * n_units * (last - first + 1), study
         for kind in ("real", "interpolated", "generated"):
             assert row[f"n_{kind}"] == got.get(kind, 0), (study, kind)
         assert row["n_missing"] == row["n_cells"] - int(window["value"].notna().sum()), study
@@ -127,6 +133,8 @@ def test_default_build_says_how_real_each_study_is(warehouse_connection):
     industrial-digitisation index (value added by sector) are real throughout (interpolated between
     real years, never generated); the other studies still need the demo fill for some series."""
     mart = frame(warehouse_connection, "select * from data_realness where subject_kind = 'study'").set_index("subject")
+    assert mart.loc["city_demo", "share_generated"] == 1  # the generated city demo panel, all of it
+    mart = mart.drop(index="city_demo")
     assert (mart["share_real"] > 0).all()
     assert mart.loc["paper_d", "share_generated"] == 0 and mart.loc["paper_d", "share_real"] > 0.9
     assert (mart.drop(index="paper_d")["share_generated"] > 0).all()

@@ -432,7 +432,8 @@ def test_hu_line_shares_match_pandas(warehouse_connection, region_years):
 
 def test_inequality_mart_matches_reference(warehouse_connection, region_years):
     mart = _table(warehouse_connection, "inequality_measures")
-    assert {"region3", "region4", "south_north", "hu_line_side"} == set(mart["grouping"])
+    assert {"region3", "region4", "south_north", "hu_line_side", "province"} == set(mart["grouping"])
+    assert set(mart.loc[mart["grouping"] == "province", "subject"]) == {"nqp_city"}  # cities only
     systems = set(warehouse_connection.execute("select distinct system from index_scores").df()["system"])
     assert systems | {"gdp_per_capita", "gdp"} == set(mart["subject"])
     checked = 0

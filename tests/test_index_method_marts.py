@@ -20,7 +20,7 @@ from tests.reference.entropy_numpy import topsis_closeness, weighted_sum
 
 TOL = 1e-10
 SYSTEMS = ["nqp_a", "digital_economy_a", "factor_innovation_b", "coordination_b", "industrial_digitisation_b",
-           "nqp_c", "nqp_e", "digital_economy_e", "nqp_three_factor_e"]
+           "nqp_c", "nqp_e", "digital_economy_e", "nqp_three_factor_e", "nqp_city"]
 
 
 @pytest.fixture(scope="module")

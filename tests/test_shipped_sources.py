@@ -236,7 +236,8 @@ def reference_disagreements(candidates: pd.DataFrame, chosen: pd.DataFrame) -> p
 
 @pytest.fixture(scope="module")
 def compiled():
-    models = {"int_observations_chosen": "intermediate", "source_disagreements": "marts"}
+    models = {"int_observations_chosen": "intermediate", "source_disagreements": "marts",
+              "int_city_series_values": "intermediate"}
     queries = {name: (ROOT / "dbt_project/models" / folder / f"{name}.sql").read_text(encoding="utf-8")
                for name, folder in models.items()}
     return compile_queries(queries)[0]
@@ -382,3 +383,24 @@ def test_shipped_source_values_reach_the_warehouse(warehouse_connection):
     assert income == (77415.0, f"real: {FOLDER}/分省年度数据可支配收入.csv")
     listed = {r[0] for r in warehouse_connection.execute("select distinct source_id from sources").fetchall()}
     assert {"nbs_portal", "nbs_portal_2016_2025", "synthetic"} <= listed
+
+
+def test_city_values_from_the_inbox_beat_the_demo_panel(tmp_path, compiled):
+    """int_city_series_values: per city-year-series the source with the lowest default_rank (the user's
+    inbox 0 before the generated demo panel), the demo elsewhere; is_synthetic follows the source."""
+    connection = duckdb.connect(str(tmp_path / "compile.duckdb"))
+    rows = [(130100, 2020, "gdp", "inbox", 1.0), (130100, 2020, "gdp", "city_demo", 2.0),
+            (130100, 2021, "gdp", "city_demo", 3.0), (211300, 2020, "population", "city_demo", 4.0)]
+    stg = pd.DataFrame(rows, columns=["region_code", "year", "series", "source_id", "value"])
+    stg = stg.assign(unit="u", provenance="p", source_file="f", source_row=1, source_column="c", raw_text="t",
+                     is_synthetic=stg["source_id"] == "city_demo")
+    registry = pd.DataFrame({"source_id": ["inbox", "nbs_portal", "city_demo"], "default_rank": [0, 10, 95]})
+    for schema, name, frame in [("staging", "stg_city__observations", stg), ("reference", "source_registry", registry)]:
+        connection.execute(f"create schema if not exists {schema}")
+        connection.register("frame", frame)
+        connection.execute(f"create table {schema}.{name} as select * from frame")
+        connection.unregister("frame")
+    chosen = connection.execute(compiled["int_city_series_values"]).df().sort_values(["region_code", "year"])
+    connection.close()
+    assert chosen[["region_code", "year", "series", "value", "is_synthetic"]].values.tolist() == [
+        [130100, 2020, "gdp", 1.0, False], [130100, 2021, "gdp", 3.0, True], [211300, 2020, "population", 4.0, True]]

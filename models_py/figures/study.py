@@ -120,8 +120,10 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
     title = spec.title_zh if lang == "zh" else spec.title_en
     if spec.kind == "index_trend":
         label = f"{spec.group}_zh" if lang == "zh" else spec.group
+        # a city takes its province's group (units.region_code is the province of any unit)
         frame = query(f"""select s.year, r.{label} as group_label, s.score from index_scores s
-                          join reference.regions r using (region_code)
+                          join reference.units u on u.unit_code = s.region_code
+                          join reference.regions r on r.region_code = u.region_code
                           where s.system = ? and s.level = 'total'
                           order by {GROUP_ORDER.format(column='r.' + spec.group)}, s.year""", [spec.system])
         if lang == "en":
@@ -161,11 +163,12 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
     year = spec.year or years[-1]
     if year not in years:
         raise FigureDeclarationError(f"study {spec.study}: system {spec.system} has no scores in {year}")
-    frame = query("""select cast(r.gbt_code6 as varchar) as adcode, s.score as value from index_scores s
-                     join reference.regions r using (region_code)
+    frame = query("""select cast(u.boundary_adcode as varchar) as adcode, u.level, s.score as value
+                     from index_scores s join reference.units u on u.unit_code = s.region_code
                      where s.system = ? and s.level = 'total' and s.year = ?""", [spec.system, year])
-    return charts.choropleth(frame, title or (f"{name}：{year} 年分省得分" if lang == "zh"
-                                              else f"{name} by province, {year}"), lang)
+    cities = bool((frame["level"] == "prefecture_city").any())
+    return charts.choropleth(frame, title or (f"{name}：{year} 年分{'市' if cities else '省'}得分" if lang == "zh"
+                                              else f"{name} by {'city' if cities else 'province'}, {year}"), lang)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from models_py.errors import DataError
 
 from . import portal, portal_xls, tables
 from .cells import ParsedFile, unit_from_indicator
+from .cities import FIRST_CITY_CODE
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -89,14 +90,27 @@ class LoadResult:
     user_series: pd.DataFrame = field(default_factory=lambda: _user_series_frame(None, None))
 
     def warehouse_observations(self) -> pd.DataFrame:
-        """What raw.portal_observations holds: portal + inbox values and the shipped sources'."""
+        """What raw.portal_observations holds: portal + inbox values and the shipped sources'
+        (provinces only: city tables' values go to raw.city_observations, city_observations())."""
         origin = {f.file: f.origin for f in self.files}
-        portal = self.observations.assign(source_id=self.observations["source_file"].map(
+        provinces = self.observations[~self._is_city(self.observations)]
+        portal = provinces.assign(source_id=provinces["source_file"].map(
             lambda file: INBOX_SOURCE_ID if origin.get(file) == "inbox" else PORTAL_SOURCE_ID))
         frames = [f for f in (portal, self.shipped_sources) if not f.empty]
         if not frames:
             return _empty_sources()
         return _typed(pd.concat(frames, ignore_index=True)[WAREHOUSE_COLUMNS])
+
+    def city_observations(self) -> pd.DataFrame:
+        """What raw.city_observations holds: values of city tables (six-digit unit codes in region_code)."""
+        cities = self.observations[self._is_city(self.observations)]
+        origin = {f.file: f.origin for f in self.files}
+        return _typed(cities.assign(source_id=cities["source_file"].map(
+            lambda file: INBOX_SOURCE_ID if origin.get(file) == "inbox" else PORTAL_SOURCE_ID))[WAREHOUSE_COLUMNS])
+
+    @staticmethod
+    def _is_city(frame: pd.DataFrame) -> pd.Series:
+        return frame["region_code"].astype("int64") >= FIRST_CITY_CODE
 
     def report(self) -> pd.DataFrame:
         rows = [asdict(f) | {"unmapped_indicators": "; ".join(f.unmapped_indicators),

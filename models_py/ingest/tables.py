@@ -8,6 +8,11 @@
 Header names are matched in Chinese or English, any case. A column's unit is its last bracketed
 part (GDP(亿元)) or its last '_' part (GDP_亿元). Text files are parsed strictly: every row must
 have exactly the header's fields (a missing comma would shift values into the wrong indicator).
+
+A city table has a 城市 / city column instead of (or beside) the region column, in any of the three
+shapes (城市,年份,地区生产总值(万元),…): its units are prefecture-level cities resolved through
+seeds/reference/units.csv (models_py.ingest.cities), their six-digit codes carried in region_code;
+a 省份 column beside it names each city's province and settles a name several cities share.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from models_py.errors import DataError
 
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .grid import Grid
+from .cities import CITY_LEVEL, load_unit_resolver
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
 _ROLES = {
     "region": {"地区", "省份", "省", "省区市", "地区名称", "省份名称", "region", "province"},
+    # a city table (城市统计年鉴): its units are prefecture-level cities (models_py.ingest.cities); a
+    # region column beside it is then the city's province, used to tell apart cities sharing a name
+    "city": {"城市", "城市名称", "地级市", "地市", "city", "prefecture", "prefecture_city"},
     "year": {"年份", "年度", "年", "year"},
     "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
     "value": {"数值", "值", "数据", "value"},
@@ -42,7 +51,7 @@ def unit_from_column(column: str) -> str | None:
 
 def looks_like_table(grid: Grid) -> bool:
     first = grid.first_nonblank()
-    return first is not None and any(_role(c) == "region" for c in first[1])
+    return first is not None and any(_role(c) in ("region", "city") for c in first[1])
 
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
@@ -59,12 +68,18 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         role = _role(name)
         if role is not None:
             roles.setdefault(role, i)
+    province_col, units = None, None  # a city table's province column picks among cities sharing a name
+    if "city" in roles:
+        province_col = roles.get("region")
+        roles["region"] = roles.pop("city")
+        units = load_unit_resolver(CITY_LEVEL)
+    unit_cols = {roles["region"], province_col} - {None}
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
     elif {"region", "year"} <= roles.keys():
         kind = KIND_PANEL
     else:
-        others = [h for i, h in enumerate(header) if i != roles["region"]]
+        others = [h for i, h in enumerate(header) if i not in unit_cols]
         if others and all(parse_year(h) is not None for h in others):
             if not file_indicator:
                 raise DataError("a region x years table needs its indicator: name the file after it "
@@ -78,7 +93,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                             sheet=sheet, row=row, column=bad)
     parsed = parsed if parsed is not None else ParsedFile(kind=kind)
     if kind == KIND_WIDE:
-        years = {i: parse_year(h) for i, h in enumerate(header) if i != roles["region"]}
+        years = {i: parse_year(h) for i, h in enumerate(header) if i not in unit_cols}
         if len(set(years.values())) != len(years):
             dup = next(h for i, h in enumerate(header) if i in years and
                        list(years.values()).count(years[i]) > 1)
@@ -86,7 +101,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         parsed.indicators.setdefault(file_indicator, unit_from_indicator(file_indicator))
     elif kind == KIND_PANEL:
         for i, name in enumerate(header):
-            if i not in (roles["region"], roles["year"]):
+            if i not in unit_cols | {roles["year"]}:
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
     rows_before = parsed.rows_read
@@ -101,7 +116,11 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             raise DataError("value beyond the last header column", file=file, sheet=sheet, row=n)
         parsed.rows_read += 1
         region_text = cells[roles["region"]].strip()
-        code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        if units is None:
+            code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        else:
+            code = units.resolve(region_text, None if province_col is None else cells[province_col],
+                                 file=file, row=n, column=header[roles["region"]], sheet=sheet)
         where = dict(file=file, sheet=sheet, row=n, region=region_text)
         if kind == KIND_WIDE:
             for i, year in years.items():
@@ -120,7 +139,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                   unit, where, parsed)
             continue
         for i, name in enumerate(header):
-            if i not in (roles["region"], roles["year"]):
+            if i not in unit_cols | {roles["year"]}:
                 _take(cells[i], code, region_text, year, name, name, None, where, parsed)
     if parsed.rows_read == rows_before:
         raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)

@@ -17,6 +17,8 @@ import pandas as pd
 from models_py import config
 from models_py.data.real_only import ENV_VAR, synthetic_enabled
 from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
+from models_py.data.city_demo import load_city_demo
+from models_py.ingest.inbox import InboxConfig
 from models_py.ingest.loader import load_inbox
 from models_py.ingest.sources.choice import choose_sources
 from models_py.ingest.seeds import load_regions
@@ -66,17 +68,25 @@ def catalogue_description(intro: str, real: bool) -> str:
         "SQL chooses between sources (int_observations_chosen). "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
         "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
-        "loaded as real-only series of their own, `user_<8 hex>`).",
+        "loaded as real-only series of their own, `user_<8 hex>`), and raw.city_observations (city tables "
+        "of the inbox and the generated city demo panel, seeds/shipped/city-demo).",
         real=True,
     ),
 )
 def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     inbox = config.data_inbox()
     result = load_inbox(inbox)  # raises DataError (file, line, reason) before any table is touched
+    # city tables (城市 column) of the inbox, plus the generated city demo panel unless the build is
+    # real-only or inbox.yml says shipped: false
+    cities = result.city_observations()
+    shipped = InboxConfig.read(inbox).shipped if inbox.is_dir() else True
+    if synthetic_enabled() and shipped:
+        cities = pd.concat([cities, load_city_demo()], ignore_index=True)
     report = result.report()
     report.insert(0, "loaded_at", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.warehouse_observations())
+        replace_table(connection, "raw", "city_observations", cities)
         replace_table(connection, "raw", "ingest_files", report)
         replace_table(connection, "raw", "user_series", result.user_series)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
@@ -92,6 +102,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "placeholder_cells": int(report["placeholder_cells"].sum()),
             "series": sorted(result.warehouse_observations()["series"].unique().tolist()),
             "shipped_source_values": len(result.shipped_sources),
+            "city_values": len(cities),
+            "cities": int(cities["region_code"].nunique()),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
                 result.user_series[["series_code", "name_zh", "unit", "n_values"]].to_markdown(index=False)),
@@ -149,6 +161,18 @@ ingest_files = dg.AssetSpec(
     description=(
         "One row per file the loader read (shipped exports and the user's inbox): path, origin, sha256, "
         "layout, values, placeholders, load time. Written by raw/portal_observations in the same transaction."
+    ),
+)
+
+# raw.city_observations: likewise written by portal_observations (unit codes of prefecture-level
+# cities; read by dbt as a source, stg_city__observations).
+city_observations = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "city_observations"]),
+    group_name="sources",
+    description=(
+        "City-level observations: the inbox's city tables (城市 column, models_py/ingest/cities.py) and, "
+        "unless real-only, the GENERATED city demo panel (seeds/shipped/city-demo, source_id city_demo). "
+        "Written by raw/portal_observations in the same load."
     ),
 )
 

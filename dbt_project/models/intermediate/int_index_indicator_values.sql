@@ -1,5 +1,7 @@
 -- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
--- region-year of its system's sample (NULL where an input series has no value). Indicators built from
+-- unit-year of its system's sample (region_code: a province, or a city for a system whose
+-- unit_level is prefecture_city; its series then come from int_city_series_values), NULL where an
+-- input series has no value. Indicators built from
 -- another index (`index:<system>`) are added in int_index_indicator_panel, once that component index
 -- is scored. A value computed from a series value interpolated in int_series_interpolated counts as
 -- imputed (imputation 'interpolate'); the system's missing_rule (int_index_indicator_filled) only
@@ -13,26 +15,40 @@ systems as (
     select * from {{ ref('index_systems') }}
 ),
 
-regions as (
-    select region_code from {{ ref('regions') }}
-),
-
-calendar_years as (
-    select distinct year from {{ ref('int_series_values') }}
-),
-
-system_samples as (
-    select systems.system, regions.region_code, calendar_years.year
-    from systems
-    cross join regions
-    inner join calendar_years
-        on calendar_years.year between systems.year_from and systems.year_to
-    where coalesce(' ' || systems.excluded_regions || ' ', '')
-        not like '% ' || cast(regions.region_code as {{ dbt.type_string() }}) || ' %'
+-- the units a system may score, by level: the 31 provinces, or the prefecture-level cities that have
+-- city values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
+units as (
+    select unit_code as region_code, level, province_code
+    from {{ ref('int_units') }}
+    where level = 'province'
+        or unit_code in (
+            select city_series.region_code from {{ ref('int_city_series_values') }} as city_series
+        )
 ),
 
 series as (
-    select * from {{ ref('int_series_values') }}
+    select region_code, year, series, value, unit, provenance, is_synthetic, is_interpolated
+    from {{ ref('int_series_values') }}
+    union all
+    select region_code, year, series, value, unit, provenance, is_synthetic, is_interpolated
+    from {{ ref('int_city_series_values') }}
+),
+
+calendar_years as (
+    select distinct year from series
+),
+
+-- excluded_regions names units or whole provinces (54 leaves out Tibet and, at city level, its cities)
+system_samples as (
+    select systems.system, units.region_code, calendar_years.year
+    from systems
+    inner join units on units.level = coalesce(systems.unit_level, 'province')
+    inner join calendar_years
+        on calendar_years.year between systems.year_from and systems.year_to
+    where coalesce(' ' || systems.excluded_regions || ' ', '')
+        not like '% ' || cast(units.region_code as {{ dbt.type_string() }}) || ' %'
+        and coalesce(' ' || systems.excluded_regions || ' ', '')
+        not like '% ' || cast(units.province_code as {{ dbt.type_string() }}) || ' %'
 ),
 
 computed as (

