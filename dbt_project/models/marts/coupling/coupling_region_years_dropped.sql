@@ -1,7 +1,7 @@
 -- Region-years left out of a coupling set because a subsystem has no score there: only in a build
 -- with dbt var index_missing_action 'report' (a real-only build, where an index system may lack
 -- data); with 'raise' such a gap stops the build in coupling_subsystem_scores and this is empty.
-{%- set missing_action = var('index_missing_action', 'raise') %}
+{%- set drops_incomplete = (var('index_missing_action', 'raise') == 'report') | string | lower %}
 with expected as (
     select * from {{ ref('int_coupling_subsystem_expected') }}
 ),
@@ -9,7 +9,7 @@ with expected as (
 missing_subsystems as (
     select coupling_id, region_code, year, subsystem
     from expected
-    where index_score is null
+    where index_score is null and {{ drops_incomplete }}
 )
 
 select
@@ -17,9 +17,6 @@ select
     region_code,
     year,
     count(*) as n_missing_subsystems,
-    {{ dbt.listagg('subsystem', "', '", 'order by subsystem') }} as missing_subsystems
+    string_agg(subsystem, ', ' order by subsystem) as missing_subsystems
 from missing_subsystems
-{%- if missing_action != 'report' %}
-where false
-{%- endif %}
 group by coupling_id, region_code, year

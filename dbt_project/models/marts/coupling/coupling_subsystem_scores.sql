@@ -1,4 +1,4 @@
-{%- set missing_action = var('index_missing_action', 'raise') %}
+{%- set drops_incomplete = (var('index_missing_action', 'raise') == 'report') | string | lower %}
 -- The U_i of every coupling set (seed coupling_systems) per region and year: a subsystem's score
 -- from index_scores, its total (dimension empty) or one dimension. A dimension of an entropy system
 -- scores its indicators' contribution sum_{j in d} w_j z_j, bounded by the dimension's weight; U is
@@ -21,13 +21,12 @@ incomplete_region_years as (
 joined as (
     select expected.*
     from expected
-    {%- if missing_action == 'report' %}
     left join incomplete_region_years
         on expected.coupling_id = incomplete_region_years.coupling_id
         and expected.region_code = incomplete_region_years.region_code
         and expected.year = incomplete_region_years.year
-    where incomplete_region_years.coupling_id is null
-    {%- endif %}
+    -- with 'raise' every row passes and a missing score stops the build below
+    where incomplete_region_years.coupling_id is null or not {{ drops_incomplete }}
 )
 
 select
