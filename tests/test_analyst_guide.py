@@ -262,7 +262,10 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
 
 # Columns another helper may not have added yet in this copy (the lead reconciles at merge):
 # dropped when the seed lacks them.
-OPTIONAL_COLUMNS = {"extrapolation"}  # blank = the default (nearest); only read with missing_rule extrapolate
+OPTIONAL_COLUMNS = {
+    "extrapolation",  # blank = the default (nearest); only read with missing_rule extrapolate
+    "unit_level",  # blank = province (a city index says prefecture_city)
+}
 
 
 def append_rows(path: Path, rows: list[dict]) -> None:

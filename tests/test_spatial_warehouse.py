@@ -81,7 +81,10 @@ def test_weights_mart_holds_the_modules_matrices(warehouse_connection, panel):
     long = warehouse_connection.execute("select * from main.spatial_weights").df()
     for expected in (sw.queen_contiguity(), sw.inverse_distance(), sw.economic_distance(panel, "gdp_per_capita")):
         stored = sw.SpatialWeights.from_long(long, expected.kind).aligned(expected.codes)
-        np.testing.assert_allclose(stored.matrix, expected.matrix, rtol=1e-12, atol=0)
+        # economic distance inverts differences of mean GDP per capita: the build's panel sums and
+        # this recomputation's differ in the last bits, amplified up to ~1e-11 relative
+        rtol = 1e-9 if expected.kind == "economic_distance" else 1e-12
+        np.testing.assert_allclose(stored.matrix, expected.matrix, rtol=rtol, atol=0)
 
 
 def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
