@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -90,17 +91,23 @@ def _publish_metadata(dagster_home: Path) -> tuple[str, dict]:
 
 
 def test_readers_see_one_whole_build_during_a_rebuild(built_warehouse, tmp_path):
-    old_run_ids = _run_ids(built_warehouse)
+    # The rebuild replaces a copy of the session build, not the session build itself: DuckDB caches one
+    # database per path in a process, so a session connection another test holds open (read-only, as
+    # `warehouse_connection`) would show this process the old file after the rename.
+    published = tmp_path / "warehouse" / built_warehouse.name
+    published.parent.mkdir()
+    shutil.copyfile(built_warehouse, published)
+    old_run_ids = _run_ids(published)
     assert len(old_run_ids) == 1
     (old_run_id,) = old_run_ids
 
-    env = _env(built_warehouse, tmp_path)
+    env = _env(published, tmp_path)
     os.makedirs(env["DAGSTER_HOME"])
     reader_script = tmp_path / "reader.py"
     reader_script.write_text(READER)
     log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
 
-    reader = subprocess.Popen([sys.executable, str(reader_script), str(built_warehouse), str(log), str(stop)])
+    reader = subprocess.Popen([sys.executable, str(reader_script), str(published), str(log), str(stop)])
     try:
         rebuild_started = time.perf_counter()
         rebuild = subprocess.run(  # the reports come after publish and are the session build's to check
@@ -128,7 +135,7 @@ def test_readers_see_one_whole_build_during_a_rebuild(built_warehouse, tmp_path)
 
     new_run_id, publish = _publish_metadata(Path(env["DAGSTER_HOME"]))
     assert new_run_id != old_run_id
-    assert _run_ids(built_warehouse) == {new_run_id}
+    assert _run_ids(published) == {new_run_id}
     assert set(seen) <= {old_run_id, new_run_id}, f"unexpected run_ids {set(seen) - {old_run_id, new_run_id}}"
     assert seen[-1] == new_run_id, "the new build never became visible to the reader"
     switch = seen.index(new_run_id)
