@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields
+from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields, one_regressor
 from models_py.estimators.mediation import fit_mediation
 from models_py.estimators.results import Diagnostics, Equation, PanelResults
 from models_py.manifest import fields
@@ -56,9 +56,7 @@ class Mediation(Kind):
             seed=fields.seed(where, "mediation.seed", raw.get("seed")),
             level=level,
         )
-        if len(column.regressors) != 1:
-            raise where.error("regressors", f"mediation needs exactly one regressor (the treatment), "
-                                            f"got {list(column.regressors)}")
+        one_regressor(where, column, "mediation", "the treatment")
         if spec.mediator in (column.depvar, *column.regressors, *column.controls):
             raise where.error("mediation.mediator", f"{spec.mediator!r} is also the dependent variable, "
                                                     "the treatment or a control")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields
+from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields, one_regressor
 from models_py.estimators.moderation import CENTER_OPTIONS, DEFAULT_AT, fit_moderation, moderator_value
 from models_py.estimators.results import Diagnostics, Equation, PanelResults
 from models_py.manifest import fields
@@ -103,9 +103,7 @@ class Moderation(Kind):
             at = {m: _at_values(where, f"moderation.at.{m}", v, m, m in categorical) for m, v in at.items()}
         elif at is not None:  # one list for every moderator
             at = [_at_values(where, "moderation.at", at, m, m in categorical) for m in moderators][0]
-        if len(column.regressors) != 1:
-            raise where.error("regressors", f"moderation needs exactly one regressor (the core variable x), "
-                                            f"got {list(column.regressors)}")
+        one_regressor(where, column, "moderation", "the core variable x")
         clash = [m for m in moderators if m in (column.depvar, *column.regressors, *column.controls)]
         if clash:
             raise where.error("moderation.moderators", f"{clash} are also the dependent variable, the core "
