@@ -161,3 +161,26 @@ def test_moran_runs_on_the_provinces_with_every_kind(queen):
     assert (long.groupby(["kind", "region_code"])["weight"].sum().round(12) == 1).all()
     result = global_moran(land, "area", queen, permutations=99)
     assert len(result) == 1 and result.loc[0, "n"] == 31 and np.isfinite(result.loc[0, "moran_i"])
+
+
+def test_outline_arrays_are_computed_once_and_read_back_from_the_cache(tmp_path, monkeypatch):
+    """The dbt model and the estimator step (two processes) share one reading of the outlines."""
+    monkeypatch.setenv("NQP_WAREHOUSE", str(tmp_path / "nqp.duckdb"))
+    calls = []
+    fake = {"codes": np.array([11, 12]), "queen": np.array([[0.0, 1.0], [1.0, 0.0]]),
+            "lon": np.array([116.4, 117.2]), "lat": np.array([39.9, 39.1])}
+    monkeypatch.setattr(sw, "_outline_arrays", lambda: calls.append(1) or fake)
+    sw.outline_arrays.cache_clear()
+    try:
+        first = sw.outline_arrays()
+        (stored,) = (tmp_path / "cache").glob("province_outlines-*.npz")
+        sw.outline_arrays.cache_clear()  # a new process: only the file is left
+        second = sw.outline_arrays()
+        assert calls == [1], "the second process must read the cache, not the outlines"
+        for name in fake:
+            np.testing.assert_array_equal(second[name], first[name])
+        assert sw.queen_pairs()[0] == (11, 12)
+        assert list(sw.province_centroids()["lon"]) == [116.4, 117.2]
+        assert not [p for p in stored.parent.iterdir() if "partial" in p.name]
+    finally:
+        sw.outline_arrays.cache_clear()

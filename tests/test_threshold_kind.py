@@ -235,6 +235,18 @@ def test_the_table_shows_regimes_thresholds_with_bounds_and_the_f_tests(table):
         f"{stats['(1)', 'threshold_f_single']:.3f} [{p['(1)', 'threshold_f_single']:.3f}]")
 
 
+def test_the_note_says_the_brackets_hold_p_values_and_the_threshold_intervals(table):
+    """Can fail: the thresholds' rows bracket an LR confidence interval, not a p-value."""
+    _, (coefficients, fits, diagnostics) = table
+    zh = regression_display(coefficients, fits, diagnostics, lang="zh").notes[0]
+    en = regression_display(coefficients, fits, diagnostics, lang="en").notes[0]
+    assert "方括号内为 p 值（标明置信区间的行为置信区间）" in zh, zh
+    assert "p-values in brackets (confidence intervals in the rows labelled so)" in en, en
+    only_thresholds = diagnostics[~diagnostics["statistic"].str.startswith("threshold_f")]
+    zh = regression_display(coefficients, fits, only_thresholds, lang="zh").notes[0]
+    assert "方括号内为置信区间" in zh and "p 值" not in zh, zh
+
+
 # --------------------------------------------------------------------------- Paper A (build)
 
 PAPER_A_CONTROLS = ["gov_intervention", "tax_burden", "openness", "urbanisation", "financial_development",

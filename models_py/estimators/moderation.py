@@ -54,21 +54,13 @@ from scipy import special
 
 from models_py.estimators.diagnostic import Diagnostic
 from models_py.estimators.fixed_effects import CONST, FixedEffectsResult, fit_fixed_effects
+from models_py.estimators.numerics import estimation_sample
+from models_py.estimators.results import Equation  # the marginal effects, as any equation of a fit
 
 CENTER_OPTIONS = ("both", "moderator", "none")
 DEFAULT_AT = ("mean-sd", "mean", "mean+sd")
 _SD_TOKEN = re.compile(r"^mean\s*([+-])\s*(\d*\.?\d*)\s*sd$")
 _PCT_TOKEN = re.compile(r"^p(\d+(?:\.\d+)?)$")
-
-
-@dataclass(frozen=True)
-class Equation:
-    """Estimates of one equation of a fit (here: the marginal effects), indexed by term."""
-
-    params: pd.Series
-    std_errors: pd.Series
-    stats: pd.Series
-    pvalues: pd.Series
 
 
 @dataclass(frozen=True)
@@ -153,27 +145,6 @@ class ModerationResult:
 
 
 # --------------------------------------------------------------------------- sample
-
-
-def estimation_sample(data: pd.DataFrame, columns: list[str], absorb: list[str],
-                      drop_singletons: bool = True) -> np.ndarray:
-    """Boolean mask of the rows reghdfe's e(sample) holds: complete on ``columns``, then singleton
-    groups of the absorbed factors dropped iteratively (the rule of fit_fixed_effects; checked
-    against its nobs). Needed before the fit because the centres are means over it."""
-    mask = np.logical_and.reduce([data[c].notna().to_numpy() for c in columns])
-    if not drop_singletons:
-        return mask
-    codes = [pd.factorize(data[f])[0] for f in absorb]
-    changed = True
-    while changed:
-        changed = False
-        for c in codes:
-            counts = np.bincount(c[mask], minlength=c.max() + 1)
-            singleton = mask & (counts[c] == 1)
-            if singleton.any():
-                mask &= ~singleton
-                changed = True
-    return mask
 
 
 def _absorbed(sample: pd.DataFrame, columns: list[str], absorb: list[str]) -> dict[str, str]:
@@ -322,9 +293,8 @@ def fit_moderation(
     missing_cols = [c for c in used if c not in data.columns]
     if missing_cols:
         raise ValueError(f"columns not in the data: {missing_cols}")
-    sample = estimation_sample(data, used, absorb, drop_singletons)
-    if not sample.any():
-        raise ValueError("no observations left after dropping missing values and singletons")
+    # the fit's own sample rule, applied before the fit because the centres are means over it
+    sample = estimation_sample(data, used, [], absorb, None, drop_singletons).rows
     values = {c: data.loc[sample, c].to_numpy(dtype=float) for c in [x, *moderators]}
     for m in categorical:
         bad = ~np.isin(values[m], (0.0, 1.0))
@@ -465,5 +435,5 @@ def _diagnostics(fe, x, moderators, interaction_terms, centers, jn) -> list[Diag
     return out
 
 
-__all__ = ["CONST", "Equation", "JohnsonNeyman", "ModerationResult", "estimation_sample", "fit_moderation",
+__all__ = ["CONST", "Equation", "JohnsonNeyman", "ModerationResult", "fit_moderation",
            "moderator_value"]

@@ -103,13 +103,15 @@ def non_singletons(codes: list[np.ndarray]) -> np.ndarray:
 
 @dataclass
 class EstimationSample:
-    """The estimation sample: y and X as columns of ``values``, factor and cluster codes."""
+    """The estimation sample: y and X as columns of ``values``, factor and cluster codes; ``rows``
+    marks the data's rows in it (reghdfe's e(sample))."""
 
     values: np.ndarray
     codes: list[np.ndarray]
     cluster_codes: np.ndarray | None
     n_missing: int
     n_singletons: int
+    rows: np.ndarray
 
 
 def estimation_sample(data, used, variables, absorb, cluster, drop_singletons) -> EstimationSample:
@@ -126,15 +128,17 @@ def estimation_sample(data, used, variables, absorb, cluster, drop_singletons) -
     if cluster:
         cluster_codes = codes[absorb.index(cluster)] if cluster in absorb else factor_codes(sample[cluster])
 
-    keep = non_singletons(codes) if drop_singletons else np.ones(len(sample), dtype=bool)
+    keep = non_singletons(codes) if drop_singletons and codes else np.ones(len(sample), dtype=bool)
     n_singletons = int((~keep).sum())
+    rows = complete.copy()
+    rows[complete] = keep
     if n_singletons:
         values = values[keep]
         cluster_codes = compress_codes(cluster_codes, keep) if cluster else None
         codes = [compress_codes(c, keep) for c in codes]
     if values.shape[0] == 0:
         raise ValueError("no observations left after dropping missing values and singletons")
-    return EstimationSample(values, codes, cluster_codes, n_missing, n_singletons)
+    return EstimationSample(values, codes, cluster_codes, n_missing, n_singletons, rows)
 
 
 # --------------------------------------------------------------------------- nesting and dof

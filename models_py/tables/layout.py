@@ -255,7 +255,8 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     r2 = per_column("r2_within", main_only=True)
     rows.append(TableRow(_t("r2_within", lang), ["" if missing(v) else f"{v:.3f}" for v in r2], "statistic"))
 
-    braces = brackets = False
+    braces = False
+    brackets = set()  # what the diagnostic rows show in brackets: "p" values, "ci" confidence intervals
     for table_row in registry.table_rows():
         statistic, fmt = table_row.statistic, CELL_FORMATS[table_row.cell]
         label_zh, label_en = table_row.label_zh, table_row.label_en
@@ -273,13 +274,15 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
             elif fmt == "ci_bc":
                 upper = diag(c, "indirect_ci_upper_bc")
                 cells.append(f"[{d['value']:.4f}, {upper['value']:.4f}]" if upper else "")
+                brackets |= {"ci"} if upper else set()
             elif fmt == "value_ci":
                 lower, upper = diag(c, f"{statistic}_lower"), diag(c, f"{statistic}_upper")
                 bounds = f" [{lower['value']:.4g}, {upper['value']:.4g}]" if lower and upper else ""
                 cells.append(_value(d) + bounds)
+                brackets |= {"ci"} if bounds else set()
             else:
                 cells.append(fmt(d))
-                brackets = brackets or "[" in cells[-1]
+                brackets |= {"p"} if "[" in cells[-1] else set()
         if any_value:
             rows.append(TableRow(label_zh if lang == "zh" else label_en, cells, "diagnostic"))
 
@@ -314,6 +317,17 @@ def _depvar_label(labels: dict, depvar, lang: str) -> str:
     return str(entry.get(lang) or depvar)
 
 
+# What the brackets hold, by the kinds of bracketed cells a table has: p-values (value_p cells) and
+# confidence intervals (a threshold's LR interval, an indirect effect's bootstrap interval); the rows
+# with an interval say so in their label.
+BRACKET_NOTES = {
+    "zh": {frozenset({"p"}): "；方括号内为 p 值", frozenset({"ci"}): "；方括号内为置信区间",
+           frozenset({"p", "ci"}): "；方括号内为 p 值（标明置信区间的行为置信区间）"},
+    "en": {frozenset({"p"}): "; p-values in brackets", frozenset({"ci"}): "; confidence intervals in brackets",
+           frozenset({"p", "ci"}): "; p-values in brackets (confidence intervals in the rows labelled so)"},
+}
+
+
 def _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note) -> list[str]:
     se = _se_note(fits, lang)
     if lang == "zh":
@@ -323,8 +337,7 @@ def _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note) -
         else:
             kind = "z" if stat_kinds == {"z"} else "t" if stat_kinds <= {"t"} else "t（或 z）"
             text += f"括号内为 {kind} 值（基于{se or '标准误'}）"
-        if brackets:
-            text += "；方括号内为 p 值"
+        text += BRACKET_NOTES["zh"].get(frozenset(brackets), "")
         if braces:
             text += "；花括号内为 Stock–Yogo 弱工具变量检验 10% 临界值"
         notes = [text + "。"]
@@ -335,8 +348,7 @@ def _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note) -
         else:
             kind = "z" if stat_kinds == {"z"} else "t" if stat_kinds <= {"t"} else "t (or z)"
             text += f"{kind} statistics in parentheses (from {se or 'standard errors'})"
-        if brackets:
-            text += "; p-values in brackets"
+        text += BRACKET_NOTES["en"].get(frozenset(brackets), "")
         if braces:
             text += "; Stock–Yogo 10% maximal IV size critical values in braces"
         notes = [text + "."]

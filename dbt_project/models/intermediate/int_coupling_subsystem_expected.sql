@@ -46,11 +46,7 @@ subsystem_scores_scoped as (
         scores.year,
         scores.score as index_score,
         index_systems.method,
-        case when index_systems.score_weighting = 'per_year' then 'year' else 'pooled' end as period_scheme,
-        case
-            when index_systems.score_weighting = 'per_year' then cast(scores.year as {{ dbt.type_string() }})
-            else 'pooled'
-        end as period
+        {{ nqp_weighting_scope('index_systems.score_weighting', 'scores.year') }}
     from coupling_systems
     inner join index_systems on coupling_systems.system = index_systems.system
     inner join scores

@@ -6,17 +6,8 @@ with source as (
 
 typed as (
     select
-        cast(region_code as integer) as region_code,
-        cast(year as integer) as year,
-        cast(series as {{ dbt.type_string() }}) as series,
-        cast(value as double) as value,
-        cast(unit as {{ dbt.type_string() }}) as unit,
-        cast(provenance as {{ dbt.type_string() }}) as provenance,
-        cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(source_sheet as {{ dbt.type_string() }}) as source_sheet,
-        cast(source_row as integer) as source_row,
-        cast(source_column as {{ dbt.type_string() }}) as source_column,
-        cast(raw_text as {{ dbt.type_string() }}) as raw_text,
+        {{ observation_value_casts() }},
+        {{ observation_lineage_casts(with_sheet=true) }},
         cast(indicator_text as {{ dbt.type_string() }}) as indicator_text,
         cast(unit_factor as double) as unit_factor,
         cast(parsed_value as double) as parsed_value,

@@ -5,12 +5,7 @@ with source as (
 
 typed as (
     select
-        cast(region_code as integer) as region_code,
-        cast(year as integer) as year,
-        cast(series as {{ dbt.type_string() }}) as series,
-        cast(value as double) as value,
-        cast(unit as {{ dbt.type_string() }}) as unit,
-        cast(provenance as {{ dbt.type_string() }}) as provenance,
+        {{ observation_value_casts() }},
         cast(generator as {{ dbt.type_string() }}) as generator
     from source
 )

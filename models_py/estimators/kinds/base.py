@@ -82,6 +82,13 @@ class Kind:
         raise NotImplementedError
 
 
+def one_regressor(where: Where, column, kind: str, role: str) -> str:
+    """The column's single regressor (mediation's treatment, moderation's core variable x)."""
+    if len(column.regressors) != 1:
+        raise where.error("regressors", f"{kind} needs exactly one regressor ({role}), got {list(column.regressors)}")
+    return column.regressors[0]
+
+
 def only_panel_effects(column) -> bool:
     """Whether `absorb` names no more than the unit and the time variable (random effects, GMM)."""
     return set(column.absorb) <= {UNIT, TIME}

@@ -46,13 +46,12 @@ class GroupDifference(Kind):
 
     def options(self, where, raw, column) -> GroupDifferenceSpec:
         fields.unknown_keys(where, raw, ("group", "groups", "method", "reps", "seed", "level"), "group_difference.")
-        if "group" not in raw:
-            raise where.error("group_difference.group", "is required (e.g. region3)")
+        group = fields.required(where, raw, "group", "group_difference.", "e.g. region3")
         groups = fields.group_values(where, "group_difference.groups", raw.get("groups"))
         if len(groups) != 2:
             raise where.error("group_difference.groups", f"expected two groups [first, second], got {list(groups)}")
         spec = GroupDifferenceSpec(
-            group=fields.name(where, "group_difference.group", raw["group"]),
+            group=fields.name(where, "group_difference.group", group),
             groups=groups,
             method=fields.choice(where, "group_difference.method", raw.get("method", "interaction"), METHODS),
             reps=fields.integer(where, "group_difference.reps", raw.get("reps", 1000), minimum=1),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields
+from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields, one_regressor
 from models_py.estimators.mediation import fit_mediation
 from models_py.estimators.results import Diagnostics, Equation, PanelResults
 from models_py.manifest import fields
@@ -47,21 +47,16 @@ class Mediation(Kind):
 
     def options(self, where, raw, column) -> MediationSpec:
         fields.unknown_keys(where, raw, ("mediator", "method", "reps", "seed", "level"), "mediation.")
-        if "mediator" not in raw:
-            raise where.error("mediation.mediator", "is required")
-        level = raw.get("level", 95)
-        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 100:
-            raise where.error("mediation.level", f"expected a confidence level in percent, e.g. 95, got {level!r}")
+        mediator = fields.required(where, raw, "mediator", "mediation.")
+        level = fields.confidence_level(where, "mediation.level", raw.get("level", 95))
         spec = MediationSpec(
-            mediator=fields.name(where, "mediation.mediator", raw["mediator"]),
+            mediator=fields.name(where, "mediation.mediator", mediator),
             method=fields.choice(where, "mediation.method", raw.get("method", "jiang"), METHODS),
             reps=fields.integer(where, "mediation.reps", raw.get("reps", 1000), minimum=2),
             seed=fields.seed(where, "mediation.seed", raw.get("seed")),
-            level=float(level),
+            level=level,
         )
-        if len(column.regressors) != 1:
-            raise where.error("regressors", f"mediation needs exactly one regressor (the treatment), "
-                                            f"got {list(column.regressors)}")
+        one_regressor(where, column, "mediation", "the treatment")
         if spec.mediator in (column.depvar, *column.regressors, *column.controls):
             raise where.error("mediation.mediator", f"{spec.mediator!r} is also the dependent variable, "
                                                     "the treatment or a control")

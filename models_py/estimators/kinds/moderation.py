@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields
+from models_py.estimators.kinds.base import Kind, TableRow, fe_fit_fields, one_regressor
 from models_py.estimators.moderation import CENTER_OPTIONS, DEFAULT_AT, fit_moderation, moderator_value
 from models_py.estimators.results import Diagnostics, Equation, PanelResults
 from models_py.manifest import fields
@@ -87,17 +87,14 @@ class Moderation(Kind):
 
     def options(self, where, raw, column) -> ModerationSpec:
         fields.unknown_keys(where, raw, KEYS, "moderation.")
-        if "moderators" not in raw:
-            raise where.error("moderation.moderators", "is required (one or more panel columns)")
-        moderators = fields.names(where, "moderation.moderators", raw["moderators"], allow_empty=False)
+        moderators = fields.names(where, "moderation.moderators", fields.required(
+            where, raw, "moderators", "moderation.", "one or more panel columns"), allow_empty=False)
         center = fields.choice(where, "moderation.center", raw.get("center", "both"), CENTER_OPTIONS)
         categorical = fields.names(where, "moderation.categorical", raw.get("categorical"))
         stray = [d for d in categorical if d not in moderators]
         if stray:
             raise where.error("moderation.categorical", f"{stray} are not among the moderators {list(moderators)}")
-        level = raw.get("level", 95)
-        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 100:
-            raise where.error("moderation.level", f"expected a confidence level in percent, e.g. 95, got {level!r}")
+        level = fields.confidence_level(where, "moderation.level", raw.get("level", 95))
         at = raw.get("at")
         if isinstance(at, dict):
             unknown = [m for m in at if m not in moderators]
@@ -106,14 +103,12 @@ class Moderation(Kind):
             at = {m: _at_values(where, f"moderation.at.{m}", v, m, m in categorical) for m, v in at.items()}
         elif at is not None:  # one list for every moderator
             at = [_at_values(where, "moderation.at", at, m, m in categorical) for m in moderators][0]
-        if len(column.regressors) != 1:
-            raise where.error("regressors", f"moderation needs exactly one regressor (the core variable x), "
-                                            f"got {list(column.regressors)}")
+        one_regressor(where, column, "moderation", "the core variable x")
         clash = [m for m in moderators if m in (column.depvar, *column.regressors, *column.controls)]
         if clash:
             raise where.error("moderation.moderators", f"{clash} are also the dependent variable, the core "
                                                        "regressor or a control")
-        return ModerationSpec(moderators, center, at, categorical, float(level))
+        return ModerationSpec(moderators, center, at, categorical, level)
 
     def variables(self, column) -> list[str]:
         return list(column.moderation.moderators)

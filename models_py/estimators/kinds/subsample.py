@@ -28,10 +28,9 @@ class Subsample(Kind):
 
     def options(self, where, raw, column) -> SubsampleSpec:
         fields.unknown_keys(where, raw, ("group", "groups"), "subsample.")
-        if "group" not in raw:
-            raise where.error("subsample.group", "is required (e.g. region3)")
+        group = fields.required(where, raw, "group", "subsample.", "e.g. region3")
         groups = raw.get("groups")
-        return SubsampleSpec(fields.name(where, "subsample.group", raw["group"]),
+        return SubsampleSpec(fields.name(where, "subsample.group", group),
                              None if groups is None else fields.group_values(where, "subsample.groups", groups))
 
     def grouping(self, column) -> list[str]:

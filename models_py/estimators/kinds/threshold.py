@@ -94,9 +94,8 @@ class Threshold(Kind):
 
     def options(self, where, raw, column) -> ThresholdSpec:
         fields.unknown_keys(where, raw, KEYS, "threshold.")
-        if "variable" not in raw:
-            raise where.error("threshold.variable", "is required (the threshold variable q, xthreg's qx)")
-        variable = fields.name(where, "threshold.variable", raw["variable"])
+        variable = fields.name(where, "threshold.variable", fields.required(
+            where, raw, "variable", "threshold.", "the threshold variable q, xthreg's qx"))
         if variable == column.depvar:
             raise where.error("threshold.variable", f"{variable!r} is the dependent variable")
         regime = fields.names(where, "threshold.regime", raw.get("regime")) or column.regressors
@@ -117,10 +116,8 @@ class Threshold(Kind):
         grid = raw.get("grid", 300)
         if grid is not None:
             grid = fields.integer(where, "threshold.grid", grid, minimum=1)
-        level = raw.get("level", 95)
-        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 1 < level < 100:
-            raise where.error("threshold.level", f"expected a confidence level in percent, e.g. 95 (xthreg's "
-                                                 f"thlevel), got {level!r}")
+        level = fields.confidence_level(where, "threshold.level", raw.get("level", 95), above=1,
+                                        hint=" (xthreg's thlevel)")
         if not only_panel_effects(column) or UNIT not in column.absorb:
             raise where.error("absorb", f"the threshold model removes region effects by the within transformation "
                                         f"and adds year dummies with year; absorb must name {UNIT} (and may "

@@ -28,12 +28,7 @@ scoped_values as (
         indicator_values.indicator,
         indicator_values.standardised,
         systems.shift,
-        case when systems.score_weighting = 'per_year' then 'year' else 'pooled' end as period_scheme,
-        case
-            when systems.score_weighting = 'per_year'
-                then cast(indicator_values.year as {{ dbt.type_string() }})
-            else 'pooled'
-        end as period
+        {{ nqp_weighting_scope('systems.score_weighting', 'indicator_values.year') }}
     from {{ ref('indicator_values') }} as indicator_values
     inner join systems on indicator_values.system = systems.system
 ),
