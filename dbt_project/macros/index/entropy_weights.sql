@@ -13,7 +13,7 @@
   indicator is multiplied by the same factor, so this pass sums R z = |x - anchor| + shift R
   (R = max - min; |x - anchor| is x - min for a positive indicator, max - x for a negative one):
   two values from the join instead of three, no multiply per row, and nothing subtracted that
-  could cancel. m is the ranges' count of values (the same rows), not counted again.
+  could cancel.
   With the ranges and the scores, the index then takes three passes over the rows: ranges and
   sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
@@ -39,32 +39,23 @@
     {%- set sums -%}
     (
         select
-            {% for key in keys %}indicator_sums.{{ key }},
-            {% endfor -%}
-            ranges.n_units,
-            indicator_sums.total,
-            indicator_sums.total_x_ln_x
+            {{ keys | join(', ') }},
+            count(z_times_range) as n_units,
+            sum(z_times_range) as total,
+            sum({{ nqp_x_ln_x('z_times_range') }}) as total_x_ln_x
         from (
             select
-                {{ keys | join(', ') }},
-                sum(z_times_range) as total,
-                sum({{ nqp_x_ln_x('z_times_range') }}) as total_x_ln_x
-            from (
-                select
-                    {% for key in keys %}inputs.{{ key }},
-                    {% endfor -%}
-                    abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
-                from {{ inputs }} as inputs
-                inner join (
-                    select {{ keys | join(', ') }}, anchor, shift * value_range as shift_times_range
-                    from {{ ranges }}
-                ) as ranges
-                    on {{ nqp_join_keys('inputs', 'ranges', keys) }}
-            ) as scaled_values
-            group by {{ keys | join(', ') }}
-        ) as indicator_sums
-        inner join {{ ranges }} as ranges
-            on {{ nqp_join_keys('indicator_sums', 'ranges', keys) }}
+                {% for key in keys %}inputs.{{ key }},
+                {% endfor -%}
+                abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
+            from {{ inputs }} as inputs
+            inner join (
+                select {{ keys | join(', ') }}, anchor, shift * value_range as shift_times_range
+                from {{ ranges }}
+            ) as ranges
+                on {{ nqp_join_keys('inputs', 'ranges', keys) }}
+        ) as scaled_values
+        group by {{ keys | join(', ') }}
     ) as sums
     {%- endset -%}
     {{ nqp_entropy_from_sums(sums, scope) }}
