@@ -356,6 +356,41 @@ def test_values_standardising_to_zero(sql):
     np.testing.assert_allclose(weights.loc[weights["indicator"].eq("x02"), "entropy"], 0.0, atol=TOL)
 
 
+@pytest.mark.parametrize("shift", [0.0, 0.01])
+def test_values_far_from_zero_with_a_small_range(sql, shift):
+    """Values near 1e9 spread over 1: the weights pass sums |x - anchor| row by row, so nothing of the
+    size of x is subtracted after summing (Σx - n·min would lose ~7 of the 16 digits here)."""
+    frame = make_panel(np.random.default_rng(12), SCOPES, 8, [2001, 2002, 2003], 5, shift=shift)
+    frame["value"] = 1e9 + (frame["value"] + 50.0) / 200.0
+    check_against_reference(sql, frame)
+
+
+def test_distances_to_the_anchor_down_to_subnormal(sql):
+    """x ln x without a branch (x ln(x + 2^-1074)): z = 0 at the anchor, and z as small as a
+    subnormal just above it, give the reference's p ln p (0 for p = 0)."""
+    frame = make_panel(np.random.default_rng(13), SCOPES[:2], 6, [2001, 2002], 3, negative_every=2)
+    tiny = np.array([0.0, 5e-324, 1e-310, 1e-300, 1e-200, 1e-20])
+    for indicator, sign in (("x00", 1.0), ("x01", -1.0)):  # x01 is negative: its anchor is the max
+        for system in ("sysA", "sysB"):
+            rows = frame.index[frame["indicator"].eq(indicator) & frame["system"].eq(system)]
+            frame.loc[rows[:len(tiny)], "value"] = sign * tiny
+            frame.loc[rows[len(tiny):], "value"] = sign * np.linspace(1.0, 5.0, len(rows) - len(tiny))
+    weights, _ = check_against_reference(sql, frame)
+    assert np.isfinite(weights["entropy"]).all()
+
+
+def test_negative_shift_raises_naming_the_scope(sql):
+    """z ln z is undefined below 0: a negative shift stops every stage that standardises."""
+    frame = make_panel(np.random.default_rng(14), SCOPES[:2], 5, [2001, 2002], 3)
+    frame.loc[frame["system"].eq("sysB"), "shift"] = -0.01
+    connection = load(frame)
+    for query in ("ranges", "weights", "scores"):
+        with pytest.raises(duckdb.Error, match=r"the shift of scope sysB/pooled/pooled is -0\.01: it must be 0 "
+                                               r"or positive"):
+            connection.execute(sql[query]).fetchall()
+    connection.close()
+
+
 def test_single_region_pooled_over_years(sql):
     frame = make_panel(np.random.default_rng(6), [("sysA", "pooled", "pooled")], 1, list(range(2001, 2011)), 5)
     weights, scores = check_against_reference(sql, frame)

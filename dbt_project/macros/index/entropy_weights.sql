@@ -7,37 +7,63 @@
   is a group-by on (scope, indicator). An empty scope list means one pooled scope.
 
   nqp_entropy_weights reads a standardised relation (nqp_standardise: a `standardised` column);
-  nqp_entropy_weights_from_values reads the raw values and their ranges (nqp_indicator_ranges) and
-  standardises each value inside the aggregate, through a join to the few rows of the ranges
-  (z = (x - anchor) * signed_inverse_range + shift, nqp_standardised_value), so the standardised
-  relation (as many rows as the values) is never built.
+  nqp_entropy_weights_from_values reads the raw values and their ranges (nqp_indicator_ranges over
+  the same values) through a join to the few rows of the ranges, so the standardised relation (as
+  many rows as the values) is never built. p_i = z_i / S does not change when every z of an
+  indicator is multiplied by the same factor, so this pass sums R z = |x - anchor| + shift R
+  (R = max - min; |x - anchor| is x - min for a positive indicator, max - x for a negative one):
+  two values from the join instead of three, no multiply per row, and nothing subtracted that
+  could cancel.
   With the ranges and the scores, the index then takes three passes over the rows: ranges and
   sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
 {% macro nqp_entropy_weights(standardised, scope) -%}
-    {{ nqp_entropy_aggregate(standardised ~ ' as standardised_values', scope) }}
+    {%- set keys = scope + ['indicator'] -%}
+    {%- set sums -%}
+    (
+        select
+            {{ keys | join(', ') }},
+            count(standardised) as n_units,
+            sum(standardised) as total,
+            sum({{ nqp_x_ln_x('standardised') }}) as total_x_ln_x
+        from {{ standardised }}
+        group by {{ keys | join(', ') }}
+    ) as sums
+    {%- endset -%}
+    {{ nqp_entropy_from_sums(sums, scope) }}
 {%- endmacro %}
 
 
 {% macro nqp_entropy_weights_from_values(inputs, ranges, scope) -%}
     {%- set keys = scope + ['indicator'] -%}
-    {%- set source -%}
+    {%- set sums -%}
     (
         select
-            {% for key in keys %}inputs.{{ key }},
-            {% endfor -%}
-            {{ nqp_standardised_value('inputs.value', 'ranges') }} as standardised
-        from {{ inputs }} as inputs
-        inner join {{ ranges }} as ranges
-            on {{ nqp_join_keys('inputs', 'ranges', keys) }}
-    ) as standardised_values
+            {{ keys | join(', ') }},
+            count(z_times_range) as n_units,
+            sum(z_times_range) as total,
+            sum({{ nqp_x_ln_x('z_times_range') }}) as total_x_ln_x
+        from (
+            select
+                {% for key in keys %}inputs.{{ key }},
+                {% endfor -%}
+                abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
+            from {{ inputs }} as inputs
+            inner join (
+                select {{ keys | join(', ') }}, anchor, shift * value_range as shift_times_range
+                from {{ ranges }}
+            ) as ranges
+                on {{ nqp_join_keys('inputs', 'ranges', keys) }}
+        ) as scaled_values
+        group by {{ keys | join(', ') }}
+    ) as sums
     {%- endset -%}
-    {{ nqp_entropy_aggregate(source, scope) }}
+    {{ nqp_entropy_from_sums(sums, scope) }}
 {%- endmacro %}
 
 
-{# `source`: a from-clause item with the scope columns, `indicator` and `standardised`. #}
-{% macro nqp_entropy_aggregate(source, scope) -%}
+{# `sums`: a from-clause item with the scope columns, `indicator`, n_units (m), total (S) and total_x_ln_x (T). #}
+{% macro nqp_entropy_from_sums(sums, scope) -%}
     {%- set keys = scope + ['indicator'] -%}
     select
         {{ keys | join(', ') }},
@@ -48,13 +74,21 @@
     from (
         select
             {{ keys | join(', ') }},
-            count(standardised) as n_units,
-            -(
-                sum(case when standardised > 0 then standardised * ln(standardised) else 0 end)
-                    / sum(standardised)
-                - ln(sum(standardised))
-            ) / ln(count(standardised)) as entropy
-        from {{ source }}
-        group by {{ keys | join(', ') }}
+            n_units,
+            -(total_x_ln_x / total - ln(total)) / ln(n_units) as entropy
+        from {{ sums }}
     ) as indicator_entropy
+{%- endmacro %}
+
+
+{#
+  x ln x with 0 ln 0 = 0, for x >= 0, without a branch per row (a CASE costs a quarter of the
+  logarithm itself on 10^8 rows): x ln(x + 2^-1074), 2^-1074 the smallest positive double. The sum
+  is x itself for every x >= 2^-1020 (the addend is below half a unit in its last place), so the
+  product is exactly x ln x there; x = 0 gives 0 times a finite log (-744.4), i.e. 0; an x between 0
+  and 2^-1020 (below 1e-307) is off by at most 1e-305 in absolute terms. A null x stays null.
+  nqp_indicator_ranges stops a negative shift, so no standardised value is negative.
+#}
+{% macro nqp_x_ln_x(x) -%}
+    {{ x }} * ln({{ x }} + 4.9406564584124654e-324)
 {%- endmacro %}
