@@ -150,14 +150,17 @@ def _term_label(row, lang: str) -> str:
     return row.term if missing(value) else str(value)
 
 
-def _se_note(fits: pd.DataFrame, lang: str) -> str:
+def _se_note(fits: pd.DataFrame, lang: str, labels: dict | None = None) -> str:
+    """The SE type of each fit; a cluster is named by the panel's label of its column (a city panel
+    labels region_code 城市 / city), else CLUSTER_NAMES (a provincial panel's region_code: 省份)."""
     names = []
     for vcov, cluster in dict.fromkeys(zip(fits["vcov_type"], fits.get("cluster", [None] * len(fits)))):
         if missing(vcov):
             continue
         zh, en = (VCOV_NAMES | registry.vcov_names()).get(vcov, (str(vcov), str(vcov)))
         who = CLUSTER_NAMES.get(cluster, (cluster, cluster)) if not missing(cluster) else ("", "")
-        names.append((zh if lang == "zh" else en).format(cluster=who[0 if lang == "zh" else 1]))
+        label = (labels or {}).get(cluster) or {}
+        names.append((zh if lang == "zh" else en).format(cluster=label.get(lang) or who[0 if lang == "zh" else 1]))
     return ("、" if lang == "zh" else "; ").join(names)
 
 
@@ -287,7 +290,7 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
             rows.append(TableRow(label_zh if lang == "zh" else label_en, cells, "diagnostic"))
 
     return DisplayTable(study, table_id, title, header, rows,
-                        _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note),
+                        _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note, labels),
                         text_columns=set())
 
 
@@ -328,8 +331,8 @@ BRACKET_NOTES = {
 }
 
 
-def _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note) -> list[str]:
-    se = _se_note(fits, lang)
+def _regression_notes(fits, lang, beneath, stat_kinds, brackets, braces, note, labels=None) -> list[str]:
+    se = _se_note(fits, lang, labels)
     if lang == "zh":
         text = "注：*、**、*** 分别表示 10%、5%、1% 的显著性水平；"
         if beneath == "se":

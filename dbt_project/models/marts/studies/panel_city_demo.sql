@@ -1,23 +1,29 @@
 -- City demo study panel (GENERATED data, seeds/shipped/city-demo): Paper A's baseline at city level,
--- 337 prefecture-level divisions x 2011-2022. Outcome: the city's gap in log GDP per capita against
--- the national average (national GDP over national population, both summed over the cities);
--- regressor: the nqp_city index; controls from the city series. Nominal values: the year fixed
--- effects absorb the common price level (provincial deflators are not applied at city level).
-{% set analysis_variables = ['regional_gap_abs', 'nqp', 'gov_intervention', 'investment_rate',
-    'tertiary_share'] %}
-
+-- 337 prefecture-level divisions x 2011-2022, and the columns the other estimator kinds declare on it
+-- (mediator, moderator, threshold variable, economic-distance weights variable). Outcome: the city's
+-- gap in log GDP per capita against the national average (national GDP over national population,
+-- both summed over the cities); regressor: the nqp_city index; controls from the city series. Nominal
+-- values: the year fixed effects absorb the common price level (provincial deflators are not applied
+-- at city level).
 with city_years as (
     {{ nqp_series_wide(ref('int_city_series_values'), [
-        'gdp', 'population', 'budget_expenditure', 'fixed_asset_investment', 'va_tertiary'
+        'gdp', 'population', 'budget_expenditure', 'fixed_asset_investment', 'va_tertiary', 'internet_users'
     ]) }}
+),
+
+per_capita as (
+    select
+        city_years.*,
+        city_years.gdp * 10000 / city_years.population as gdp_per_capita
+    from city_years
 ),
 
 logged as (
     select
-        city_years.*,
-        {{ nqp_safe_ln('city_years.gdp * 10000 / city_years.population', "'city GDP per capita'",
-            'city_years.region_code', 'city_years.year') }} as ln_gdp_per_capita
-    from city_years
+        per_capita.*,
+        {{ nqp_safe_ln('per_capita.gdp_per_capita', "'city GDP per capita'",
+            'per_capita.region_code', 'per_capita.year') }} as ln_gdp_per_capita
+    from per_capita
 ),
 
 national_average as (
@@ -27,9 +33,7 @@ national_average as (
 ),
 
 nqp_index as (
-    select region_code, year, score as nqp
-    from {{ ref('index_scores') }}
-    where system = 'nqp_city' and level = 'total'
+    {{ nqp_index_total('nqp_city', 'nqp') }}
 ),
 
 units as (
@@ -51,6 +55,9 @@ panel as (
         logged.budget_expenditure / logged.gdp as gov_intervention,
         logged.fixed_asset_investment / logged.gdp as investment_rate,
         logged.va_tertiary / logged.gdp as tertiary_share,
+        -- broadband users (万户) per resident (万人): the digital level, threshold variable of table7
+        logged.internet_users / logged.population as internet_penetration,
+        logged.gdp_per_capita,
         logged.ln_gdp_per_capita,
         national_average.ln_gdp_per_capita_national,
         logged.uses_synthetic

@@ -55,17 +55,13 @@ national_average as (
 ),
 
 nqp_index as (
-    select region_code, year, score as nqp
-    from {{ ref('index_scores') }}
-    where system = 'nqp_a' and level = 'total'
+    {{ nqp_index_total('nqp_a', 'nqp') }}
 ),
 
 -- The digital-economy development index (Zhao, Zhang & Liang 2020), itself an indicator of nqp_a:
 -- the threshold variable of Paper A's threshold table (table7)
 digital_economy_index as (
-    select region_code, year, score as digital_economy
-    from {{ ref('index_scores') }}
-    where system = 'digital_economy_a' and level = 'total'
+    {{ nqp_index_total('digital_economy_a', 'digital_economy') }}
 ),
 
 -- nqp_a under the other weighting methods, for the index-robustness re-estimation (YAML robustness)

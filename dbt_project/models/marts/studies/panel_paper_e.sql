@@ -42,9 +42,7 @@ nqp_scores as (
 
 -- Table 6 (2): Paper A's labourers / objects / means system recomputed on this sample (nqp_three_factor_e)
 nqp_three_factor_scores as (
-    select region_code, year, score as nqp_three_factor
-    from {{ ref('index_scores') }}
-    where system = 'nqp_three_factor_e' and level = 'total'
+    {{ nqp_index_total('nqp_three_factor_e', 'nqp_three_factor') }}
 ),
 
 -- nqp_e under the other weighting methods, for the index-robustness re-estimation (YAML robustness)

@@ -1,0 +1,176 @@
+"""The city path with no Python: a user's 城市 table dropped in the inbox (城市, 年份, one column per
+indicator; names with and without 市, no 省份 column) and one `nqp build` give the city index, its
+inequality tables, the city study's regression and the city choropleth, all from the file's numbers.
+
+The file is the shipped demo panel's layout with every city's GDP and R&D scaled by a made-up factor
+(0.9-1.1, from the city code), so every value differs from the demo panel and the user's table must
+win everywhere (int_city_series_values: inbox before the demo). One `nqp build --no-reports` into a
+copy of the session build, as the inbox fixture of tests/conftest.py does; the choropleth is drawn
+from that warehouse by the report code (the reports themselves are the session build's to check).
+To fold this file into conftest's `inbox_build` instead (no build of its own), write
+`city_inbox_table()` into that inbox and point `city_build` at it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from models_py.data import city_demo
+from tests.reference import inequality_numpy as ref
+from tests.reference.entropy_numpy import compute_long
+
+pytestmark = pytest.mark.build
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCALED = ("gdp", "rd_expenditure")  # the series the user's table changes
+FILE_NAME = "城市统计年鉴摘录.csv"
+
+
+def _factor(codes: pd.Series) -> pd.Series:
+    """A made-up factor in [0.9, 1.1) per city code (not the demo's shares)."""
+    return 0.9 + 0.2 * ((codes.astype("int64") * 2654435761) % 1000) / 1000
+
+
+def city_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the inbox file as written: 城市, 年份, one column per series; the expected long values)."""
+    shipped = pd.read_csv(city_demo.FOLDER / city_demo.FILE_NAME, encoding="utf-8")
+    assert list(shipped.columns[:3]) == ["城市", "省份", "年份"]
+    series_columns = dict(zip(shipped.columns[3:], city_demo.SERIES))  # the generator writes SERIES in order
+    units = pd.read_csv(PROJECT_ROOT / "seeds/reference/units.csv", encoding="utf-8")
+    cities = units[units["level"] == "prefecture_city"]
+    code_of = dict(zip(cities["name_full"], cities["unit_code"]))
+    table = shipped.drop(columns="省份")
+    codes = table["城市"].map(code_of)
+    assert codes.notna().all()
+    for column, series in series_columns.items():
+        if series in SCALED:
+            table[column] = (table[column] * _factor(codes)).round(6)
+    # names as a yearbook prints them: some with 市, some without
+    short = (codes // 100) % 2 == 0
+    table.loc[short, "城市"] = table.loc[short, "城市"].str.removesuffix("市")
+    long = (table.assign(region_code=codes).rename(columns={"年份": "year", **series_columns})
+            .melt(id_vars=["region_code", "year"], value_vars=list(city_demo.SERIES), var_name="series")
+            .dropna(subset=["value"]))
+    return table, long
+
+
+@pytest.fixture(scope="module")
+def city_build(built_warehouse, tmp_path_factory):
+    """(completed `nqp build`, published warehouse, the expected long values of the file)."""
+    root = tmp_path_factory.mktemp("city_inbox_build")
+    published = root / "nqp.duckdb"
+    shutil.copyfile(built_warehouse, published)
+    inbox = root / "inbox"
+    inbox.mkdir()
+    table, long = city_inbox_table()
+    table.to_csv(inbox / FILE_NAME, index=False, encoding="utf-8")
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
+           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
+                               env=env, capture_output=True, text=True, timeout=1800)
+    if completed.returncode != 0:
+        pytest.fail(f"nqp build with a city inbox table failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
+    return completed, published, long
+
+
+@pytest.fixture(scope="module")
+def connection(city_build):
+    with duckdb.connect(str(city_build[1]), read_only=True) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def expected_scores(city_build, connection) -> pd.DataFrame:
+    """nqp_city weights and scores recomputed with NumPy from the file's values (not the warehouse's)."""
+    long = city_build[2]
+    wide = long.pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
+    catalogue = connection.execute("select * from reference.index_indicators where system = 'nqp_city'").df()
+    rows = [pd.DataFrame({"system": "nqp_city", "region_code": wide["region_code"], "year": wide["year"],
+                          "indicator": c.indicator, "direction": c.direction,
+                          "value": wide[c.numerator] / wide[c.denominator] * float(c.scale)})
+            for c in catalogue.itertuples()]
+    return compute_long(pd.concat(rows, ignore_index=True), ["system"], ["region_code", "year"])
+
+
+def test_the_users_city_table_replaces_the_demo_values(city_build, connection):
+    long = city_build[2]
+    stored = connection.execute("select region_code, year, series, value, is_synthetic, provenance "
+                                "from intermediate.int_city_series_values").df()
+    assert len(stored) == len(long) == 337 * 12 * len(city_demo.SERIES)
+    assert not stored["is_synthetic"].any() and stored["provenance"].str.contains(FILE_NAME).all()
+    both = stored.merge(long, on=["region_code", "year", "series"], suffixes=("", "_file"))
+    assert len(both) == len(stored)
+    np.testing.assert_allclose(both["value"], both["value_file"], rtol=1e-12)
+
+
+def test_city_index_is_computed_from_the_file(connection, expected_scores):
+    weights = connection.execute("select indicator, weight from index_weights where system = 'nqp_city' "
+                                 "and level = 'indicator' and period_scheme = 'pooled'").df()
+    merged = weights.merge(expected_scores.weights, on="indicator", suffixes=("", "_numpy"))
+    assert len(merged) == 8
+    np.testing.assert_allclose(merged["weight"], merged["weight_numpy"], rtol=1e-10, atol=1e-12)
+    scores = connection.execute("select region_code, year, score from index_scores "
+                                "where system = 'nqp_city' and level = 'total'").df()
+    merged = scores.merge(expected_scores.scores, on=["region_code", "year"])
+    assert len(merged) == len(scores) == 337 * 12
+    np.testing.assert_allclose(merged["score"], merged["weighted_sum"], rtol=1e-10, atol=1e-12)
+
+
+def test_city_inequality_is_computed_from_the_file(connection, expected_scores):
+    scores = expected_scores.scores.assign(province=lambda f: f["region_code"] // 10000)
+    mart = connection.execute("select * from inequality_measures where subject = 'nqp_city' "
+                              "and grouping = 'province'").df().set_index("year")
+    assert sorted(mart.index) == list(range(2011, 2023))
+    for year, frame in scores.groupby("year"):
+        y, g = frame["weighted_sum"].to_numpy(), frame["province"].astype(str).to_numpy()
+        dagum, theil = ref.dagum(y, g), ref.theil(y, g)
+        assert mart.loc[year, "gini"] == pytest.approx(dagum.gini, rel=1e-9)
+        assert mart.loc[year, "gini_net_between"] == pytest.approx(dagum.net_between, rel=1e-9)
+        assert mart.loc[year, "theil_between"] == pytest.approx(theil.between, rel=1e-9, abs=1e-12)
+
+
+def test_city_regression_is_estimated_on_the_file(city_build, connection, expected_scores):
+    """table2 (1): the two-way FE slope of the GDP-per-capita gap on NQP, both from the file."""
+    wide = city_build[2].pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
+    national = wide.groupby("year")[["gdp", "population"]].sum()
+    ln_national = np.log(national["gdp"] * 1e4 / national["population"])
+    wide["gap"] = (np.log(wide["gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
+    data = wide.merge(expected_scores.scores, on=["region_code", "year"])[["region_code", "year", "gap", "weighted_sum"]]
+    for column in ("gap", "weighted_sum"):
+        x = data[column]
+        data[column] = (x - x.groupby(data["region_code"]).transform("mean")
+                        - x.groupby(data["year"]).transform("mean") + x.mean())
+    slope = (data["gap"] * data["weighted_sum"]).sum() / (data["weighted_sum"] ** 2).sum()
+    got = connection.execute("select estimate from results.regression_coefficients where study = 'city_demo' "
+                             "and table_id = 'table2' and column_id = '(1)' and term = 'nqp'").fetchone()[0]
+    assert got == pytest.approx(slope, rel=1e-7)
+    fit = connection.execute("select nobs, n_clusters, uses_synthetic from results.regression_fits "
+                             "where study = 'city_demo' and table_id = 'table2' and column_id = '(1)'").fetchone()
+    assert fit == (337 * 12, 337, False)  # the user's table is not generated
+
+
+def test_city_choropleth_draws_the_file_scores(connection, expected_scores):
+    from matplotlib import colormaps
+
+    from models_py.figures.boundaries import ADCODES, province_rings
+    from models_py.figures.study import FigureSpec, draw
+
+    figure = draw(FigureSpec("city_demo", "choropleth", "nqp_city", year=2022),
+                  lambda sql, params=None: connection.execute(sql, params or []).df(), "zh")
+    assert "2022 年分市得分" in figure.axes[0].get_title()
+    faces = figure.axes[0].collections[0].get_facecolors()
+    n_provinces = sum(len(province_rings(code)) for code in ADCODES)
+    cities = faces[n_provinces:]
+    assert len(cities) >= 337  # every city coloured (some have several rings)
+    grey = np.array([0.85, 0.85, 0.85, 1.0])
+    assert not (np.abs(cities - grey).sum(axis=1) < 1e-9).any()
+    for end in (0.0, 1.0):  # the lowest and the highest 2022 score of the file take the ends of the scale
+        assert (np.abs(cities - np.array(colormaps["YlOrRd"](end))).sum(axis=1) < 1e-9).any()
