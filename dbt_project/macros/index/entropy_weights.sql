@@ -18,47 +18,42 @@
   sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
 {% macro nqp_entropy_weights(standardised, scope) -%}
-    {%- set keys = scope + ['indicator'] -%}
-    {%- set sums -%}
-    (
-        select
-            {{ keys | join(', ') }},
-            count(standardised) as n_units,
-            sum(standardised) as total,
-            sum({{ nqp_x_ln_x('standardised') }}) as total_x_ln_x
-        from {{ standardised }}
-        group by {{ keys | join(', ') }}
-    ) as sums
-    {%- endset -%}
-    {{ nqp_entropy_from_sums(sums, scope) }}
+    {{ nqp_entropy_from_sums(nqp_entropy_sums(standardised, 'standardised', scope), scope) }}
 {%- endmacro %}
 
 
 {% macro nqp_entropy_weights_from_values(inputs, ranges, scope) -%}
     {%- set keys = scope + ['indicator'] -%}
-    {%- set sums -%}
+    {%- set scaled_values -%}
+    (
+        select
+            {% for key in keys %}inputs.{{ key }},
+            {% endfor -%}
+            abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
+        from {{ inputs }} as inputs
+        inner join (
+            select {{ keys | join(', ') }}, anchor, shift * value_range as shift_times_range
+            from {{ ranges }}
+        ) as ranges
+            on {{ nqp_join_keys('inputs', 'ranges', keys) }}
+    )
+    {%- endset -%}
+    {{ nqp_entropy_from_sums(nqp_entropy_sums(scaled_values, 'z_times_range', scope), scope) }}
+{%- endmacro %}
+
+
+{# m, S and T of `column` per scope and indicator over `relation`, as the from-clause item `sums`. #}
+{% macro nqp_entropy_sums(relation, column, scope) -%}
+    {%- set keys = scope + ['indicator'] -%}
     (
         select
             {{ keys | join(', ') }},
-            count(z_times_range) as n_units,
-            sum(z_times_range) as total,
-            sum({{ nqp_x_ln_x('z_times_range') }}) as total_x_ln_x
-        from (
-            select
-                {% for key in keys %}inputs.{{ key }},
-                {% endfor -%}
-                abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
-            from {{ inputs }} as inputs
-            inner join (
-                select {{ keys | join(', ') }}, anchor, shift * value_range as shift_times_range
-                from {{ ranges }}
-            ) as ranges
-                on {{ nqp_join_keys('inputs', 'ranges', keys) }}
-        ) as scaled_values
+            count({{ column }}) as n_units,
+            sum({{ column }}) as total,
+            sum({{ nqp_x_ln_x(column) }}) as total_x_ln_x
+        from {{ relation }} as {{ column }}_rows
         group by {{ keys | join(', ') }}
     ) as sums
-    {%- endset -%}
-    {{ nqp_entropy_from_sums(sums, scope) }}
 {%- endmacro %}
 
 
