@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from models_py.spatial import outlines
 from models_py.spatial import weights as sw
 from models_py.spatial.panel_ml import fit_spatial_panel
 from tests.conftest import session_reports
@@ -91,7 +92,7 @@ def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
     from esda.moran import Moran, Moran_Local
     from libpysal.weights import Queen, W
 
-    polygons = sw.province_polygons()
+    polygons = outlines.polygons("province")
     w = Queen.from_dataframe(polygons, ids=list(polygons["region_code"].astype(int)), use_index=False,
                              silence_warnings=True)
     w.neighbors[46], w.weights[46] = [44], [1.0]  # Hainan's declared link, both ways
