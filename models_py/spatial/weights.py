@@ -119,9 +119,11 @@ def row_standardise(matrix: np.ndarray, codes, kind: str) -> np.ndarray:
     sums = matrix.sum(axis=1)
     empty = [codes[i] for i in np.flatnonzero(sums <= 0)]
     if empty:
-        raise DataError(f"{kind} weights: region(s) {empty} have no neighbour ({', '.join(outlines.unit_names(empty))}); "
-                        "declare links in seeds/reference/spatial_island_links.csv rather than leave a row of zeros",
-                        region=empty[0])
+        remedy = {"queen": "declare links in seeds/reference/spatial_island_links.csv",
+                  "inverse_distance": "raise cutoff_km"}.get(kind, "check the input")
+        names = ", ".join(outlines.unit_names(empty))
+        raise DataError(f"{kind} weights: region(s) {empty} have no neighbour ({names}); {remedy} rather than leave "
+                        "a row of zeros", region=empty[0])
     return matrix / sums[:, None]
 
 

@@ -11,8 +11,11 @@ xsmle conventions), with LeSage–Pace direct / indirect / total effects and sim
 A column shows the equations as xsmle prints them: main (β, with rho / lambda and sigma2_e as the
 last terms), Wx (θ, SDM only), direct, indirect and total effects (SAR and SDM). `vce: oim` (the
 default, Stata ml's observed information, xsmle's vce(oim)) or `eim` (the expected information of
-spreg / splm). The panel must be balanced and hold every region of the weights; a sample filter that
-drops regions restricts W to the kept regions (rows standardised again, noted in the diagnostics).
+spreg / splm). Queen and inverse distance are of the level the panel's unit codes are: two-digit codes
+the 31 provinces, six-digit codes the 337 prefecture-level cities (a panel mixing them, or of counties,
+is an error). The panel must be balanced; a panel (or a sample filter) with fewer units than the level
+restricts W to its units (rows standardised again, noted in the diagnostics), and a unit left without a
+neighbour among them is an error naming it.
 """
 from __future__ import annotations
 
