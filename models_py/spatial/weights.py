@@ -71,11 +71,21 @@ class SpatialWeights:
                              "weight": self.matrix[rows, cols], "kind": self.kind})
 
     @classmethod
-    def from_long(cls, long: pd.DataFrame, kind: str) -> SpatialWeights:
-        """The matrix of one kind of a long table (``to_long``'s shape, the mart spatial_weights)."""
+    def from_long(cls, long: pd.DataFrame, kind: str, level: str | None = None) -> SpatialWeights:
+        """The matrix of one kind of a long table (``to_long``'s shape; the mart spatial_weights adds a
+        ``level`` column, and ``level`` must then name one when the table holds several)."""
         rows = long[long["kind"] == kind]
+        if "level" in long.columns:
+            levels = sorted(set(rows["level"]))
+            if level is None and len(levels) > 1:
+                raise DataError(f"the weights table holds {kind!r} weights of the levels {levels}: name one",
+                                value=kind)
+            rows = rows if level is None else rows[rows["level"] == level]
+        elif level is not None:
+            raise DataError(f"the weights table has no level column to pick {level!r} by", value=level)
         if rows.empty:
-            raise DataError(f"the weights table has no rows of kind {kind!r}", value=kind)
+            raise DataError(f"the weights table has no rows of kind {kind!r}"
+                            f"{'' if level is None else f' at level {level!r}'}", value=kind)
         codes = tuple(sorted(int(c) for c in set(rows["region_code"]) | set(rows["neighbour_code"])))
         wide = rows.pivot(index="region_code", columns="neighbour_code", values="weight")
         return cls(kind, codes, wide.reindex(index=codes, columns=codes).fillna(0.0).to_numpy(float))
