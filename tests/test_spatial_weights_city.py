@@ -167,6 +167,30 @@ def test_restricting_to_a_panels_cities_is_rows_of_the_restricted_binary(queen):
         queen.aligned(_subset(("地级市", "直辖市")))
 
 
+# the 12 cities promoted to prefecture level since 2011: without them the 297 地级市 and municipalities
+# are the 285-city panel of the city statistical yearbooks
+PROMOTED = ("海东市", "吐鲁番市", "哈密市", "日喀则市", "昌都市", "林芝市", "山南市", "那曲市", "儋州市", "三沙市", "毕节市",
+            "铜仁市")
+
+
+def test_the_285_city_panel_gets_285_by_285_inverse_distance_and_names_its_queen_islands(queen):
+    codes = sorted(set(_subset(("地级市", "直辖市"))) - {_code(name) for name in PROMOTED})
+    assert len(codes) == 285
+    full = sw.inverse_distance(level=CITY)
+    restricted = full.aligned(codes)
+    assert restricted.matrix.shape == (285, 285) and restricted.codes == tuple(codes)
+    np.testing.assert_allclose(restricted.matrix.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (np.diag(restricted.matrix) == 0).all()
+    points = sw.unit_centroids(CITY).set_index("region_code").loc[codes]
+    lon, lat = points["lon"].to_numpy(), points["lat"].to_numpy()
+    distance = _haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) + np.eye(285)
+    raw = 1.0 / distance - np.eye(285)
+    np.testing.assert_allclose(restricted.matrix, raw / raw.sum(axis=1, keepdims=True), rtol=1e-12)
+    alone = "'540100 拉萨市', '630100 西宁市', '650100 乌鲁木齐市', '650200 克拉玛依市'"
+    with pytest.raises(DataError, match=f"285 units of the panel: \\[{alone}\\] have no neighbour"):
+        queen.aligned(codes)
+
+
 def _haversine_km(lon1, lat1, lon2, lat2, radius=6371.0088):
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2

@@ -117,9 +117,9 @@ class SpatialWeights:
             lost = outlines.unit_names(self.codes[j] for j in np.flatnonzero(self.matrix[position[empty[0]]]))
             raise DataError(f"{self.kind} weights restricted to the {len(codes)} units of the panel: "
                             f"{outlines.unit_names(empty)} have no neighbour among them ({first}'s neighbours "
-                            f"{lost} are not in the panel); declare a link in seeds/reference/"
-                            "spatial_island_links.csv, drop the unit with a `sample`, or use other weights",
-                            region=empty[0])
+                            f"{lost} are not in the panel); drop the unit with a `sample`, use other weights "
+                            "(inverse_distance), or declare a link in seeds/reference/spatial_island_links.csv "
+                            "(it applies to every panel of the level)", region=empty[0])
         return SpatialWeights(self.kind, tuple(codes), row_standardise(sub, tuple(codes), self.kind))
 
 
