@@ -89,7 +89,6 @@ def test_weights_mart_holds_the_modules_matrices(warehouse_connection, panel):
 
 
 def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
-    from esda.moran import Moran, Moran_Local
     from libpysal.weights import Queen, W
 
     polygons = outlines.polygons("province")
@@ -100,9 +99,17 @@ def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
     codes = sorted(w.neighbors)  # region-code order, as the mart's: the permutation draws follow the order
     w = W({c: w.neighbors[c] for c in codes}, {c: w.weights[c] for c in codes}, ids=codes, silence_warnings=True)
     w.transform = "r"
-    stored = warehouse_connection.execute("select * from main.moran_global where study = 'paper_e' "
-                                          "order by variable, year").df()
-    assert len(stored) == 2 * 13 and stored["reason"].isna().all() and set(stored["n"]) == {31}
+    _assert_moran_marts_equal_esda(warehouse_connection, "paper_e", panel, w, years=13)
+
+
+def _assert_moran_marts_equal_esda(connection, study: str, panel, w, years: int) -> None:
+    """moran_global (every year of both variables) and moran_local (nqp, 2022) of ``study`` against
+    esda's Moran / Moran_Local on the panel with ``w`` (ids in region-code order, as the marts')."""
+    from esda.moran import Moran, Moran_Local
+
+    stored = connection.execute("select * from main.moran_global where study = ? order by variable, year",
+                                [study]).df()
+    assert len(stored) == 2 * years and stored["reason"].isna().all() and set(stored["n"]) == {w.n}
     for row in stored.itertuples():
         values = panel[panel["year"] == row.year].set_index("region_code").loc[w.id_order, row.variable]
         np.random.seed(12345)
@@ -110,8 +117,9 @@ def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
         assert row.moran_i == pytest.approx(reference.I, rel=1e-12)
         assert row.z_norm == pytest.approx(reference.z_norm, rel=1e-10)
         assert row.p_sim == pytest.approx(reference.p_sim)
-    local = warehouse_connection.execute("select * from main.moran_local where study = 'paper_e' and variable = 'nqp' "
-                                         "and year = 2022 order by region_code").df()
+    local = connection.execute("select * from main.moran_local where study = ? and variable = 'nqp' and year = 2022 "
+                               "order by region_code", [study]).df()
+    assert len(local) == w.n
     values = panel[panel["year"] == 2022].set_index("region_code").loc[w.id_order, "nqp"]
     reference = Moran_Local(values.to_numpy(float), w, permutations=999, seed=12345, n_jobs=1)
     by_code = dict(zip(w.id_order, zip(reference.Is, reference.q)))
@@ -137,7 +145,6 @@ def test_city_moran_equals_esda_with_a_w_from_shapely_and_the_seed(warehouse_con
     """The city rows of moran_global / moran_local against esda with W built here without libpysal's
     Queen: GEOS intersects of the city outlines plus the declared links of the seed."""
     import shapely
-    from esda.moran import Moran, Moran_Local
     from libpysal.weights import W
 
     polygons = outlines.polygons("prefecture_city")
@@ -155,25 +162,7 @@ def test_city_moran_equals_esda_with_a_w_from_shapely_and_the_seed(warehouse_con
     w = W({c: sorted(neighbours[c]) for c in codes}, ids=codes, silence_warnings=True)
     w.transform = "r"
     panel = warehouse_connection.execute("select * from main.panel_city_demo").df()
-    stored = warehouse_connection.execute("select * from main.moran_global where study = 'city_demo' "
-                                          "order by variable, year").df()
-    assert len(stored) == 2 * 12 and stored["reason"].isna().all() and set(stored["n"]) == {337}
-    for row in stored.itertuples():
-        values = panel[panel["year"] == row.year].set_index("region_code").loc[codes, row.variable]
-        np.random.seed(12345)
-        reference = Moran(values.to_numpy(float), w, permutations=999)
-        assert row.moran_i == pytest.approx(reference.I, rel=1e-12)
-        assert row.z_norm == pytest.approx(reference.z_norm, rel=1e-10)
-        assert row.p_sim == pytest.approx(reference.p_sim)
-    local = warehouse_connection.execute("select * from main.moran_local where study = 'city_demo' and variable = "
-                                         "'nqp' and year = 2022 order by region_code").df()
-    assert len(local) == 337
-    values = panel[panel["year"] == 2022].set_index("region_code").loc[codes, "nqp"]
-    reference = Moran_Local(values.to_numpy(float), w, permutations=999, seed=12345, n_jobs=1)
-    by_code = dict(zip(codes, zip(reference.Is, reference.q)))
-    for row in local.itertuples():
-        assert row.local_i == pytest.approx(by_code[row.region_code][0], rel=1e-10)
-        assert row.quadrant == {1: "HH", 2: "LH", 3: "LL", 4: "HL"}[by_code[row.region_code][1]]
+    _assert_moran_marts_equal_esda(warehouse_connection, "city_demo", panel, w, years=12)
 
 
 def test_the_spatial_tables_are_in_all_five_reports(built_warehouse):
