@@ -252,3 +252,14 @@ def test_a_city_sdm_through_the_kind_uses_the_city_weights_of_its_cities(city_pa
     assert stats["n_units"].value == 296 and stats["spatial_weights"].note == kind
     assert any("restricted to the 296 regions of the sample (dropped 41:" in (d.note or "")
                for d in ours.diagnostics)
+
+
+def test_a_mixed_panel_through_the_kind_is_an_error_naming_the_levels(city_panel):
+    meta = {"study": "s", "tables": [{"id": "t1", "kind": "regression", "columns": [
+        {"id": "(1)", "estimator": "spatial", "depvar": "y", "regressors": ["x"], "absorb": ["region_code", "year"],
+         "spatial": {"model": "sar", "weights": "queen", "draws": 0}}]}]}
+    column = parse_study(meta, "m", "main.m").tables[0].columns[0]
+    provinces = city_panel[city_panel["region_code"] == 130100].assign(region_code=13)
+    mixed = pd.concat([city_panel, provinces], ignore_index=True)
+    with pytest.raises(DataError, match=r"mixes provinces \(13 河北省 …\) and prefecture-level cities"):
+        registry.estimate(prepare_panel(mixed, column), column)
