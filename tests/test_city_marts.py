@@ -316,18 +316,46 @@ def test_city_threshold_slopes_at_the_estimated_thresholds_match_numpy(city_pane
 def test_city_system_gmm_and_spatial_durbin_ran_on_all_cities(city_panel, city_results):
     """GMM and spatial ML are checked against xtabond2 / spreg in their own tests; here: they ran on the
     337 cities (GMM on 337 x 11 after the lag, 26 collapsed instruments; SDM on the balanced 337 x 12
-    with economic-distance weights built from the panel's GDP per capita)."""
+    with economic-distance weights built from the panel's GDP per capita, the cities' queen contiguity
+    and their inverse distances)."""
     coefficients, fits, diagnostics = city_results
     gmm = fits[fits["table_id"] == "table8"].iloc[0]
     assert gmm["nobs"] == 337 * 11 and gmm["vcov_type"] == "robust (Windmeijer)"
     assert _statistic(diagnostics, "table8", "(1)", "n_groups") == 337
     assert _statistic(diagnostics, "table8", "(1)", "n_instruments") < 337  # collapsed: far fewer than groups
     assert 0 < _estimate(coefficients, "table8", "(1)", "L1.regional_gap_abs") < 1
-    assert _statistic(diagnostics, "table9", "(1)", "n_units") == 337
-    assert _statistic(diagnostics, "table9", "(1)", "n_periods") == 12
     spatial = diagnostics[(diagnostics["table_id"] == "table9") & (diagnostics["statistic"] == "spatial_weights")]
-    assert spatial["note"].tolist() == ["economic_distance"]
-    direct = _estimate(coefficients, "table9", "(1)", "nqp", "direct")
-    indirect = _estimate(coefficients, "table9", "(1)", "nqp", "indirect")
-    assert _estimate(coefficients, "table9", "(1)", "nqp", "total") == pytest.approx(direct + indirect, rel=1e-9)
-    assert abs(_estimate(coefficients, "table9", "(1)", "rho")) < 1
+    assert spatial.sort_values("column_id")["note"].tolist() == ["economic_distance", "queen", "inverse_distance"]
+    for column_id in ("(1)", "(2)", "(3)"):
+        assert _statistic(diagnostics, "table9", column_id, "n_units") == 337
+        assert _statistic(diagnostics, "table9", column_id, "n_periods") == 12
+        direct = _estimate(coefficients, "table9", column_id, "nqp", "direct")
+        indirect = _estimate(coefficients, "table9", column_id, "nqp", "indirect")
+        total = _estimate(coefficients, "table9", column_id, "nqp", "total")
+        assert total == pytest.approx(direct + indirect, rel=1e-9)
+        assert abs(_estimate(coefficients, "table9", column_id, "rho")) < 1
+    restricted = diagnostics[(diagnostics["table_id"] == "table9") & diagnostics["note"].str.contains("restricted",
+                                                                                                       na=False)]
+    assert restricted.empty  # the panel has all 337 cities: W is the full matrix
+
+
+@pytest.mark.parametrize("column_id, kind", [("(2)", "queen"), ("(3)", "inverse_distance")])
+def test_city_sdm_with_geographic_weights_equals_a_direct_fit(city_panel, city_results, column_id, kind):
+    """table9 (2) / (3): the city SDM of the build equals fit_spatial_panel on the warehouse panel with
+    the city weights of models_py.spatial.weights (tests/test_spatial_weights_city.py checks those
+    against shapely and a direct haversine)."""
+    from models_py.spatial import weights as sw
+    from models_py.spatial.panel_ml import fit_spatial_panel
+
+    coefficients, _, _ = city_results
+    weights = (sw.queen_contiguity("prefecture_city") if kind == "queen"
+               else sw.inverse_distance(level="prefecture_city"))
+    assert weights.n == 337
+    terms = ["nqp", "gov_intervention", "investment_rate", "tertiary_share"]
+    direct = fit_spatial_panel(city_panel, "regional_gap_abs", terms, weights, model="sdm", draws=1000,
+                               seed=20261205, vce="oim")
+    for term in [*terms, "rho", "sigma2_e"]:
+        assert _estimate(coefficients, "table9", column_id, term) == pytest.approx(direct.params[term], rel=1e-9)
+    for equation, source in (("wx", "Wx"), ("direct", "direct"), ("indirect", "indirect")):
+        assert _estimate(coefficients, "table9", column_id, "nqp", equation) == pytest.approx(
+            direct.equations[source].params["nqp"], rel=1e-9)

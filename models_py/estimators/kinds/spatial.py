@@ -11,8 +11,11 @@ xsmle conventions), with LeSage–Pace direct / indirect / total effects and sim
 A column shows the equations as xsmle prints them: main (β, with rho / lambda and sigma2_e as the
 last terms), Wx (θ, SDM only), direct, indirect and total effects (SAR and SDM). `vce: oim` (the
 default, Stata ml's observed information, xsmle's vce(oim)) or `eim` (the expected information of
-spreg / splm). The panel must be balanced and hold every region of the weights; a sample filter that
-drops regions restricts W to the kept regions (rows standardised again, noted in the diagnostics).
+spreg / splm). Queen and inverse distance are of the level the panel's unit codes are: two-digit codes
+the 31 provinces, six-digit codes the 337 prefecture-level cities (a panel mixing them, or of counties,
+is an error). The panel must be balanced; a panel (or a sample filter) with fewer units than the level
+restricts W to its units (rows standardised again, noted in the diagnostics), and a unit left without a
+neighbour among them is an error naming it.
 """
 from __future__ import annotations
 
@@ -59,12 +62,15 @@ def _number(where, key: str, value, *, positive: bool) -> float:
 
 
 def build_weights(spec: SpatialSpec, data) -> spatial_weights.SpatialWeights:
-    """The declared weights matrix (economic distance: the variable averaged over the fitted years)."""
+    """The declared weights matrix: queen and inverse distance of the level the panel's unit codes are
+    (two-digit: the 31 provinces, six-digit: the 337 prefecture-level cities; a mixed or county panel is
+    an error), economic distance of the variable averaged over the fitted years."""
+    if spec.weights == "economic_distance":
+        return spatial_weights.economic_distance(data, spec.variable, UNIT, TIME)
+    level = spatial_weights.unit_level(data[UNIT].unique())
     if spec.weights == "queen":
-        return spatial_weights.queen_contiguity()
-    if spec.weights == "inverse_distance":
-        return spatial_weights.inverse_distance(spec.power, spec.cutoff_km)
-    return spatial_weights.economic_distance(data, spec.variable, UNIT, TIME)
+        return spatial_weights.queen_contiguity(level)
+    return spatial_weights.inverse_distance(spec.power, spec.cutoff_km, level=level)
 
 
 class SpatialPanel(Kind):
@@ -140,11 +146,12 @@ class SpatialPanel(Kind):
         weights = build_weights(spec, data)
         out = Diagnostics()
         codes = sorted(int(code) for code in data[UNIT].unique())
-        if set(codes) < set(weights.codes):  # a declared sample filter dropped regions: W follows it
+        if set(codes) < set(weights.codes):  # the panel (or its sample filter) lacks units: W follows it
             dropped = sorted(set(weights.codes) - set(codes))
             weights = weights.aligned(codes)
+            listed = f"{dropped[:10]}{' …' if len(dropped) > 10 else ''}"
             out.notes([f"{spec.weights} weights restricted to the {len(codes)} regions of the sample "
-                       f"(dropped {dropped}) and row-standardised again"])
+                       f"(dropped {len(dropped)}: {listed}) and row-standardised again"])
         res = fit_spatial_panel(data, column.depvar, list(column.terms), weights, model=spec.model,
                                 effects=spec.effects, lee_yu=spec.lee_yu, draws=spec.draws,
                                 seed=spec.seed if spec.seed is not None else DEFAULT_SEED, unit=UNIT, time=TIME,
