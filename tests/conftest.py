@@ -6,9 +6,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,16 +70,30 @@ def warehouse_connection(built_warehouse):
     connection.close()
 
 
-@pytest.fixture(scope="session")
-def inbox_build(built_warehouse, tmp_path_factory):
-    """One rebuild with a user inbox, shared by the inbox tests (one build instead of one each).
+class InboxBuild(NamedTuple):
+    """What `inbox_build` returns."""
+    outcome: subprocess.CompletedProcess  # the `nqp build --no-reports` run
+    published: Path  # the warehouse it published
+    inbox: Path  # the inbox folder it read
+    rows: list[list]  # the 2021 export's rows (tests/ingest_files.py export_rows)
+    city_values: pd.DataFrame  # the city table's values, long (tests/city_files.py city_inbox_table)
 
-    The inbox holds a classic portal export (Beijing's 2024 GDP, 50,000.5) and a genuine 2021 export
-    of the newer layout with 14 value-added columns, whose 6 catalogue columns repeat the session
-    build's values and whose 8 others become user series. The session build is copied as the
-    published warehouse the rebuild replaces; `--no-reports` (the reports are the session build's to
-    check). Returns (completed process, published warehouse, inbox folder, the 2021 export's rows).
+
+@pytest.fixture(scope="session")
+def inbox_build(built_warehouse, tmp_path_factory) -> InboxBuild:
+    """One rebuild with a user inbox, shared by the inbox tests (one build instead of one each:
+    tests/test_inbox_build.py, tests/test_user_series.py, tests/test_city_inbox_build.py).
+
+    The inbox holds three files: a classic portal export (Beijing's 2024 GDP, 50,000.5); a genuine
+    2021 export of the newer layout with 14 value-added columns, whose 6 catalogue columns repeat the
+    session build's values and whose 8 others become user series; and a user's city table
+    (tests/city_files.py: the demo panel's layout with city GDP and R&D scaled, 2011-2022). They do
+    not touch each other's values: the first two give provinces (two-digit codes, raw.portal_observations),
+    the city table six-digit city codes (raw.city_observations) and no user series, and no city model
+    reads the provincial values. The session build is copied as the published warehouse the rebuild
+    replaces; `--no-reports` (the reports are the session build's to check).
     """
+    from tests.city_files import write_city_table
     from tests.ingest_files import MAPPED, YEAR, classic_csv, export_2021, export_rows
 
     root = tmp_path_factory.mktemp("inbox_build")
@@ -91,8 +109,9 @@ def inbox_build(built_warehouse, tmp_path_factory):
     inbox.mkdir()
     (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
     (inbox / "分省年度数据2021.csv").write_bytes(export_2021(rows))
+    city_values = write_city_table(inbox)
     env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
            "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
     completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
                                env=env, capture_output=True, text=True, timeout=1800)
-    return completed, published, inbox, rows
+    return InboxBuild(completed, published, inbox, rows, city_values)

@@ -2,21 +2,15 @@
 indicator; names with and without 市, no 省份 column) and one `nqp build` give the city index, its
 inequality tables, the city study's regression and the city choropleth, all from the file's numbers.
 
-The file is the shipped demo panel's layout with every city's GDP and R&D scaled by a made-up factor
-(0.9-1.1, from the city code), so every value differs from the demo panel and the user's table must
-win everywhere (int_city_series_values: inbox before the demo). One `nqp build --no-reports` into a
-copy of the session build, as the inbox fixture of tests/conftest.py does; the choropleth is drawn
-from that warehouse by the report code (the reports themselves are the session build's to check).
-To fold this file into conftest's `inbox_build` instead (no build of its own), write
-`city_inbox_table()` into that inbox and point `city_build` at it.
+The file (tests/city_files.py) is the shipped demo panel's layout with every city's GDP and R&D
+scaled by a made-up factor (0.9-1.1, from the city code), so every value differs from the demo panel
+and the user's table must win everywhere (int_city_series_values: inbox before the demo). It sits in
+the inbox of the shared inbox build (tests/conftest.py `inbox_build`, one `nqp build --no-reports`
+into a copy of the session build) beside the provincial exports, which give provinces only and
+which no city model reads; the choropleth is drawn from that warehouse by the report code (the
+reports themselves are the session build's to check).
 """
 from __future__ import annotations
-
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -24,73 +18,32 @@ import pandas as pd
 import pytest
 
 from models_py.data import city_demo
+from tests.city_files import FILE_NAME
 from tests.reference import inequality_numpy as ref
 from tests.reference.entropy_numpy import compute_long
 
-pytestmark = pytest.mark.build
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCALED = ("gdp", "rd_expenditure")  # the series the user's table changes
-FILE_NAME = "城市统计年鉴摘录.csv"
-
-
-def _factor(codes: pd.Series) -> pd.Series:
-    """A made-up factor in [0.9, 1.1) per city code (not the demo's shares)."""
-    return 0.9 + 0.2 * ((codes.astype("int64") * 2654435761) % 1000) / 1000
-
-
-def city_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the inbox file as written: 城市, 年份, one column per series; the expected long values)."""
-    shipped = pd.read_csv(city_demo.FOLDER / city_demo.FILE_NAME, encoding="utf-8")
-    assert list(shipped.columns[:3]) == ["城市", "省份", "年份"]
-    series_columns = dict(zip(shipped.columns[3:], city_demo.SERIES))  # the generator writes SERIES in order
-    units = pd.read_csv(PROJECT_ROOT / "seeds/reference/units.csv", encoding="utf-8")
-    cities = units[units["level"] == "prefecture_city"]
-    code_of = dict(zip(cities["name_full"], cities["unit_code"]))
-    table = shipped.drop(columns="省份")
-    codes = table["城市"].map(code_of)
-    assert codes.notna().all()
-    for column, series in series_columns.items():
-        if series in SCALED:
-            table[column] = (table[column] * _factor(codes)).round(6)
-    # names as a yearbook prints them: some with 市, some without
-    short = (codes // 100) % 2 == 0
-    table.loc[short, "城市"] = table.loc[short, "城市"].str.removesuffix("市")
-    long = (table.assign(region_code=codes).rename(columns={"年份": "year", **series_columns})
-            .melt(id_vars=["region_code", "year"], value_vars=list(city_demo.SERIES), var_name="series")
-            .dropna(subset=["value"]))
-    return table, long
-
 
 @pytest.fixture(scope="module")
-def city_build(built_warehouse, tmp_path_factory):
-    """(completed `nqp build`, published warehouse, the expected long values of the file)."""
-    root = tmp_path_factory.mktemp("city_inbox_build")
-    published = root / "nqp.duckdb"
-    shutil.copyfile(built_warehouse, published)
-    inbox = root / "inbox"
-    inbox.mkdir()
-    table, long = city_inbox_table()
-    table.to_csv(inbox / FILE_NAME, index=False, encoding="utf-8")
-    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
-           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
-                               env=env, capture_output=True, text=True, timeout=1800)
-    if completed.returncode != 0:
-        pytest.fail(f"nqp build with a city inbox table failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
-    return completed, published, long
+def city_build(inbox_build):
+    """The shared inbox build (conftest InboxBuild: .published, .city_values the file's long values),
+    checked to have succeeded."""
+    outcome = inbox_build.outcome
+    if outcome.returncode != 0:
+        pytest.fail(f"nqp build with the shared inbox (city table included) failed:\n{outcome.stdout[-4000:]}\n"
+                    f"{outcome.stderr[-4000:]}")
+    return inbox_build
 
 
 @pytest.fixture(scope="module")
 def connection(city_build):
-    with duckdb.connect(str(city_build[1]), read_only=True) as connection:
+    with duckdb.connect(str(city_build.published), read_only=True) as connection:
         yield connection
 
 
 @pytest.fixture(scope="module")
 def expected_scores(city_build, connection) -> pd.DataFrame:
     """nqp_city weights and scores recomputed with NumPy from the file's values (not the warehouse's)."""
-    long = city_build[2]
+    long = city_build.city_values
     wide = long.pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
     catalogue = connection.execute("select * from reference.index_indicators where system = 'nqp_city'").df()
     rows = [pd.DataFrame({"system": "nqp_city", "region_code": wide["region_code"], "year": wide["year"],
@@ -101,7 +54,7 @@ def expected_scores(city_build, connection) -> pd.DataFrame:
 
 
 def test_the_users_city_table_replaces_the_demo_values(city_build, connection):
-    long = city_build[2]
+    long = city_build.city_values
     stored = connection.execute("select region_code, year, series, value, is_synthetic, provenance "
                                 "from intermediate.int_city_series_values").df()
     assert len(stored) == len(long) == 337 * 12 * len(city_demo.SERIES)
@@ -139,7 +92,8 @@ def test_city_inequality_is_computed_from_the_file(connection, expected_scores):
 
 def test_city_regression_is_estimated_on_the_file(city_build, connection, expected_scores):
     """table2 (1): the two-way FE slope of the GDP-per-capita gap on NQP, both from the file."""
-    wide = city_build[2].pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
+    wide = city_build.city_values.pivot_table(index=["region_code", "year"], columns="series",
+                                              values="value").reset_index()
     national = wide.groupby("year")[["gdp", "population"]].sum()
     ln_national = np.log(national["gdp"] * 1e4 / national["population"])
     wide["gap"] = (np.log(wide["gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()

@@ -76,9 +76,10 @@ def test_an_error_severity_flag_stops_the_build_and_names_the_value(published, t
 
 def test_inbox_values_reach_the_published_warehouse(inbox_build):
     """The easy path: exports dropped in the inbox, one command, the warehouse has the value (the
-    shared inbox build of tests/conftest.py: a classic export with Beijing's 2024 GDP, and a 2021
-    export whose unmapped columns become user series, tests/test_user_series.py)."""
-    outcome, published, inbox, _ = inbox_build
+    shared inbox build of tests/conftest.py: a classic export with Beijing's 2024 GDP, a 2021 export
+    whose unmapped columns become user series, tests/test_user_series.py, and a city table,
+    tests/test_city_inbox_build.py)."""
+    outcome, published, inbox = inbox_build.outcome, inbox_build.published, inbox_build.inbox
     assert outcome.returncode == 0, outcome.stderr[-3000:]
     with duckdb.connect(str(published), read_only=True) as connection:
         gdp = connection.execute("select value, provenance from series_values where series = 'gdp' "
@@ -90,7 +91,7 @@ def test_inbox_values_reach_the_published_warehouse(inbox_build):
     assert f"quarantine: {flagged} flagged values" in outcome.stdout
     assert gdp == (50000.5, f"real: {inbox.as_posix()}/gdp.csv")
     assert mine == [(1, 2024, "地区生产总值(亿元)")]
-    assert files == [("inbox", 2), ("shipped", SHIPPED_FILES)]
+    assert files == [("inbox", 3), ("shipped", SHIPPED_FILES)]  # gdp.csv, the 2021 export, the city table
 
 
 def test_shipped_exports_quarantine_holds_only_the_known_flags(warehouse_connection):

@@ -150,7 +150,8 @@ def test_a_user_series_value_reaches_series_values(inbox_build):
     """The export in the inbox of a full build (the shared inbox build, tests/conftest.py): the 8 user
     series are in the published warehouse with their values, unit and real provenance; the mapped
     columns equal what the build already had."""
-    outcome, published, inbox, rows = inbox_build
+    outcome, published, inbox, rows = (inbox_build.outcome, inbox_build.published, inbox_build.inbox,
+                                       inbox_build.rows)
     assert outcome.returncode == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
 
     with duckdb.connect(str(published), read_only=True) as connection:
