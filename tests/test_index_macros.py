@@ -4,7 +4,8 @@ reference in tests/reference/entropy_numpy.py.
 
 The macros are compiled once per session by dbt itself (`dbt compile --inline`), as the pipeline the
 models use: ranges -> weights (from the raw values and ranges) -> coefficients -> scores (from the raw
-values); `weights_from_standardised` is the same weights from the standardised relation. The
+values); `weights_from_standardised` is the same weights from the standardised relation, and the
+`declared__` stages the same tables with the directions from a relation (the models' index catalogue). The
 compiled SQL runs with the duckdb client on in-memory databases holding edge-case
 `index_test_inputs` tables. Weights, entropy, weighted sums and TOPSIS closeness must equal the
 reference to 1e-10.
@@ -27,12 +28,19 @@ SCOPE = ["system", "period_scheme", "period"]
 UNITS = ["region_code", "year"]
 TOL = 1e-10
 POOLED = "pooled__"  # prefix of the queries compiled with scope=[]
+DECLARED = "declared__"  # prefix of the queries whose directions come from index_test_directions
+DECLARED_STAGES = ("ranges", "weights", "scores")
 
 
-def _pipeline(scope: list[str], shift: str | None) -> dict[str, str]:
-    """{name: query} for every stage of the pipeline; `shift` is the Jinja argument text (or none)."""
+def _pipeline(scope: list[str], shift: str | None, declared: bool = False) -> dict[str, str]:
+    """{name: query} for every stage of the pipeline; `shift` is the Jinja argument text (or none);
+    `declared`: the directions from `index_test_directions` (as the models take them from the index
+    catalogue, by system and indicator), not from the rows."""
     source = "'index_test_inputs'"
     shift_arg = f", shift={shift}" if shift is not None else ""
+    if declared:
+        shift_arg += ", directions='index_test_directions'" + (", direction_keys=['system', 'indicator']"
+                                                                 if scope else "")
     ctes = (
         f"with ranges as ({{{{ nqp_indicator_ranges({source}, {scope!r}{shift_arg}) }}}}),\n"
         f"standardised as ({{{{ nqp_standardise({source}, {scope!r}, ranges='ranges') }}}}),\n"
@@ -60,6 +68,9 @@ def _queries() -> dict[str, str]:
     queries["scores_shift_literal_001"] = _pipeline(SCOPE, "0.01")["scores"]
     queries["weights_shift_default"] = _pipeline(SCOPE, None)["weights"]
     queries.update({POOLED + name: sql for name, sql in _pipeline([], "'shift'").items()})
+    for prefix, scope in (("", SCOPE), (POOLED, [])):
+        queries.update({prefix + DECLARED + name: sql for name, sql in _pipeline(scope, "'shift'", declared=True).items()
+                        if name in DECLARED_STAGES})
     return queries
 
 
@@ -114,6 +125,8 @@ def load(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
         "indicator, direction::varchar as direction, region_code::integer as region_code, year::integer as "
         "year, value::double as value, shift::double as shift from frame"
     )
+    connection.execute("create table index_test_directions as "
+                       "select distinct system, indicator, direction from index_test_inputs")
     connection.unregister("frame")
     return connection
 
@@ -155,6 +168,14 @@ def check_against_reference(sql, frame: pd.DataFrame, weights_query="weights", s
     plain = run(connection, sql[prefix + "plain_scores"])
     assert list(plain.columns) == scope + UNITS + ["weighted_sum"]
     assert_frames_match(plain, reference.scores.drop(columns="topsis_closeness"), scope + UNITS, ["weighted_sum"])
+
+    if weights_query == "weights":  # the directions declared in a relation give the same tables
+        for stage, table in (("ranges", run(connection, sql[prefix + "ranges"])), ("weights", weights),
+                             ("scores", scores)):
+            keys = scope + (UNITS if stage == "scores" else ["indicator"])
+            pd.testing.assert_frame_equal(
+                run(connection, sql[prefix + DECLARED + stage]).sort_values(keys, ignore_index=True),
+                table.sort_values(keys, ignore_index=True), obj=f"{stage} with declared directions")
 
     dimension_scores = run(connection, sql[prefix + "dimension_scores"])
     assert_frames_match(dimension_scores, reference_dims.scores, scope + UNITS + ["dimension"],
@@ -414,6 +435,24 @@ def test_indicator_with_both_directions_raises_naming_it(sql):
         with pytest.raises(duckdb.Error, match=r"indicator x02 is both positive and negative in scope "
                                                r"sysA/year/200[12]; give it one direction"):
             connection.execute(sql[query]).fetchall()
+    connection.close()
+
+
+@pytest.mark.parametrize("change, message", [
+    ("delete from index_test_directions where indicator = 'x01' and system = 'sysA'", "has no direction"),
+    ("insert into index_test_directions values ('sysA', 'x01', 'positive')", "has direction negative and positive"),
+    ("update index_test_directions set direction = 'neg' where indicator = 'x01'", "has direction neg"),
+])
+def test_declared_direction_missing_twice_or_unknown_raises_naming_it(sql, change, message):
+    """Directions from a relation: an indicator it does not name, names twice with two directions, or
+    with a direction other than positive / negative stops every stage, naming indicator and scope."""
+    frame = make_panel(np.random.default_rng(9), SCOPES[:1], 6, [2001, 2002], 5)  # x01 is negative
+    connection = load(frame)
+    connection.execute(change)
+    for query in DECLARED_STAGES:
+        with pytest.raises(duckdb.Error, match=rf"indicator x01 of scope sysA/pooled/pooled {message}"
+                                               r" in index_test_directions; give it one direction"):
+            connection.execute(sql[DECLARED + query]).fetchall()
     connection.close()
 
 

@@ -7,11 +7,13 @@ the one generator of the firm-scale benches (`make bench`, `make bench-spark`); 
 signature. The macros are compiled by dbt exactly as tests/test_index_macros.py does, with scope=[]
 (one pooled scope), and run as the dbt models chain them:
 
-  bench_ranges   nqp_indicator_ranges(inputs)                                  scan 1, by indicator
+  bench_ranges   nqp_indicator_ranges(inputs, directions)                      scan 1, by indicator
+                 (min, max, count; the direction joined from the 40 rows of bench_directions, as the
+                 models take it from the index catalogue, so the scan reads no direction per row)
   bench_weights  nqp_entropy_weights_from_values(inputs, ranges)               scan 2, by indicator:
                  sums of R z = |x - anchor| + shift R and of its x ln x (the shares p = z / sum z do
                  not see the factor R), computed inline after a join to the 40 range rows (no
-                 standardised relation is built)
+                 standardised relation is built; the count m comes from the ranges)
   bench_scores   nqp_composite_scores(inputs, nqp_score_coefficients(ranges, weights), with_topsis=false)
                                                                                scan 3, by unit-year
 
@@ -59,7 +61,7 @@ FIRST_YEAR = 2001
 def compile_pipeline(target: str | None = None) -> dict[str, str]:
     """The three statements of the pipeline, scope=[], over `bench_inputs` (for dbt target `target`)."""
     queries = {
-        "ranges": "{{ nqp_indicator_ranges('bench_inputs', []) }}",
+        "ranges": "{{ nqp_indicator_ranges('bench_inputs', [], directions='bench_directions') }}",
         "weights": "{{ nqp_entropy_weights_from_values('bench_inputs', 'bench_ranges', []) }}",
         "scores": "with coefficients as ({{ nqp_score_coefficients('bench_ranges', 'bench_weights', []) }})\n"
                   f"{{{{ nqp_composite_scores('bench_inputs', 'coefficients', [], {UNITS!r}, with_topsis=false) }}}}",
@@ -80,8 +82,16 @@ def connect(path: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConne
 
 
 def generate(con, n_units: int, n_years: int, n_indicators: int) -> None:
-    """bench_inputs, ordered by (unit, year, indicator); value = exp(4u) * (1 + indicator), u ~ U[0, 1) by hash."""
+    """bench_inputs, ordered by (unit, year, indicator); value = exp(4u) * (1 + indicator), u ~ U[0, 1) by hash;
+    and bench_directions, the direction of each indicator (the index catalogue's role in the models)."""
     per_unit = n_years * n_indicators
+    con.execute(f"""
+        create or replace table bench_directions as
+        select
+            k::smallint as indicator,
+            case when k % {NEGATIVE_EVERY} = {NEGATIVE_EVERY - 1} then 'negative' else 'positive' end as direction
+        from range({n_indicators}) as t(k)
+    """)
     con.execute(f"""
         create or replace table bench_inputs as
         select

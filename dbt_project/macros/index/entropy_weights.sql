@@ -13,7 +13,7 @@
   indicator is multiplied by the same factor, so this pass sums R z = |x - anchor| + shift R
   (R = max - min; |x - anchor| is x - min for a positive indicator, max - x for a negative one):
   two values from the join instead of three, no multiply per row, and nothing subtracted that
-  could cancel.
+  could cancel. m is taken from the ranges (their count of the same values), not counted again.
   With the ranges and the scores, the index then takes three passes over the rows: ranges and
   sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
@@ -38,22 +38,38 @@
             on {{ nqp_join_keys('inputs', 'ranges', keys) }}
     )
     {%- endset -%}
-    {{ nqp_entropy_from_sums(nqp_entropy_sums(scaled_values, 'z_times_range', scope), scope) }}
+    {#- m is the ranges' count of values (the same rows, and z is missing exactly where x is) -#}
+    {%- set sums -%}
+    (
+        select
+            {% for key in keys %}value_sums.{{ key }},
+            {% endfor -%}
+            ranges.n_units,
+            value_sums.total,
+            value_sums.total_x_ln_x
+        from {{ nqp_entropy_sums(scaled_values, 'z_times_range', scope, with_count=false, alias='value_sums') }}
+        inner join {{ ranges }} as ranges
+            on {{ nqp_join_keys('value_sums', 'ranges', keys) }}
+    ) as sums
+    {%- endset -%}
+    {{ nqp_entropy_from_sums(sums, scope) }}
 {%- endmacro %}
 
 
-{# m, S and T of `column` per scope and indicator over `relation`, as the from-clause item `sums`. #}
-{% macro nqp_entropy_sums(relation, column, scope) -%}
+{# m (`with_count`), S and T of `column` per scope and indicator over `relation`, as the from-clause
+   item `alias`. #}
+{% macro nqp_entropy_sums(relation, column, scope, with_count=true, alias='sums') -%}
     {%- set keys = scope + ['indicator'] -%}
     (
         select
             {{ keys | join(', ') }},
-            count({{ column }}) as n_units,
+            {% if with_count %}count({{ column }}) as n_units,
+            {% endif -%}
             sum({{ column }}) as total,
             sum({{ nqp_x_ln_x(column) }}) as total_x_ln_x
         from {{ relation }} as {{ column }}_rows
         group by {{ keys | join(', ') }}
-    ) as sums
+    ) as {{ alias }}
 {%- endmacro %}
 
 

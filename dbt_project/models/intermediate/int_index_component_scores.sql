@@ -34,7 +34,10 @@ component_inputs as (
 ),
 
 ranges as (
-    {{ nqp_indicator_ranges('component_inputs', ['system', 'period_scheme', 'period'], shift='shift') }}
+    {{ nqp_indicator_ranges(
+        'component_inputs', ['system', 'period_scheme', 'period'], shift='shift',
+        directions=ref('index_indicators'), direction_keys=['system', 'indicator']
+    ) }}
 ),
 
 weights as (
