@@ -20,6 +20,15 @@ from models_py.errors import DataError
 from models_py.spatial.weights import SpatialWeights
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+
+# The studies whose outcome and core regressor the Moran marts (moran_global, moran_local) test:
+# study -> (level of its units, {variable: (label_zh, label_en)}); its panel is panel_<study>.
+MORAN_STUDIES = {
+    "paper_e": ("province", {"nqp": ("新质生产力", "New quality productive forces"),
+                             "indus": ("产业集聚", "Industrial agglomeration")}),
+    "city_demo": ("prefecture_city", {"nqp": ("新质生产力（地级市）", "NQP (cities)"),
+                                      "regional_gap_abs": ("区域差距", "Regional gap")}),
+}
 # esda permutes with NumPy's global generator; dbt runs Python models in threads of one process, so two
 # seeded computations at once would interleave their draws (different p each build). One at a time.
 GLOBAL_RNG = threading.Lock()

@@ -9,13 +9,6 @@ import pandas as pd
 from models_py.spatial import moran
 from models_py.spatial.weights import SpatialWeights
 
-# study -> (level of its units, {variable: (label_zh, label_en)}); its panel is panel_<study>
-STUDIES = {
-    "paper_e": ("province", {"nqp": ("新质生产力", "New quality productive forces"),
-                             "indus": ("产业集聚", "Industrial agglomeration")}),
-    "city_demo": ("prefecture_city", {"nqp": ("新质生产力（地级市）", "NQP (cities)"),
-                                      "regional_gap_abs": ("区域差距", "Regional gap")}),
-}
 COLUMNS = ["study", "variable", "variable_label_zh", "variable_label_en", "weights", "year", "moran_i",
            "expected_i", "z_norm", "p_norm", "p_sim", "z_sim", "permutations", "n", "reason"]
 
@@ -25,7 +18,7 @@ def model(dbt, session):
     long = dbt.ref("spatial_weights").df()
     panels = {"paper_e": dbt.ref("panel_paper_e").df(), "city_demo": dbt.ref("panel_city_demo").df()}  # literals
     frames = []
-    for study, (level, variables) in STUDIES.items():
+    for study, (level, variables) in moran.MORAN_STUDIES.items():
         panel = panels[study]
         weights = SpatialWeights.from_long(long, "queen", level=level)
         for variable, (label_zh, label_en) in variables.items():

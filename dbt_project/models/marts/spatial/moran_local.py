@@ -8,8 +8,6 @@ import pandas as pd
 from models_py.spatial import moran
 from models_py.spatial.weights import SpatialWeights
 
-STUDIES = {"paper_e": ("province", ("nqp", "indus")),  # study -> (level, variables); its panel is panel_<study>
-           "city_demo": ("prefecture_city", ("nqp", "regional_gap_abs"))}
 COLUMNS = ["study", "variable", "weights", "year", "region_code", "local_i", "quadrant", "p_sim", "significant"]
 
 
@@ -18,7 +16,7 @@ def model(dbt, session):
     long = dbt.ref("spatial_weights").df()
     panels = {"paper_e": dbt.ref("panel_paper_e").df(), "city_demo": dbt.ref("panel_city_demo").df()}  # literals
     frames = []
-    for study, (level, variables) in STUDIES.items():
+    for study, (level, variables) in moran.MORAN_STUDIES.items():
         panel = panels[study]
         weights = SpatialWeights.from_long(long, "queen", level=level)
         years = sorted(panel["year"].unique())

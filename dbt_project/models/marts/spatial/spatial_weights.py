@@ -10,7 +10,6 @@ import pandas as pd
 from models_py.spatial import weights as sw
 
 
-
 def model(dbt, session):
     dbt.config(materialized="table")
     # level -> the study panel whose GDP per capita the economic distance compares (dbt refs are literals)
