@@ -27,6 +27,14 @@ def build_warehouse() -> Path:
     return published.parent / ".build" / published.name
 
 
+def cache_dir() -> Path:
+    """Where derived files that only cost time to remake are kept (the outline arrays): <warehouse
+    folder>/cache unless NQP_CACHE says otherwise. Every file in it is keyed by what it was made from,
+    so builds into different warehouses may share one (the test suite's builds do)."""
+    path = Path(os.environ["NQP_CACHE"]) if os.environ.get("NQP_CACHE") else published_warehouse().parent / "cache"
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
 DEFAULT_INBOX = PROJECT_ROOT / "data" / "inbox"
 
 

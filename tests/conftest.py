@@ -5,13 +5,18 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pytest
 
+from tests import early_builds
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +31,46 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
+    # Modules without build tests first, while the early builds run in the background; then those
+    # needing a build, by when their builds will be ready (their places in the lanes of
+    # tests/early_builds.py). A module moves whole, so its module fixtures are made
+    # once; the order within a rank is kept.
+    early = early_builds.registered()
+    ranks: dict[str, int] = {}
+    for item in items:
+        needs = [early_builds.position(name) for name in getattr(item, "fixturenames", ()) if name in early]
+        if item.get_closest_marker("build") is None and not needs:
+            continue
+        module = item.nodeid.split("::")[0]
+        ranks[module] = max(ranks.get(module, 0), 1 + max(needs, default=0))
+    items[:] = sorted(items, key=lambda item: ranks.get(item.nodeid.split("::")[0], 0))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    """Start the early builds the selected tests need (tests/early_builds.py)."""
+    if session.config.option.collectonly:
+        return
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    early_builds.start([name for name in early_builds.registered() if name in needed],
+                       session.config._tmp_path_factory)  # pytest's session tmp_path_factory
+
+
+def pytest_sessionfinish(session):
+    early_builds.stop()
+
+
+def pytest_configure(config):
+    """One cache folder (config.cache_dir: the outline arrays) for every build of the session, so the
+    outlines are read once per session, not once per build (~15 s each). Its files are keyed by what
+    they were made from; a folder the caller set is kept."""
+    if not os.environ.get("NQP_CACHE"):
+        os.environ["NQP_CACHE"] = config._nqp_cache = tempfile.mkdtemp(prefix="nqp-test-cache-")
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_nqp_cache", None):
+        shutil.rmtree(config._nqp_cache, ignore_errors=True)
 
 
 def session_reports(warehouse: Path) -> Path:
@@ -34,13 +79,8 @@ def session_reports(warehouse: Path) -> Path:
     return warehouse.parent / "reports"
 
 
-@pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory) -> Path:
-    """Run the whole build (`nqp build`, as `make run` does) into a fresh warehouse path.
-
-    Every asset is materialised in process by the real Dagster job: loader, generator, dbt build
-    with its tests, the study estimators, publish. Returns the published DuckDB file.
-    """
+@early_builds.early_build("built_warehouse")
+def _prepare_session_build(tmp_path_factory) -> Callable[[], Path]:
     warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
     env = {
         **os.environ,
@@ -49,18 +89,27 @@ def built_warehouse(tmp_path_factory) -> Path:
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
         "NQP_REPORTS": str(session_reports(warehouse)),
     }
-    completed = subprocess.run(
-        [sys.executable, "-m", "models_py.cli", "build"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"nqp build failed:\n{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}")
-    assert warehouse.exists()
-    return warehouse
+
+    def build() -> Path:
+        completed = early_builds.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
+                                     timeout=1800)
+        if completed.returncode != 0:
+            pytest.fail(f"nqp build failed:\n{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}")
+        assert warehouse.exists()
+        return warehouse
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """Run the whole build (`nqp build`, as `make run` does) into a fresh warehouse path.
+
+    Every asset is materialised in process by the real Dagster job: loader, generator, dbt build
+    with its tests, the study estimators, publish. Returns the published DuckDB file. Started in
+    the background when the tests are collected (tests/early_builds.py).
+    """
+    return early_builds.outcome("built_warehouse", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +126,49 @@ class InboxBuild(NamedTuple):
     inbox: Path  # the inbox folder it read
     rows: list[list]  # the 2021 export's rows (tests/ingest_files.py export_rows)
     city_values: pd.DataFrame  # the city table's values, long (tests/city_files.py city_inbox_table)
+    old_run_ids: set[str]  # the build run ids of the warehouse the rebuild replaced
+    reader_log: Path  # what a process querying the published file during the rebuild saw (tests/concurrent_reader.py)
+    rebuild_seconds: float
+    dagster_home: Path  # the rebuild's run history
+
+
+@early_builds.early_build("inbox_build")
+def _prepare_inbox_build(tmp_path_factory) -> Callable[[], InboxBuild]:
+    root = tmp_path_factory.mktemp("inbox_build")
+
+    def build() -> InboxBuild:
+        import time
+
+        from tests.city_files import write_city_table
+        from tests.concurrent_reader import reading, run_ids
+        from tests.ingest_files import MAPPED, YEAR, classic_csv, export_2021, export_rows
+
+        built_warehouse = early_builds.outcome("built_warehouse", tmp_path_factory)  # done: earlier in the lane
+        published = root / "nqp.duckdb"
+        shutil.copyfile(built_warehouse, published)
+        with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+            known = connection.execute(
+                "select region_code, series, value from series_values where year = ? and list_contains(?, series)",
+                [YEAR, sorted(MAPPED.values())]).df()
+        rows = export_rows({int(code): dict(zip(group["series"], group["value"]))
+                            for code, group in known.groupby("region_code")})
+        inbox = root / "inbox"
+        inbox.mkdir()
+        (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
+        (inbox / "分省年度数据2021.csv").write_bytes(export_2021(rows))
+        city_values = write_city_table(inbox)
+        env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
+               "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+        old_run_ids = run_ids(published)
+        with reading(published, root / "reader") as reader_log:
+            started = time.perf_counter()
+            completed = early_builds.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"],
+                                         cwd=PROJECT_ROOT, env=env, timeout=1800)
+            rebuild_seconds = time.perf_counter() - started
+        return InboxBuild(completed, published, inbox, rows, city_values, old_run_ids, reader_log, rebuild_seconds,
+                          root / "dagster_home")
+
+    return build
 
 
 @pytest.fixture(scope="session")
@@ -91,27 +183,8 @@ def inbox_build(built_warehouse, tmp_path_factory) -> InboxBuild:
     not touch each other's values: the first two give provinces (two-digit codes, raw.portal_observations),
     the city table six-digit city codes (raw.city_observations) and no user series, and no city model
     reads the provincial values. The session build is copied as the published warehouse the rebuild
-    replaces; `--no-reports` (the reports are the session build's to check).
+    replaces; `--no-reports` (the reports are the session build's to check). While it runs, another
+    process queries the published file in a loop (tests/test_concurrent_readers.py checks what it saw).
+    Started in the background after the session build (tests/early_builds.py).
     """
-    from tests.city_files import write_city_table
-    from tests.ingest_files import MAPPED, YEAR, classic_csv, export_2021, export_rows
-
-    root = tmp_path_factory.mktemp("inbox_build")
-    published = root / "nqp.duckdb"
-    shutil.copyfile(built_warehouse, published)
-    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
-        known = connection.execute(
-            "select region_code, series, value from series_values where year = ? and list_contains(?, series)",
-            [YEAR, sorted(MAPPED.values())]).df()
-    rows = export_rows({int(code): dict(zip(group["series"], group["value"]))
-                        for code, group in known.groupby("region_code")})
-    inbox = root / "inbox"
-    inbox.mkdir()
-    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
-    (inbox / "分省年度数据2021.csv").write_bytes(export_2021(rows))
-    city_values = write_city_table(inbox)
-    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
-           "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
-                               env=env, capture_output=True, text=True, timeout=1800)
-    return InboxBuild(completed, published, inbox, rows, city_values)
+    return early_builds.outcome("inbox_build", tmp_path_factory)

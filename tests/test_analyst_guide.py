@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests import early_builds
 from tests.reference.entropy_numpy import compute_long
 
 pytestmark = pytest.mark.build  # every test here reads the guide copy's own build
@@ -294,8 +295,9 @@ def copy_project(destination: Path) -> None:
             target.write_bytes(source.read_bytes())
 
 
-@pytest.fixture(scope="module")
-def guided_copy(tmp_path_factory):
+@early_builds.early_build("guided_copy", lane="own")
+def _prepare_guided_copy(tmp_path_factory):
+    """The project copy with the guide's edits (made now) and the function that builds it."""
     root = tmp_path_factory.mktemp("project")
     copy_project(root)
     seeds = root / "seeds" / "reference"
@@ -330,11 +332,21 @@ def guided_copy(tmp_path_factory):
     env.pop("NQP_DBT_DATABASE", None)
     env.pop("NQP_INBOX", None)
     bin_dir = Path(sys.executable).parent
-    for command in ([str(bin_dir / "dbt"), "parse", "--quiet"], [sys.executable, "-m", "models_py.cli", "build"]):
-        completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1800)
-        assert completed.returncode == 0, f"{' '.join(command)} failed in the copy:\n" \
-            f"{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}"
-    return root, env, warehouse
+
+    def build():
+        for command in ([str(bin_dir / "dbt"), "parse", "--quiet"], [sys.executable, "-m", "models_py.cli", "build"]):
+            completed = early_builds.run(command, cwd=root, env=env, timeout=1800)
+            assert completed.returncode == 0, f"{' '.join(command)} failed in the copy:\n" \
+                f"{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}"
+        return root, env, warehouse
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def guided_copy(tmp_path_factory):
+    """The guide followed in a copy of the project, then built (started early: tests/early_builds.py)."""
+    return early_builds.outcome("guided_copy", tmp_path_factory)
 
 
 def test_the_new_index_system_is_weighted_and_scored(guided_copy):

@@ -1,6 +1,7 @@
 """Readers of the published warehouse during a rebuild, and the build lock.
 
-A rebuild (`nqp build --no-reports`: everything up to publish, as in `make run`) runs while another process queries the published file in a loop. Every
+A rebuild (`nqp build --no-reports`: everything up to publish, as in `make run`; the shared inbox
+rebuild of tests/conftest.py) runs while another process queries the published file in a loop. Every
 query must succeed and see one whole build (one run_id), the old one until the atomic rename and
 the new one after it. A second build started with --no-wait while the lock is held fails at once.
 """
@@ -8,65 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
-import duckdb
-import pytest
-
 from models_py import warehouse as wh
+from tests.concurrent_reader import records as read_records
+from tests.concurrent_reader import run_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-RESULT_TABLES = ("regression_fits", "regression_coefficients", "descriptive_statistics", "model_diagnostics")
-
-READER = textwrap.dedent(
-    """
-    import json, os, sys, time
-    import duckdb
-
-    path, out, stop = sys.argv[1:4]
-    MIN_QUERIES, MAX_QUERIES, MAX_SECONDS, AFTER_STOP = 20, 20000, 300, 5
-    run_ids_sql = " union ".join(f"select distinct run_id from results.{t}" for t in __TABLES__)
-    deadline = time.monotonic() + MAX_SECONDS
-    queries = after_stop = 0
-    with open(out, "w") as log:
-        while queries < MAX_QUERIES and time.monotonic() < deadline:
-            if os.path.exists(stop):
-                after_stop += 1
-                if queries >= MIN_QUERIES and after_stop > AFTER_STOP:
-                    break
-            started = time.perf_counter()
-            record = {"at": time.time()}
-            try:
-                connection = duckdb.connect(path, read_only=True)
-                try:
-                    computed_at, fits = connection.execute(
-                        "select max(computed_at), count(*) from results.regression_fits").fetchone()
-                    scores = connection.execute("select count(*) from main.index_scores").fetchone()[0]
-                    run_ids = sorted(r[0] for r in connection.execute(run_ids_sql).fetchall())
-                finally:
-                    connection.close()
-                record.update(ok=True, computed_at=str(computed_at), fits=fits, scores=scores, run_ids=run_ids)
-            except Exception as error:  # recorded, asserted on by the test
-                record.update(ok=False, error=repr(error))
-            record["seconds"] = time.perf_counter() - started
-            log.write(json.dumps(record) + "\\n")
-            log.flush()
-            queries += 1
-            time.sleep(0.2)
-    """
-).replace("__TABLES__", repr(RESULT_TABLES))
-
-
-def _run_ids(path: Path) -> set[str]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        sql = " union ".join(f"select distinct run_id from results.{t}" for t in RESULT_TABLES)
-        return {row[0] for row in connection.execute(sql).fetchall()}
 
 
 def _env(warehouse: Path, tmp_path: Path) -> dict:
@@ -90,41 +42,15 @@ def _publish_metadata(dagster_home: Path) -> tuple[str, dict]:
         return event.run_id, metadata
 
 
-def test_readers_see_one_whole_build_during_a_rebuild(built_warehouse, tmp_path):
-    # The rebuild replaces a copy of the session build, not the session build itself: DuckDB caches one
-    # database per path in a process, so a session connection another test holds open (read-only, as
-    # `warehouse_connection`) would show this process the old file after the rename.
-    published = tmp_path / "warehouse" / built_warehouse.name
-    published.parent.mkdir()
-    shutil.copyfile(built_warehouse, published)
-    old_run_ids = _run_ids(published)
-    assert len(old_run_ids) == 1
-    (old_run_id,) = old_run_ids
+def test_readers_see_one_whole_build_during_a_rebuild(inbox_build):
+    """The shared inbox rebuild (`nqp build --no-reports` replacing a copy of the session build) ran
+    while a reader process queried the published file every 0.2 s (tests/concurrent_reader.py)."""
+    build = inbox_build
+    assert build.outcome.returncode == 0, f"rebuild failed:\n{build.outcome.stdout[-3000:]}\n{build.outcome.stderr[-3000:]}"
+    assert len(build.old_run_ids) == 1
+    (old_run_id,) = build.old_run_ids
 
-    env = _env(published, tmp_path)
-    os.makedirs(env["DAGSTER_HOME"])
-    reader_script = tmp_path / "reader.py"
-    reader_script.write_text(READER)
-    log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
-
-    reader = subprocess.Popen([sys.executable, str(reader_script), str(published), str(log), str(stop)])
-    try:
-        rebuild_started = time.perf_counter()
-        rebuild = subprocess.run(  # the reports come after publish and are the session build's to check
-            [sys.executable, "-m", "models_py.cli", "build", "--no-reports"],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
-        )
-        rebuild_seconds = time.perf_counter() - rebuild_started
-        stop.touch()
-        reader.wait(timeout=120)
-    finally:
-        if reader.poll() is None:
-            reader.kill()
-            reader.wait()
-    assert rebuild.returncode == 0, f"rebuild failed:\n{rebuild.stdout[-3000:]}\n{rebuild.stderr[-3000:]}"
-    assert reader.returncode == 0
-
-    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records = read_records(build.reader_log)
     failures = [r for r in records if not r["ok"]]
     assert not failures, f"{len(failures)} of {len(records)} reader queries failed, first: {failures[0]['error']}"
     assert len(records) >= 20
@@ -133,10 +59,11 @@ def test_readers_see_one_whole_build_during_a_rebuild(built_warehouse, tmp_path)
     assert not mixed, f"a query saw a mix of builds: {mixed[0]}"
     seen = [r["run_ids"][0] for r in records]
 
-    new_run_id, publish = _publish_metadata(Path(env["DAGSTER_HOME"]))
+    new_run_id, publish = _publish_metadata(build.dagster_home)
     assert new_run_id != old_run_id
-    assert _run_ids(published) == {new_run_id}
+    assert run_ids(build.published) == {new_run_id}
     assert set(seen) <= {old_run_id, new_run_id}, f"unexpected run_ids {set(seen) - {old_run_id, new_run_id}}"
+    assert seen[0] == old_run_id, "the reader started after the new build was published"
     assert seen[-1] == new_run_id, "the new build never became visible to the reader"
     switch = seen.index(new_run_id)
     assert all(run_id == new_run_id for run_id in seen[switch:]), "a reader went back to the old build"
@@ -144,7 +71,7 @@ def test_readers_see_one_whole_build_during_a_rebuild(built_warehouse, tmp_path)
 
     latencies = sorted(r["seconds"] for r in records)
     summary = {
-        "rebuild_seconds": round(rebuild_seconds, 1),
+        "rebuild_seconds": round(build.rebuild_seconds, 1),
         "publish_seconds": publish["seconds"],
         "published_bytes": publish["bytes"],
         "reader_queries": len(records),

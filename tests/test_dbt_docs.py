@@ -7,36 +7,49 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import early_builds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEAD_PROXY = "http://127.0.0.1:9"  # anything dbt tried to fetch would fail here
 
 
+@early_builds.early_build("docs", lane="own")
+def _prepare_docs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("docs")
+
+    def generate() -> Path:
+        built_warehouse = early_builds.outcome("built_warehouse", tmp_path_factory)
+        database = folder / built_warehouse.name  # same name: DuckDB's catalog is the file's stem
+        shutil.copyfile(built_warehouse, database)
+        target = folder / "target"
+        env = {
+            **os.environ,
+            "NQP_DBT_DATABASE": str(database),
+            "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+            "DBT_TARGET_PATH": str(target),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "http_proxy": DEAD_PROXY, "https_proxy": DEAD_PROXY,
+        }
+        completed = early_builds.run(
+            [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--quiet"],
+            cwd=PROJECT_ROOT, env=env, timeout=900,
+        )
+        assert completed.returncode == 0, \
+            f"dbt docs generate failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+        return target
+
+    return generate
+
+
 @pytest.fixture(scope="module")
 def docs(built_warehouse, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("docs")
-    database = folder / built_warehouse.name  # same name: DuckDB's catalog is the file's stem
-    shutil.copyfile(built_warehouse, database)
-    target = folder / "target"
-    env = {
-        **os.environ,
-        "NQP_DBT_DATABASE": str(database),
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "http_proxy": DEAD_PROXY, "https_proxy": DEAD_PROXY,
-    }
-    completed = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--quiet"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert completed.returncode == 0, f"dbt docs generate failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
-    return target
+    """`dbt docs generate` on a copy of the session build (started early: tests/early_builds.py)."""
+    return early_builds.outcome("docs", tmp_path_factory)
 
 
 def test_docs_are_generated(docs):

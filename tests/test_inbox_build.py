@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pytest
 
+from tests import early_builds
 from tests.ingest_files import classic_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +27,13 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _build(tmp_path: Path, published: Path, inbox: Path) -> subprocess.CompletedProcess:
+def _build(tmp_path: Path, published: Path, inbox: Path, run=subprocess.run) -> subprocess.CompletedProcess:
     """`nqp build --no-reports`: every step up to publish, as `make run`; the reports (after publish,
     from the published warehouse) are the session build's to check."""
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "NQP_REPORTS": str(tmp_path / "reports"),
            "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    return subprocess.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=1800)
+    return run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"], cwd=PROJECT_ROOT,
+               env=env, capture_output=True, text=True, timeout=1800)
 
 
 @pytest.fixture
@@ -54,20 +56,46 @@ def test_a_bad_inbox_file_stops_the_build_and_keeps_the_published_warehouse(publ
     assert _digest(published) == before
 
 
-def test_an_error_severity_flag_stops_the_build_and_names_the_value(published, tmp_path):
+class ErrorFlagBuild(NamedTuple):
+    outcome: subprocess.CompletedProcess
+    published: Path
+    inbox: Path
+    digest_before: str  # of the published warehouse
+
+
+@early_builds.early_build("error_flag_build")
+def _prepare_error_flag_build(tmp_path_factory):
     """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible."""
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 496702000.0]], [2024]))
-    before = _digest(published)
-    outcome = _build(tmp_path, published, inbox)
+    folder = tmp_path_factory.mktemp("error_flag")
+
+    def build() -> ErrorFlagBuild:
+        published = folder / "nqp.duckdb"
+        shutil.copyfile(early_builds.outcome("built_warehouse", tmp_path_factory), published)
+        inbox = folder / "inbox"
+        inbox.mkdir()
+        (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 496702000.0]], [2024]))
+        before = _digest(published)
+        return ErrorFlagBuild(_build(folder, published, inbox, run=early_builds.run), published, inbox, before)
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def error_flag_build(built_warehouse, tmp_path_factory) -> ErrorFlagBuild:
+    """Started in the background after the session build (tests/early_builds.py)."""
+    return early_builds.outcome("error_flag_build", tmp_path_factory)
+
+
+def test_an_error_severity_flag_stops_the_build_and_names_the_value(error_flag_build):
+    """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible."""
+    outcome, published, inbox = error_flag_build.outcome, error_flag_build.published, error_flag_build.inbox
     assert outcome.returncode != 0
     err = outcome.stderr
     assert "quality_flags_absent_quarantine_error" in err or "quarantine" in err
     assert "error unit_scale gdp: 1 — region 11 2024 = 4.96702e+08" in err
     assert f"{inbox.as_posix()}/gdp.csv line 5" in err
     assert "error plausible_range gdp: 1" in err
-    assert _digest(published) == before
+    assert _digest(published) == error_flag_build.digest_before
     with duckdb.connect(str(published), read_only=True) as connection:
         gdp = connection.execute("select value from series_values where series = 'gdp' and region_code = 11 "
                                  "and year = 2024").fetchone()[0]

@@ -5,7 +5,6 @@ variables / series it lacks; as more real sources arrive, more tables move to th
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import duckdb
@@ -13,19 +12,30 @@ import pytest
 
 from models_py.config import PROJECT_ROOT
 from models_py.declarations import load_manifest, study_declarations
+from tests import early_builds
 
 pytestmark = pytest.mark.build
 
 
-@pytest.fixture(scope="module")
-def real_only_build(tmp_path_factory):
+@early_builds.early_build("real_only_build", lane="own")
+def _prepare_real_only_build(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("real_only") / "nqp.duckdb"
     env = {**os.environ, "NQP_SYNTHETIC": "off", "NQP_WAREHOUSE": str(warehouse),
            "DAGSTER_HOME": str(tmp_path_factory.mktemp("dagster_home")), "DBT_PROFILES_DIR": str(PROJECT_ROOT),
            "NQP_REPORTS": str(tmp_path_factory.mktemp("reports"))}
-    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
-                               capture_output=True, text=True, timeout=1800)
-    return completed, warehouse
+
+    def build():
+        completed = early_builds.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
+                                     timeout=1800)
+        return completed, warehouse
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def real_only_build(tmp_path_factory):
+    """Started early (tests/early_builds.py)."""
+    return early_builds.outcome("real_only_build", tmp_path_factory)
 
 
 def test_real_only_build_completes_without_a_traceback(real_only_build):

@@ -2,6 +2,7 @@
 computations, and every report file of the built warehouse opening in its own reader."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests import early_builds
 from tests.conftest import session_reports
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -186,15 +188,26 @@ def test_figure_declarations():
 # --------------------------------------------------------------------------- reports of the built warehouse
 
 
+@early_builds.early_build("reports", lane="own")
+def _prepare_reports(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("reports_zh")
+
+    def write() -> Path:
+        env = {"NQP_WAREHOUSE": str(early_builds.outcome("built_warehouse", tmp_path_factory)),
+               "NQP_REPORTS": str(directory)}
+        completed = early_builds.run([sys.executable, "-m", "models_py.cli", "reports"], cwd=PROJECT_ROOT,
+                                     env={**os.environ, **env}, timeout=900)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        return directory
+
+    return write
+
+
 @pytest.fixture(scope="module")
 def reports(built_warehouse, tmp_path_factory):
-    """`nqp reports` (Chinese) on the built warehouse, as a user runs it."""
-    directory = tmp_path_factory.mktemp("reports_zh")
-    env = {"NQP_WAREHOUSE": str(built_warehouse), "NQP_REPORTS": str(directory)}
-    completed = subprocess.run([sys.executable, "-m", "models_py.cli", "reports"], cwd=PROJECT_ROOT,
-                               env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=900)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return directory
+    """`nqp reports` (Chinese) on the built warehouse, as a user runs it (started early:
+    tests/early_builds.py)."""
+    return early_builds.outcome("reports", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

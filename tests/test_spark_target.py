@@ -9,7 +9,6 @@ rows, keys and column types, floats within 1e-9.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,26 +17,38 @@ import pytest
 
 from models_py.spark import INDEX_LAYER_MARTS
 from models_py.spark.compare import compare_frames, compare_marts
+from tests import early_builds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 
-@pytest.fixture(scope="module")
-def spark_build(built_warehouse, tmp_path_factory) -> Path:
+@early_builds.early_build("spark_build")
+def _prepare_spark_build(tmp_path_factory):
     directory = tmp_path_factory.mktemp("spark")
     # a short job on small tables: C1-only JIT, serial GC and no whole-stage codegen spend less CPU on
     # compiling than they would save (the profile's defaults stay for real data)
     env = {**os.environ, "NQP_SPARK_CATALOG": "in-memory", "DBT_PROFILES_DIR": str(PROJECT_ROOT),
            "NQP_SPARK_CODEGEN": "false", "NQP_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "models_py.spark", "build", "--warehouse", str(built_warehouse),
-         "--dir", str(directory), "--selector", "index_layer_quick"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"Spark build failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-4000:]}")
-    return directory
+
+    def build() -> Path:
+        built_warehouse = early_builds.outcome("built_warehouse", tmp_path_factory)  # done: earlier in the lane
+        completed = early_builds.run(
+            [sys.executable, "-m", "models_py.spark", "build", "--warehouse", str(built_warehouse),
+             "--dir", str(directory), "--selector", "index_layer_quick"],
+            cwd=PROJECT_ROOT, env=env, timeout=900,
+        )
+        if completed.returncode != 0:
+            pytest.fail(f"Spark build failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-4000:]}")
+        return directory
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def spark_build(built_warehouse, tmp_path_factory) -> Path:
+    """Started in the background after the session build (tests/early_builds.py)."""
+    return early_builds.outcome("spark_build", tmp_path_factory)
 
 
 def test_index_layer_on_spark_equals_duckdb(spark_build, built_warehouse):

@@ -169,6 +169,7 @@ def test_outline_arrays_are_computed_once_and_read_back_from_the_cache(tmp_path,
     """The dbt model and the estimator step (two processes) share one reading of the outlines; the
     two levels have their own files."""
     monkeypatch.setenv("NQP_WAREHOUSE", str(tmp_path / "nqp.duckdb"))
+    monkeypatch.delenv("NQP_CACHE", raising=False)  # the default: beside the warehouse
     calls = []
     fake = {"codes": np.array([11, 12]), "queen": np.array([[0.0, 1.0], [1.0, 0.0]]),
             "lon": np.array([116.4, 117.2]), "lat": np.array([39.9, 39.1])}
@@ -185,6 +186,22 @@ def test_outline_arrays_are_computed_once_and_read_back_from_the_cache(tmp_path,
         assert sw.queen_pairs(level)[0] == (11, 12)
         assert list(sw.unit_centroids(level)["lon"]) == [116.4, 117.2]
         assert not [p for p in stored.parent.iterdir() if "partial" in p.name]
+    finally:
+        outlines.outline_arrays.cache_clear()
+
+
+def test_nqp_cache_moves_the_cache(tmp_path, monkeypatch):
+    """NQP_CACHE puts the outline arrays where it says, not beside the warehouse (the test suite's
+    builds share one folder that way)."""
+    monkeypatch.setenv("NQP_WAREHOUSE", str(tmp_path / "warehouse" / "nqp.duckdb"))
+    monkeypatch.setenv("NQP_CACHE", str(tmp_path / "shared"))
+    fake = {"codes": np.array([11]), "queen": np.zeros((1, 1)), "lon": np.array([116.4]), "lat": np.array([39.9])}
+    monkeypatch.setattr(outlines, "_outline_arrays", lambda asked: fake)
+    outlines.outline_arrays.cache_clear()
+    try:
+        outlines.outline_arrays("province")
+        assert len(list((tmp_path / "shared").glob("province_outlines-*.npz"))) == 1
+        assert not (tmp_path / "warehouse").exists()
     finally:
         outlines.outline_arrays.cache_clear()
 

@@ -11,13 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests import early_builds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LINTED = ["dbt_project/models", "dbt_project/tests"]
 SQLFLUFF = [sys.executable, "-m", "sqlfluff"]
 
 
-def lint(paths: list[str], *extra: str) -> list[dict]:
-    completed = subprocess.run(
+def lint(paths: list[str], *extra: str, run=subprocess.run) -> list[dict]:
+    completed = run(
         [*SQLFLUFF, "lint", *paths, "--format", "json", "--nofail", "--disable-progress-bar", *extra],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )
@@ -25,8 +29,20 @@ def lint(paths: list[str], *extra: str) -> list[dict]:
     return json.loads(completed.stdout)
 
 
-def test_dbt_sql_passes_the_house_style():
-    files = lint(LINTED, "--processes", "0")  # one process per core: the whole project takes ~50 s CPU
+@early_builds.early_build("house_style_lint", lane="own", priority=-1)
+def _prepare_house_style_lint(_tmp_path_factory):
+    # one process per core: the whole project takes ~50 s CPU, so it runs in the background
+    return lambda: lint(LINTED, "--processes", "0", run=early_builds.run)
+
+
+@pytest.fixture(scope="module")
+def house_style_lint(tmp_path_factory) -> list[dict]:
+    """sqlfluff's findings on the project (started early: tests/early_builds.py)."""
+    return early_builds.outcome("house_style_lint", tmp_path_factory)
+
+
+def test_dbt_sql_passes_the_house_style(house_style_lint):
+    files = house_style_lint
     linted = {Path(f["filepath"]).name for f in files}
     expected = {p.name for folder in LINTED for p in (PROJECT_ROOT / folder).rglob("*.sql")}
     assert linted == expected, f"not linted: {expected - linted}"

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models_py.config import published_warehouse
+from models_py.config import cache_dir
 from models_py.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,11 +136,11 @@ def _cache_key(level: str) -> str:
 
 @lru_cache(maxsize=2)
 def outline_arrays(level: str) -> dict[str, np.ndarray]:
-    """_outline_arrays, computed once and kept in <warehouse folder>/cache/<level>_outlines-<key>.npz:
+    """_outline_arrays, computed once and kept in <cache_dir>/<level>_outlines-<key>.npz (config.cache_dir):
     a build's dbt model spatial_weights and its estimator step run in two processes, and reading and
     joining the full-resolution outlines costs each ~4 s for the provinces, ~12 s for the cities
     (libpysal's Queen on 1.9 M vertices)."""
-    path = published_warehouse().parent / "cache" / f"{level}_outlines-{_cache_key(level)}.npz"
+    path = cache_dir() / f"{level}_outlines-{_cache_key(level)}.npz"
     if path.is_file():
         with np.load(path) as stored:
             return {name: stored[name] for name in stored.files}

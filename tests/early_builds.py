@@ -1,0 +1,111 @@
+"""Whole builds (and other slow subprocess jobs) the tests need, started as soon as they are collected.
+
+A whole `nqp build` keeps about one of the machine's two cores busy for two minutes or more. The
+builds the session needs run in two background threads ("lanes") while the fast tests run in the
+main thread, and tests/conftest.py orders the tests that need a build after those that need none,
+by when their build will be ready. Lane "session": the session build, then the builds that start
+from it (the inbox rebuild, the error-flag rebuild, Spark); lane "own": the builds that need nothing
+else (the SQL lint first, then the analyst guide's project copy, the real-only build, and the
+`dbt docs generate` and `nqp reports` runs on the session build, which is ready by then). A fixture asks for its build's outcome
+with `outcome(name)`: it waits for the background run, or, when pytest did not start it (the
+fixture was not seen at collection), runs it there and then.
+
+A module registers a build with `@early_build("<fixture name>", lane)` on a function that takes the
+session's tmp_path_factory, makes its folders (in the main thread: pytest's temporary folders are
+not made for threads) and returns the function that runs the build and returns its outcome.
+"""
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+_prepare: dict[str, Callable[[Any], Callable[[], Any]]] = {}  # fixture name -> prepare(tmp_path_factory)
+_lane_of: dict[str, str] = {}  # fixture name -> the lane (background thread) its build runs in
+_lanes: dict[str, ThreadPoolExecutor] = {}
+_started: dict[str, Future] = {}
+_running: set[subprocess.Popen] = set()
+_lock = threading.Lock()  # guards _running
+_starting = threading.RLock()  # held while builds are prepared and queued
+
+
+_order: dict[str, tuple[int, int]] = {}  # fixture name -> (priority, registration number)
+
+
+def early_build(fixture: str, lane: str = "session", priority: int = 0):
+    """Register the build of ``fixture``. The builds of one lane run one after another, by priority
+    (lower first), then in the order they were registered; a build may wait for another with
+    `outcome()` (in another lane, or earlier in its own)."""
+    def register(prepare: Callable[[Any], Callable[[], Any]]):
+        if fixture not in _prepare:  # a module imported twice (conftest as `tests.conftest`) keeps its place
+            _prepare[fixture] = prepare
+            _lane_of[fixture] = lane
+            _order[fixture] = (priority, len(_order))
+        return prepare
+    return register
+
+
+def registered() -> list[str]:
+    """The fixture names with an early build, in the order they start in their lanes."""
+    return sorted(_prepare, key=_order.__getitem__)
+
+
+def position(fixture: str) -> int:
+    """Where ``fixture``'s build is in its lane (0: first): about when it will be ready."""
+    lane = _lane_of[fixture]
+    return [name for name in registered() if _lane_of[name] == lane].index(fixture)
+
+
+def start(fixtures: list[str], tmp_path_factory) -> None:
+    """Prepare and queue the builds of ``fixtures`` (the registered ones, in the given order). A build
+    asking for another's outcome waits until all of them are queued (see `outcome`)."""
+    with _starting:
+        for fixture in fixtures:
+            if fixture in _prepare and fixture not in _started:
+                lane = _lane_of[fixture]
+                if lane not in _lanes:
+                    _lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"early-build-{lane}")
+                _started[fixture] = _lanes[lane].submit(_prepare[fixture](tmp_path_factory))
+
+
+def outcome(fixture: str, tmp_path_factory):
+    """The build's outcome: waits for the background run (or runs it now); its error is raised here."""
+    with _starting:
+        if fixture not in _started:
+            if threading.current_thread() is not threading.main_thread():
+                # queued now, it could wait behind the very build asking for it
+                raise RuntimeError(f"early build {fixture!r} was not started with the build that needs it")
+            start([fixture], tmp_path_factory)
+        future = _started[fixture]
+    return future.result()
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run(capture_output=True, text=True), with the process killed by `stop()`."""
+    timeout = kwargs.pop("timeout", None)
+    kwargs.pop("capture_output", None), kwargs.pop("text", None)  # always: both streams, as text
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs) as process:
+        with _lock:
+            _running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            raise
+        finally:
+            with _lock:
+                _running.discard(process)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def stop() -> None:
+    """End of the session: drop the builds not begun and kill a running one (an interrupted session
+    must not wait minutes for a build nobody will look at)."""
+    for lane in _lanes.values():
+        lane.shutdown(wait=False, cancel_futures=True)
+    with _lock:
+        for process in list(_running):
+            process.kill()
