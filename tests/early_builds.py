@@ -67,7 +67,13 @@ def start(fixtures: list[str], tmp_path_factory) -> None:
                 lane = _lane_of[fixture]
                 if lane not in _lanes:
                     _lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"early-build-{lane}")
-                _started[fixture] = _lanes[lane].submit(_prepare[fixture](tmp_path_factory))
+                try:
+                    job = _prepare[fixture](tmp_path_factory)
+                except Exception as error:  # reported by the fixture, not as an error of the whole session
+                    _started[fixture] = Future()
+                    _started[fixture].set_exception(error)
+                    continue
+                _started[fixture] = _lanes[lane].submit(job)
 
 
 def outcome(fixture: str, tmp_path_factory):
