@@ -3,23 +3,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pytest
 
 from tests import early_builds
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    import pandas as pd
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.session_builds import InboxBuild  # importing it registers the session's two builds
 
 # Fixtures that build a warehouse (or need one built): a test using any of them is a `build` test,
 # so `pytest -m "not build"` runs the fast rest while one works. Modules that build on their own
@@ -73,34 +64,6 @@ def pytest_unconfigure(config):
         shutil.rmtree(config._nqp_cache, ignore_errors=True)
 
 
-def session_reports(warehouse: Path) -> Path:
-    """Where the session build writes its reports: beside its warehouse, so tests find that build's
-    reports and not another build's (the real-only and the guide builds write reports too)."""
-    return warehouse.parent / "reports"
-
-
-@early_builds.early_build("built_warehouse")
-def _prepare_session_build(tmp_path_factory) -> Callable[[], Path]:
-    warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
-    env = {
-        **os.environ,
-        "NQP_WAREHOUSE": str(warehouse),
-        "DAGSTER_HOME": str(tmp_path_factory.mktemp("dagster_home")),
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "NQP_REPORTS": str(session_reports(warehouse)),
-    }
-
-    def build() -> Path:
-        completed = early_builds.run([sys.executable, "-m", "models_py.cli", "build"], cwd=PROJECT_ROOT, env=env,
-                                     timeout=1800)
-        if completed.returncode != 0:
-            pytest.fail(f"nqp build failed:\n{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}")
-        assert warehouse.exists()
-        return warehouse
-
-    return build
-
-
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
     """Run the whole build (`nqp build`, as `make run` does) into a fresh warehouse path.
@@ -117,58 +80,6 @@ def warehouse_connection(built_warehouse):
     connection = duckdb.connect(str(built_warehouse), read_only=True)
     yield connection
     connection.close()
-
-
-class InboxBuild(NamedTuple):
-    """What `inbox_build` returns."""
-    outcome: subprocess.CompletedProcess  # the `nqp build --no-reports` run
-    published: Path  # the warehouse it published
-    inbox: Path  # the inbox folder it read
-    rows: list[list]  # the 2021 export's rows (tests/ingest_files.py export_rows)
-    city_values: pd.DataFrame  # the city table's values, long (tests/city_files.py city_inbox_table)
-    old_run_ids: set[str]  # the build run ids of the warehouse the rebuild replaced
-    reader_log: Path  # what a process querying the published file during the rebuild saw (tests/concurrent_reader.py)
-    rebuild_seconds: float
-    dagster_home: Path  # the rebuild's run history
-
-
-@early_builds.early_build("inbox_build")
-def _prepare_inbox_build(tmp_path_factory) -> Callable[[], InboxBuild]:
-    root = tmp_path_factory.mktemp("inbox_build")
-
-    def build() -> InboxBuild:
-        import time
-
-        from tests.city_files import write_city_table
-        from tests.concurrent_reader import reading, run_ids
-        from tests.ingest_files import MAPPED, YEAR, classic_csv, export_2021, export_rows
-
-        built_warehouse = early_builds.outcome("built_warehouse", tmp_path_factory)  # done: earlier in the lane
-        published = root / "nqp.duckdb"
-        shutil.copyfile(built_warehouse, published)
-        with duckdb.connect(str(built_warehouse), read_only=True) as connection:
-            known = connection.execute(
-                "select region_code, series, value from series_values where year = ? and list_contains(?, series)",
-                [YEAR, sorted(MAPPED.values())]).df()
-        rows = export_rows({int(code): dict(zip(group["series"], group["value"]))
-                            for code, group in known.groupby("region_code")})
-        inbox = root / "inbox"
-        inbox.mkdir()
-        (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 50000.5]], [2024]))
-        (inbox / "分省年度数据2021.csv").write_bytes(export_2021(rows))
-        city_values = write_city_table(inbox)
-        env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "NQP_REPORTS": str(root / "reports"),
-               "NQP_WAREHOUSE": str(published), "NQP_INBOX": str(inbox), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-        old_run_ids = run_ids(published)
-        with reading(published, root / "reader") as reader_log:
-            started = time.perf_counter()
-            completed = early_builds.run([sys.executable, "-m", "models_py.cli", "build", "--no-reports"],
-                                         cwd=PROJECT_ROOT, env=env, timeout=1800)
-            rebuild_seconds = time.perf_counter() - started
-        return InboxBuild(completed, published, inbox, rows, city_values, old_run_ids, reader_log, rebuild_seconds,
-                          root / "dagster_home")
-
-    return build
 
 
 @pytest.fixture(scope="session")

@@ -20,18 +20,20 @@ import subprocess
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
-_prepare: dict[str, Callable[[Any], Callable[[], Any]]] = {}  # fixture name -> prepare(tmp_path_factory)
-_lane_of: dict[str, str] = {}  # fixture name -> the lane (background thread) its build runs in
+
+class _Build(NamedTuple):
+    prepare: Callable[[Any], Callable[[], Any]]  # prepare(tmp_path_factory) -> the job
+    lane: str  # the background thread it runs in
+    priority: int  # lower first in its lane; then in the order registered
+
+
+_builds: dict[str, _Build] = {}  # fixture name -> its build, in the order registered
 _lanes: dict[str, ThreadPoolExecutor] = {}
 _started: dict[str, Future] = {}
 _running: set[subprocess.Popen] = set()
-_lock = threading.Lock()  # guards _running
-_starting = threading.RLock()  # held while builds are prepared and queued
-
-
-_order: dict[str, tuple[int, int]] = {}  # fixture name -> (priority, registration number)
+_lock = threading.RLock()  # held while builds are prepared and queued, and around _running
 
 
 def early_build(fixture: str, lane: str = "session", priority: int = 0):
@@ -39,36 +41,35 @@ def early_build(fixture: str, lane: str = "session", priority: int = 0):
     (lower first), then in the order they were registered; a build may wait for another with
     `outcome()` (in another lane, or earlier in its own)."""
     def register(prepare: Callable[[Any], Callable[[], Any]]):
-        if fixture not in _prepare:  # a module imported twice (conftest as `tests.conftest`) keeps its place
-            _prepare[fixture] = prepare
-            _lane_of[fixture] = lane
-            _order[fixture] = (priority, len(_order))
+        if fixture in _builds:  # e.g. its module imported under a second name: its place would move
+            raise ValueError(f"early build {fixture!r} is registered twice")
+        _builds[fixture] = _Build(prepare, lane, priority)
         return prepare
     return register
 
 
 def registered() -> list[str]:
     """The fixture names with an early build, in the order they start in their lanes."""
-    return sorted(_prepare, key=_order.__getitem__)
+    return sorted(_builds, key=lambda name: _builds[name].priority)  # stable: registration order within
 
 
 def position(fixture: str) -> int:
     """Where ``fixture``'s build is in its lane (0: first): about when it will be ready."""
-    lane = _lane_of[fixture]
-    return [name for name in registered() if _lane_of[name] == lane].index(fixture)
+    lane = _builds[fixture].lane
+    return [name for name in registered() if _builds[name].lane == lane].index(fixture)
 
 
 def start(fixtures: list[str], tmp_path_factory) -> None:
     """Prepare and queue the builds of ``fixtures`` (the registered ones, in the given order). A build
     asking for another's outcome waits until all of them are queued (see `outcome`)."""
-    with _starting:
+    with _lock:
         for fixture in fixtures:
-            if fixture in _prepare and fixture not in _started:
-                lane = _lane_of[fixture]
+            if fixture in _builds and fixture not in _started:
+                lane = _builds[fixture].lane
                 if lane not in _lanes:
                     _lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"early-build-{lane}")
                 try:
-                    job = _prepare[fixture](tmp_path_factory)
+                    job = _builds[fixture].prepare(tmp_path_factory)
                 except Exception as error:  # reported by the fixture, not as an error of the whole session
                     _started[fixture] = Future()
                     _started[fixture].set_exception(error)
@@ -78,7 +79,7 @@ def start(fixtures: list[str], tmp_path_factory) -> None:
 
 def outcome(fixture: str, tmp_path_factory):
     """The build's outcome: waits for the background run (or runs it now); its error is raised here."""
-    with _starting:
+    with _lock:
         if fixture not in _started:
             if threading.current_thread() is not threading.main_thread():
                 # queued now, it could wait behind the very build asking for it

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import session_reports
+from tests.session_builds import session_reports
 from tests.reference.coupling_numpy import (coordination_level, coupling_long, obstacle_groups,
                                             obstacle_long)
 

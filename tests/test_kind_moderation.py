@@ -24,7 +24,7 @@ from models_py.estimators.moderation import fit_moderation
 from models_py.estimators.panel import required_columns
 from models_py.tables.layout import regression_display
 from models_py.tables.regression import regression_table
-from tests.conftest import session_reports
+from tests.session_builds import session_reports
 
 RTOL = 1e-8
 PF_SSC = dict(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")  # reghdfe's, as tests/test_moderation.py

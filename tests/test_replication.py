@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import session_reports
+from tests.session_builds import session_reports
 
 from models_py.declarations import load_manifest, study_declarations
 from models_py.reporting import study_metas, study_series, study_years

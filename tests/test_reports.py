@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests import early_builds
-from tests.conftest import session_reports
+from tests.session_builds import session_reports
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 

@@ -14,7 +14,7 @@ import pytest
 from models_py.spatial import outlines
 from models_py.spatial import weights as sw
 from models_py.spatial.panel_ml import fit_spatial_panel
-from tests.conftest import session_reports
+from tests.session_builds import session_reports
 
 CONTROLS = ["financial_development", "env_regulation", "industrial_structure", "urbanisation", "transport"]
 TERMS = ["indus", *CONTROLS]

@@ -290,7 +290,7 @@ def test_paper_a_threshold_table_is_in_the_five_report_formats(built_warehouse, 
     import docx
     import openpyxl
 
-    from tests.conftest import session_reports
+    from tests.session_builds import session_reports
 
     reports = session_reports(built_warehouse)
     gamma = warehouse_connection.execute(

@@ -39,7 +39,6 @@ Estimation (balanced panels only):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -181,19 +180,6 @@ class _Transformed:
 
     def log_det(self, rho: float) -> float:
         return float(np.sum(np.log(np.abs(1.0 - rho * self.eig))))
-
-
-def _eigenvalues(matrix: np.ndarray) -> np.ndarray:
-    """Eigenvalues of ``matrix``, computed once per matrix: an SDM's LR tests refit the SAR and the SEM
-    on the same W (numpy's eigvals is ~0.2 s for the ~300 cities)."""
-    return _eigenvalues_of(matrix.shape, np.ascontiguousarray(matrix, dtype=float).tobytes())
-
-
-@lru_cache(maxsize=4)
-def _eigenvalues_of(shape: tuple[int, ...], data: bytes) -> np.ndarray:
-    values = np.linalg.eigvals(np.frombuffer(data, dtype=float).reshape(shape))
-    values.flags.writeable = False  # shared between fits
-    return values
 
 
 def _bounds(eigenvalues: np.ndarray) -> tuple[float, float]:
@@ -344,7 +330,7 @@ def fit_spatial_panel(panel: pd.DataFrame, y: str, xs: list[str], weights: Spati
     outcome, regressors, periods = _panel_arrays(panel, y, list(xs), weights, unit, time)
     n_periods, n_units = outcome.shape
     w = np.asarray(weights.matrix)
-    w_eig = _eigenvalues(w)
+    w_eig = weights.eigenvalues
     bounds = _bounds(w_eig)
     names = list(xs)
     if model == "sdm":
@@ -356,7 +342,7 @@ def fit_spatial_panel(panel: pd.DataFrame, y: str, xs: list[str], weights: Spati
     if lee_yu and effects in ("time", "both"):
         f_n = helmert(n_units)
         w_t = f_n @ w @ f_n.T
-    eig_t = w_eig if w_t is w else _eigenvalues(w_t)
+    eig_t = w_eig if w_t is w else np.linalg.eigvals(w_t)
     data = _Transformed(y_t, x_t, w_t, eig_t, y_t.shape[0], y_t.shape[1])
     x_flat = data.x.reshape(data.nobs, -1)
     rank = np.linalg.matrix_rank(x_flat)

@@ -21,6 +21,7 @@ warehouse shape (region_code, neighbour_code, weight, kind), one row per non-zer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,15 @@ class SpatialWeights:
     @property
     def n(self) -> int:
         return len(self.codes)
+
+    @cached_property
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of the matrix (complex in general), computed once: the log-Jacobian, the rho
+        bounds and the effects of every spatial panel fit on these weights use them, and an SDM's LR
+        tests refit the SAR and the SEM on the same W (~0.2 s each for ~300 cities)."""
+        values = np.linalg.eigvals(self.matrix)
+        values.setflags(write=False)
+        return values
 
     def to_long(self) -> pd.DataFrame:
         """One row per non-zero weight: region_code, neighbour_code, weight, kind."""
