@@ -387,8 +387,9 @@ def test_values_far_from_zero_with_a_small_range(sql, shift):
 
 
 def test_distances_to_the_anchor_down_to_subnormal(sql):
-    """x ln x without a branch (x ln(x + 2^-1074)): z = 0 at the anchor, and z as small as a
-    subnormal just above it, give the reference's p ln p (0 for p = 0)."""
+    """x ln x without a branch (from values: a zero shift taken as 2^-1074, then z ln z; from the
+    standardised relation: z ln(z + 2^-1074)): z = 0 at the anchor, and z as small as a subnormal just
+    above it, give the reference's p ln p (0 for p = 0)."""
     frame = make_panel(np.random.default_rng(13), SCOPES[:2], 6, [2001, 2002], 3, negative_every=2)
     tiny = np.array([0.0, 5e-324, 1e-310, 1e-300, 1e-200, 1e-20])
     for indicator, sign in (("x00", 1.0), ("x01", -1.0)):  # x01 is negative: its anchor is the max
