@@ -55,14 +55,13 @@ def pytest_configure(config):
     """One cache folder (the outline arrays) for every build of the session, so the outlines are read
     once, not once per build (~15 s each): pytest's own cache folder (.pytest_cache/d/nqp-cache), so
     the next session reads them too (its files are keyed by the outlines, libraries and code they
-    were made from, so a change makes new ones); a session without pytest's cache provider gets a
-    temporary folder. A folder the caller set in NQP_CACHE is kept."""
+    were made from, so a change makes new ones); a session without pytest's cache provider, or
+    that cannot write it, gets a temporary folder. A folder the caller set in NQP_CACHE is kept."""
     if os.environ.get("NQP_CACHE"):
         return
-    cache = getattr(config, "cache", None)
-    if cache is not None:
-        os.environ["NQP_CACHE"] = str(cache.mkdir("nqp-cache"))
-    else:
+    try:
+        os.environ["NQP_CACHE"] = str(config.cache.mkdir("nqp-cache"))
+    except (AttributeError, OSError):  # no cache provider, or a checkout we may not write to
         os.environ["NQP_CACHE"] = config._nqp_cache = tempfile.mkdtemp(prefix="nqp-test-cache-")
 
 
