@@ -58,10 +58,12 @@ def _work_dir(target: str | None) -> Path:
 
 
 def _keep_parse(target: str | None, work: Path) -> None:
-    """Store this process's partial-parse file for the next process (after a successful compile)."""
+    """Store this process's partial-parse file for the next process (after a successful compile), once
+    per process and target: the later compiles leave it as it is (an inline query changes no project file)."""
     parsed = work / "target" / "partial_parse.msgpack"
-    if not parsed.is_file():
+    if target in _KEPT or not parsed.is_file():
         return
+    _KEPT.add(target)
     cached = _cached_parse(target)
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
@@ -105,9 +107,8 @@ def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if result.success and target not in _KEPT:
+    if result.success:
         _keep_parse(target, work)
-        _KEPT.add(target)
     if not result.success:
         cause = result.exception.__context__ if result.exception is not None else None  # the macro's own message
         raise DbtCompileError(f"dbt could not parse the project {PROJECT_ROOT} or compile the inline "

@@ -16,7 +16,8 @@
   could cancel. A zero shift is taken as the smallest positive double (2^-1074), so no z is 0 and
   z ln z needs no guard per row (nqp_x_ln_x): z = |x - anchor| is unchanged for every z >= 2^-1020,
   and the value at the anchor adds 2^-1074 to S and -3.7e-321 to T instead of 0 (the guard cost 4 %
-  of this pass on 8 x 10^7 rows). m is taken from the ranges (their count of the same values), not counted again.
+  of this pass on 8 x 10^7 rows). m is taken from the ranges (their count of the same values), not
+  counted again.
   With the ranges and the scores, the index then takes three passes over the rows: ranges and
   sum z ln z by indicator, scores by unit (nqp_composite_scores). Both give the same weights.
 #}
@@ -35,7 +36,10 @@
             abs(inputs.value - ranges.anchor) + ranges.shift_times_range as z_times_range
         from {{ inputs }} as inputs
         inner join (
-            select {{ keys | join(', ') }}, anchor, greatest(shift * value_range, {{ nqp_smallest_double() }}) as shift_times_range
+            select
+                {{ keys | join(', ') }},
+                anchor,
+                greatest(shift * value_range, {{ nqp_smallest_double() }}) as shift_times_range
             from {{ ranges }}
         ) as ranges
             on {{ nqp_join_keys('inputs', 'ranges', keys) }}
@@ -50,7 +54,8 @@
             ranges.n_units,
             value_sums.total,
             value_sums.total_x_ln_x
-        from {{ nqp_entropy_sums(scaled_values, 'z_times_range', scope, with_count=false, alias='value_sums', positive=true) }}
+        from {{ nqp_entropy_sums(scaled_values, 'z_times_range', scope, with_count=false, alias='value_sums',
+                                 positive=true) }}
         inner join {{ ranges }} as ranges
             on {{ nqp_join_keys('value_sums', 'ranges', keys) }}
     ) as sums
