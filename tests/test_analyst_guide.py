@@ -2,9 +2,10 @@
 Python: "Add an index system" (catalogue rows + one model), "Add a regression table" (a declaration
 in the YAML next to the mart) and "Your own indicators, index and study" (a researcher's panel
 workbook in data/inbox/, its series in the catalogue, an index system on them plus real series, a
-regression table on it: only the workbook, CSV, YAML and SQL). One copy, one build for all three;
-the new weights, scores and regression rows must be in its warehouse (checked against NumPy and
-pyfixest), and the new assets and jobs in its Dagster definitions.
+regression table on it: only the workbook, CSV, YAML and SQL) and "Your own county table" (a county
+table in the inbox and an index system with unit_level county: CSV only). One copy, one build for
+all four; the new weights, scores, inequality and regression rows must be in its warehouse (checked
+against NumPy and pyfixest), and the new assets and jobs in its Dagster definitions.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ import pandas as pd
 import pytest
 
 from tests import early_builds
+from tests.county_files import FILE_NAME as COUNTY_FILE
+from tests.county_files import county_inbox_table, write_county_table
+from tests.reference import inequality_numpy
 from tests.reference.entropy_numpy import compute_long
 
 pytestmark = pytest.mark.build  # every test here reads the guide copy's own build
@@ -261,6 +265,29 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
     book.save(str(path))
 
 
+# "County-level panels": a county table in the inbox (tests/county_files.py: every county of Hebei
+# and Shandong, 2016-2022) and an index system on it with unit_level county.
+COUNTY_SYSTEM = "county_development"
+COUNTY_SYSTEM_ROW = {
+    "system": COUNTY_SYSTEM, "name_zh": "县域发展指数", "name_en": "County development index",
+    "study": "county_guide", "method": "entropy", "shift": "0", "score_weighting": "pooled", "year_from": "2016",
+    "year_to": "2022", "excluded_regions": "", "missing_rule": "error", "unit_level": "county",
+    "description": "Guide example: three ratios of a researcher's county table; entropy weights pooled over "
+                   "the counties with values x 2016-2022.",
+}
+COUNTY_INDICATOR_ROWS = [
+    {"system": COUNTY_SYSTEM, "dimension": "economy", "dimension_zh": "经济", "sub_dimension": dimension,
+     "sub_dimension_zh": dimension_zh, "indicator": indicator, "indicator_zh": indicator_zh, "direction": "positive",
+     "numerator": numerator, "denominator": denominator, "scale": scale, "unit": unit,
+     "derivation": f"{numerator} / {denominator}"}
+    for dimension, dimension_zh, indicator, indicator_zh, numerator, denominator, scale, unit in [
+        ("output", "产出", "county_gdp_per_capita", "人均GDP", "gdp", "population", "10000", "元"),
+        ("structure", "结构", "county_tertiary_share", "第三产业增加值/GDP", "va_tertiary", "gdp", "1", "ratio"),
+        ("innovation", "创新", "county_rd_intensity", "R&D经费/GDP", "rd_expenditure", "gdp", "1", "ratio"),
+    ]
+]
+
+
 # Columns another helper may not have added yet in this copy (the lead reconciles at merge):
 # dropped when the seed lacks them.
 OPTIONAL_COLUMNS = {
@@ -318,6 +345,11 @@ def _prepare_guided_copy(tmp_path_factory):
     append_rows(seeds / "index_indicators.csv", OWN_INDICATOR_ROWS)
     (studies / "panel_smart_industry.sql").write_text(OWN_PANEL_SQL, encoding="utf-8")
     (studies / "_smart_industry.yml").write_text(OWN_PANEL_YAML, encoding="utf-8")
+
+    # "County-level panels": the county table beside the workbook, its index system in the seeds.
+    write_county_table(inbox)
+    append_rows(seeds / "index_systems.csv", [COUNTY_SYSTEM_ROW])
+    append_rows(seeds / "index_indicators.csv", COUNTY_INDICATOR_ROWS)
 
     warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
     env = {
@@ -526,3 +558,108 @@ def test_the_own_regression_matches_pyfixest(own_build):
             assert got["estimate"] == pytest.approx(ref.coef()[term], rel=1e-8), (column, term)
             assert got["std_error"] == pytest.approx(ref.se()[term], rel=1e-8), (column, term)
         assert own_build["fits"].set_index("column_id").loc[column, "nobs"] == ref._N
+
+
+# --------------------------------------------------------------------------- the county panel
+
+
+@pytest.fixture(scope="module")
+def county_build(guided_copy):
+    _, _, warehouse = guided_copy
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        frames = {name: connection.execute(query).df() for name, query in {
+            "values": "select values.*, units.level from intermediate.int_city_series_values as values "
+                      "inner join intermediate.int_units as units on values.region_code = units.unit_code "
+                      "where units.level = 'county'",
+            "weights": f"select indicator, weight from index_weights where system = '{COUNTY_SYSTEM}' "
+                       "and level = 'indicator' and period_scheme = 'pooled'",
+            "scores": f"select region_code, year, score from index_scores where system = '{COUNTY_SYSTEM}' "
+                      "and level = 'total'",
+            "inequality": f"select * from inequality_measures where subject = '{COUNTY_SYSTEM}'",
+            "realness": "select n_cells, n_real, share_real from data_realness where subject_kind = 'index_system' "
+                        f"and subject = '{COUNTY_SYSTEM}'",
+            "city_panel": "select region_code, year, ln_gdp_per_capita_national from panel_city_demo",
+            "city_values": "select values.region_code, values.year, values.series, values.value "
+                           "from intermediate.int_city_series_values as values "
+                           "inner join intermediate.int_units as units on values.region_code = units.unit_code "
+                           "where units.level = 'prefecture_city' and values.series in ('gdp', 'population')",
+        }.items()}
+    return frames
+
+
+@pytest.fixture(scope="module")
+def county_reference():
+    """The county index recomputed with NumPy from the file's own numbers (not the warehouse's)."""
+    _, long = county_inbox_table()
+    wide = long.pivot_table(index=["region_code", "year"], columns="series", values="value")
+    rows = [pd.DataFrame({"system": COUNTY_SYSTEM, "indicator": row["indicator"], "direction": "positive",
+                          "value": wide[row["numerator"]] / wide[row["denominator"]] * float(row["scale"])})
+            .rename_axis(["region_code", "year"]).reset_index() for row in COUNTY_INDICATOR_ROWS]
+    return compute_long(pd.concat(rows, ignore_index=True), ["system"], ["region_code", "year"])
+
+
+def test_the_county_table_is_read_as_counties(county_build):
+    _, long = county_inbox_table()
+    stored = county_build["values"]
+    assert len(stored) == len(long) == 303 * 7 * 4  # Hebei's and Shandong's county-level units
+    assert set(stored["provenance"]) == {f"real: data/inbox/{COUNTY_FILE}"} and not stored["is_synthetic"].any()
+    both = stored.merge(long, on=["region_code", "year", "series"], suffixes=("", "_file"))
+    assert len(both) == len(stored)
+    np.testing.assert_allclose(both["value"], both["value_file"], rtol=1e-12)
+    assert set(both["region_code"] // 10000) == {13, 37}
+
+
+def test_the_county_index_matches_numpy(county_build, county_reference):
+    want = county_reference.weights.set_index("indicator")["weight"].sort_index()
+    got = county_build["weights"].set_index("indicator")["weight"].sort_index()
+    assert list(got.index) == list(want.index) and len(got) == 3
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=0)
+    want = county_reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index()
+    got = county_build["scores"].set_index(["region_code", "year"])["score"].sort_index()
+    assert got.index.equals(want.index) and len(got) == 303 * 7
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
+    realness = county_build["realness"].iloc[0]
+    assert realness["n_cells"] == realness["n_real"] == 3 * 303 * 7 and realness["share_real"] == 1
+
+
+def test_county_inequality_splits_by_province(county_build, county_reference):
+    """Dagum and Theil of the county scores with the counties grouped by province (Hebei, Shandong)."""
+    mart = county_build["inequality"]
+    assert {"province", "region3"} <= set(mart["grouping"])
+    by_province = mart[mart["grouping"] == "province"].set_index("year")
+    assert sorted(by_province.index) == list(range(2016, 2023))
+    for year, (dagum, theil) in inequality_numpy.province_split_by_year(county_reference.scores).items():
+        assert dagum.net_between > 0  # two provinces, two groups
+        assert by_province.loc[year, "gini"] == pytest.approx(dagum.gini, rel=1e-9)
+        assert by_province.loc[year, "gini_net_between"] == pytest.approx(dagum.net_between, rel=1e-9)
+        assert by_province.loc[year, "theil_between"] == pytest.approx(theil.between, rel=1e-9, abs=1e-12)
+
+
+def test_county_values_stay_out_of_the_city_panel(county_build):
+    """int_city_series_values holds cities and counties; the city study's national average sums cities only."""
+    panel, values = county_build["city_panel"], county_build["city_values"]
+    assert len(panel) == 337 * 12 and (panel["region_code"] % 100 == 0).all()
+    sums = values.pivot_table(index="year", columns="series", values="value", aggfunc="sum")
+    national = np.log(sums["gdp"] * 1e4 / sums["population"])
+    got = panel.groupby("year")["ln_gdp_per_capita_national"].first()
+    np.testing.assert_allclose(got.to_numpy(), national.loc[got.index].to_numpy(), rtol=1e-12)
+
+
+def test_county_figures_draw_except_the_choropleth(guided_copy, county_reference):
+    """The trend by region group draws the county scores; a county choropleth is a declaration error
+    (outlines exist for provinces and cities only), not an empty or a provincial map."""
+    from models_py.figures.study import FigureDeclarationError, FigureSpec, draw
+
+    _, _, warehouse = guided_copy
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        def query(sql, params=None):
+            return connection.execute(sql, params or []).df()
+
+        trend = draw(FigureSpec("county_guide", "index_trend", COUNTY_SYSTEM), query, "en")
+        east, overall = trend.axes[0].get_lines()  # Hebei and Shandong are both east: one group and all
+        assert east.get_label() == "East"
+        want = county_reference.scores.groupby("year")["weighted_sum"].mean()
+        np.testing.assert_allclose(east.get_ydata(), want.loc[east.get_xdata()].to_numpy(), rtol=1e-9)
+        np.testing.assert_allclose(overall.get_ydata(), east.get_ydata(), rtol=1e-12)
+        with pytest.raises(FigureDeclarationError, match="county_development.*county-level units"):
+            draw(FigureSpec("county_guide", "choropleth", COUNTY_SYSTEM, year=2022), query, "zh")

@@ -78,13 +78,10 @@ def test_city_index_is_computed_from_the_file(connection, expected_scores):
 
 
 def test_city_inequality_is_computed_from_the_file(connection, expected_scores):
-    scores = expected_scores.scores.assign(province=lambda f: f["region_code"] // 10000)
     mart = connection.execute("select * from inequality_measures where subject = 'nqp_city' "
                               "and grouping = 'province'").df().set_index("year")
     assert sorted(mart.index) == list(range(2011, 2023))
-    for year, frame in scores.groupby("year"):
-        y, g = frame["weighted_sum"].to_numpy(), frame["province"].astype(str).to_numpy()
-        dagum, theil = ref.dagum(y, g), ref.theil(y, g)
+    for year, (dagum, theil) in ref.province_split_by_year(expected_scores.scores).items():
         assert mart.loc[year, "gini"] == pytest.approx(dagum.gini, rel=1e-9)
         assert mart.loc[year, "gini_net_between"] == pytest.approx(dagum.net_between, rel=1e-9)
         assert mart.loc[year, "theil_between"] == pytest.approx(theil.between, rel=1e-9, abs=1e-12)

@@ -137,3 +137,39 @@ def test_province_tables_still_load_as_provinces(tmp_path):
     result = load_inbox(_inbox(tmp_path, "p.csv", text))
     assert result.city_observations().empty
     assert result.warehouse_observations()["region_code"].tolist() == [22]
+
+
+def test_county_names_repeated_in_a_province_are_told_apart_by_the_city():
+    counties = load_unit_resolver(COUNTY_LEVEL)
+    assert counties.resolve("正定县") == counties.resolve("正定") == 130123
+    assert counties.resolve("市中区", parent="济南") == 370103
+    assert counties.resolve("市中区", "山东", parent="枣庄市") == 370402
+    assert counties.resolve("济源市") == 419001  # province-administered: its parent is Henan itself
+    # the city cells yearbooks print beside such a county: its own name, or 省直辖
+    assert counties.resolve("济源市", parent="济源市") == 419001
+    assert counties.resolve("仙桃", "湖北", parent="省直辖县级行政区划") == 429004
+    with pytest.raises(DataError, match=r"市中区.*names 2 units.*370103.*in 370100.*370402.*in 370400.*"
+                                        r"city column \(城市\)"):
+        counties.resolve("市中区", "山东", file="t.csv", row=4)
+    with pytest.raises(DataError, match="'市中区' is not a county of prefecture_city '青岛'"):
+        counties.resolve("市中区", parent="青岛")
+    with pytest.raises(DataError, match="no parent level"):
+        load_unit_resolver(CITY_LEVEL).resolve("济南", parent="山东")
+
+
+def test_county_table_loads_with_its_city_and_province_columns(tmp_path):
+    text = ("省份,城市,区县,年份,地区生产总值(万元)\n"
+            "山东,济南市,市中区,2020,12000000\n山东,枣庄,市中区,2020,3000000\n河北,石家庄,正定县,2020,2500000\n"
+            "河南,,济源市,2020,7000000\n")
+    result = load_inbox(_inbox(tmp_path, "区县.csv", text))
+    counties = result.city_observations()
+    assert result.warehouse_observations().empty  # county values go where city values go, never to provinces
+    gdp = counties[counties["series"] == "gdp"].set_index("region_code")["value"]
+    assert gdp.to_dict() == {370103: 1200.0, 370402: 300.0, 130123: 250.0, 419001: 700.0}  # 万元 -> 亿元
+
+
+def test_county_table_without_the_city_names_the_rows_it_cannot_place(tmp_path):
+    text = "省份,区县,年份,地区生产总值(亿元)\n山东,历城区,2020,1000\n山东,市中区,2020,1200\n"
+    with pytest.raises(DataError, match=r"区县.csv, line 3") as error:
+        load_inbox(_inbox(tmp_path, "区县.csv", text))
+    assert "names 2 units of level county" in str(error.value) and "城市" in str(error.value)

@@ -5,6 +5,9 @@ A city table (城市统计年鉴 style: 城市, 年份, indicators) names its un
 one level only, so 吉林 in a 城市 column is 吉林市 (220200), never 吉林省. A name that several units of
 that level share (at county level 朝阳区 is in Beijing and in Changchun) is resolved by the row's
 parent province (a 省份 column), else it is an error naming the candidates; so is an unknown name.
+A county table (区县, 年份, indicators) may also carry its counties' prefecture cities (a 城市
+column): some county names repeat inside one province (市中区 in 济南 and 枣庄, 城区 in four cities
+of Shanxi), and only the city tells them apart.
 """
 
 from __future__ import annotations
@@ -33,17 +36,21 @@ class Unit:
     code: int
     name: str
     province: int  # the region_code of the province it lies in
+    parent: int | None = None  # the unit one level up (a county's city; its province if province-administered)
 
 
 class UnitResolver:
     """Names of the units of one level of the catalogue -> their codes."""
 
     def __init__(self, units: Iterable[tuple[int, str, int, Iterable[str]]], level: str, provinces: RegionResolver,
-                 *, source: str = "seeds/reference/units.csv"):
-        self.level, self._provinces, self._source = level, provinces, source
+                 *, source: str = "seeds/reference/units.csv", parents: UnitResolver | None = None):
+        """`units`: (code, name, province, aliases[, parent code]); `parents`: the resolver of the level
+        above (a county table's 城市 column), when there is one."""
+        self.level, self._provinces, self._source, self._parents = level, provinces, source, parents
         self._by_name: dict[str, list[Unit]] = {}
-        for code, name, province, aliases in units:
-            unit = Unit(int(code), name, int(province))
+        for code, name, province, aliases, *parent in units:
+            parent_code = int(parent[0]) if parent and not pd.isna(parent[0]) else None
+            unit = Unit(int(code), name, int(province), parent_code)
             for alias in {normalise_name(a) for a in aliases if a and str(a).strip()}:
                 candidates = self._by_name.setdefault(alias, [])
                 if unit not in candidates:
@@ -52,27 +59,40 @@ class UnitResolver:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, level: str, provinces: RegionResolver,
                    *, source: str = "seeds/reference/units.csv") -> UnitResolver:
-        missing = {"unit_code", "level", "region_code", "name_full", "name_short", "aliases"} - set(frame.columns)
+        missing = {"unit_code", "level", "parent_code", "region_code", "name_full", "name_short",
+                   "aliases"} - set(frame.columns)
         if missing:
             raise DataError(f"missing columns {sorted(missing)}", file=source)
         rows = frame[frame["level"] == level]
         if rows.empty:
             raise DataError(f"no units of level {level!r}", file=source)
         units = ((r.unit_code, r.name_full, r.region_code,
-                  [r.name_full, r.name_short, *str(r.aliases or "").split("|")]) for r in rows.itertuples())
-        return cls(units, level, provinces, source=source)
+                  [r.name_full, r.name_short, *str(r.aliases or "").split("|")], r.parent_code)
+                 for r in rows.itertuples())
+        parents = cls.from_frame(frame, CITY_LEVEL, provinces, source=source) if level == COUNTY_LEVEL else None
+        return cls(units, level, provinces, source=source, parents=parents)
 
     def candidates(self, name: str) -> list[Unit]:
         return list(self._by_name.get(normalise_name(name), [])) if name is not None else []
 
-    def resolve(self, name: str, province: str | None = None, *, file=None, row=None, column=None,
-                sheet=None) -> int:
-        """The code of `name`; `province` (a province name as in region_aliases.csv) picks among
-        units sharing the name and must agree with an unambiguous one."""
+    def resolve(self, name: str, province: str | None = None, *, parent: str | None = None, file=None, row=None,
+                column=None, sheet=None) -> int:
+        """The code of `name`; `province` (a province name as in region_aliases.csv) and `parent` (a
+        county's prefecture city, by name) pick among units sharing the name and must agree with an
+        unambiguous one."""
         where = dict(file=file, row=row, column=column, sheet=sheet)
         found = self.candidates(name)
         if not found:
             raise DataError(f"unknown {self.level} name (not in {self._source})", region=name, **where)
+        if _names_a_parent(parent, name):
+            if self._parents is None:
+                raise DataError(f"a {self.level} has no parent level to name", region=name, **where)
+            code = self._parents.resolve(parent, province, **where)
+            inside = [u for u in found if u.parent == code]
+            if not inside:
+                raise DataError(f"{name!r} is not a {self.level} of {self._parents.level} {parent!r} (it is "
+                                f"{_listed(found)})", region=name, **where)
+            found = inside
         if province is not None and str(province).strip():
             code = self._provinces.resolve(province, **where)
             inside = [u for u in found if u.province == code]
@@ -81,13 +101,22 @@ class UnitResolver:
                                 f"{_listed(found)})", region=name, **where)
             found = inside
         if len(found) > 1:
-            raise DataError(f"{name!r} names {len(found)} units of level {self.level}: {_listed(found)}; add a "
-                            "province column (省份) to pick one", region=name, **where)
+            hint = "a province column (省份)" + (" or a city column (城市)" if self._parents is not None else "")
+            raise DataError(f"{name!r} names {len(found)} units of level {self.level}: {_listed(found)}; add "
+                            f"{hint} to pick one", region=name, **where)
         return found[0].code
 
 
+def _names_a_parent(parent: str | None, name: str) -> bool:
+    """False for a blank city cell, and for the ones yearbooks print beside a province-administered
+    county (济源, 仙桃 …): its own name, or 省直辖 (省直辖县级行政区划)."""
+    text = "" if parent is None else str(parent).strip()
+    return bool(text) and not text.startswith("省直辖") and normalise_name(text) != normalise_name(name)
+
+
 def _listed(units: list[Unit]) -> str:
-    return ", ".join(f"{u.name} ({u.code}, province {u.province})" for u in units)
+    return ", ".join(f"{u.name} ({u.code}, province {u.province}"
+                     + (f", in {u.parent}" if u.parent not in (None, u.province) else "") + ")" for u in units)
 
 
 @lru_cache(maxsize=4)

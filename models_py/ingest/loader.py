@@ -91,7 +91,7 @@ class LoadResult:
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
-        (provinces only: city tables' values go to raw.city_observations, city_observations())."""
+        (provinces only: city and county tables' values go to raw.city_observations, city_observations())."""
         origin = {f.file: f.origin for f in self.files}
         provinces = self.observations[~self._is_city(self.observations)]
         portal = provinces.assign(source_id=provinces["source_file"].map(
@@ -102,7 +102,8 @@ class LoadResult:
         return _typed(pd.concat(frames, ignore_index=True)[WAREHOUSE_COLUMNS])
 
     def city_observations(self) -> pd.DataFrame:
-        """What raw.city_observations holds: values of city tables (six-digit unit codes in region_code)."""
+        """What raw.city_observations holds: values of city and county tables (six-digit unit codes in
+        region_code)."""
         cities = self.observations[self._is_city(self.observations)]
         origin = {f.file: f.origin for f in self.files}
         return _typed(cities.assign(source_id=cities["source_file"].map(

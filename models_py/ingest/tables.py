@@ -13,6 +13,9 @@ A city table has a 城市 / city column instead of (or beside) the region column
 shapes (城市,年份,地区生产总值(万元),…): its units are prefecture-level cities resolved through
 seeds/reference/units.csv (models_py.ingest.cities), their six-digit codes carried in region_code;
 a 省份 column beside it names each city's province and settles a name several cities share.
+A county table has a 区县 / county column: its units are the county-level units of the same
+catalogue; a 城市 column beside it names each county's prefecture city and a 省份 column its
+province, either settling a name several counties share (市中区: 济南 and 枣庄).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from models_py.errors import DataError
 
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .grid import Grid
-from .cities import CITY_LEVEL, load_unit_resolver
+from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
@@ -32,6 +35,10 @@ _ROLES = {
     # a city table (城市统计年鉴): its units are prefecture-level cities (models_py.ingest.cities); a
     # region column beside it is then the city's province, used to tell apart cities sharing a name
     "city": {"城市", "城市名称", "地级市", "地市", "city", "prefecture", "prefecture_city"},
+    # a county table: county-level units (区, 县, 县级市, 旗); a city column beside it is then the
+    # county's prefecture city, a region column its province
+    "county": {"区县", "县区", "县", "县域", "县(市、区)", "县(市,区)", "县市区", "区县名称", "县名", "county",
+               "district", "county_name"},
     "year": {"年份", "年度", "年", "year"},
     "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
     "value": {"数值", "值", "数据", "value"},
@@ -51,7 +58,7 @@ def unit_from_column(column: str) -> str | None:
 
 def looks_like_table(grid: Grid) -> bool:
     first = grid.first_nonblank()
-    return first is not None and any(_role(c) in ("region", "city") for c in first[1])
+    return first is not None and any(_role(c) in ("region", "city", "county") for c in first[1])
 
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
@@ -68,12 +75,17 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         role = _role(name)
         if role is not None:
             roles.setdefault(role, i)
-    province_col, units = None, None  # a city table's province column picks among cities sharing a name
-    if "city" in roles:
+    # a city or county table's province (and a county table's city) column picks among units sharing a name
+    province_col, parent_col, units = None, None, None
+    if "county" in roles:
+        province_col, parent_col = roles.get("region"), roles.pop("city", None)
+        roles["region"] = roles.pop("county")
+        units = load_unit_resolver(COUNTY_LEVEL)
+    elif "city" in roles:
         province_col = roles.get("region")
         roles["region"] = roles.pop("city")
         units = load_unit_resolver(CITY_LEVEL)
-    unit_cols = {roles["region"], province_col} - {None}
+    unit_cols = {roles["region"], province_col, parent_col} - {None}
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
     elif {"region", "year"} <= roles.keys():
@@ -120,6 +132,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
         else:
             code = units.resolve(region_text, None if province_col is None else cells[province_col],
+                                 parent=None if parent_col is None else cells[parent_col],
                                  file=file, row=n, column=header[roles["region"]], sheet=sheet)
         where = dict(file=file, sheet=sheet, row=n, region=region_text)
         if kind == KIND_WIDE:

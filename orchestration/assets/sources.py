@@ -68,8 +68,8 @@ def catalogue_description(intro: str, real: bool) -> str:
         "SQL chooses between sources (int_observations_chosen). "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
         "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
-        "loaded as real-only series of their own, `user_<8 hex>`), and raw.city_observations (city tables "
-        "of the inbox and the generated city demo panel, seeds/shipped/city-demo).",
+        "loaded as real-only series of their own, `user_<8 hex>`), and raw.city_observations (city and "
+        "county tables of the inbox and the generated city demo panel, seeds/shipped/city-demo).",
         real=True,
     ),
 )
@@ -165,12 +165,13 @@ ingest_files = dg.AssetSpec(
 )
 
 # raw.city_observations: likewise written by portal_observations (unit codes of prefecture-level
-# cities; read by dbt as a source, stg_city__observations).
+# cities and county-level units; read by dbt as a source, stg_city__observations).
 city_observations = dg.AssetSpec(
     key=dg.AssetKey(["raw", "city_observations"]),
     group_name="sources",
     description=(
-        "City-level observations: the inbox's city tables (城市 column, models_py/ingest/cities.py) and, "
+        "Observations below the provinces: the inbox's city tables (城市 column) and county tables (区县 "
+        "column, models_py/ingest/cities.py) and, "
         "unless real-only, the GENERATED city demo panel (seeds/shipped/city-demo, source_id city_demo). "
         "Written by raw/portal_observations in the same load."
     ),

@@ -113,3 +113,15 @@ def dagum(values, groups) -> Dagum:
             net_between += g_jh * weight * d_rel
             transvariation += g_jh * weight * (1 - d_rel)
     return Dagum(float(total), float(within), float(net_between), float(transvariation), within_group, between_pair)
+
+
+def province_split_by_year(scores, value: str = "weighted_sum") -> dict:
+    """year -> (Dagum, Theil) of `scores[value]` with the units (six-digit city or county codes in
+    region_code) grouped by their province (the code's first two digits): what the inequality mart's
+    grouping 'province' holds for a city or county index."""
+    grouped = scores.assign(province=scores["region_code"] // 10000)
+    split = {}
+    for year, frame in grouped.groupby("year"):
+        y, g = frame[value].to_numpy(), frame["province"].astype(str).to_numpy()
+        split[year] = (dagum(y, g), theil(y, g))
+    return split

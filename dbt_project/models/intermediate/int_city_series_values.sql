@@ -1,6 +1,7 @@
--- One value per city-year-series: the user's own city tables (inbox) before a shipped city table,
--- before the generated demo panel (city_demo), by source_registry.default_rank. Same columns as
--- int_series_values, so the index layer reads provinces and cities alike (region_code = unit code).
+-- One value per city- or county-year-series: the user's own city and county tables (inbox) before a
+-- shipped city table, before the generated demo panel (city_demo), by source_registry.default_rank.
+-- Same columns as int_series_values, so the index layer reads provinces, cities and counties alike
+-- (region_code = unit code, its level in int_units).
 with candidates as (
     select * from {{ ref('stg_city__observations') }}
 ),

@@ -1,6 +1,6 @@
 -- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
--- unit-year of its system's sample (region_code: a province, or a city for a system whose
--- unit_level is prefecture_city; its series then come from int_city_series_values), NULL where an
+-- unit-year of its system's sample (region_code: a province, or a city or county for a system whose
+-- unit_level is prefecture_city or county; its series then come from int_city_series_values), NULL where an
 -- input series has no value. Indicators built from
 -- another index (`index:<system>`) are added in int_index_indicator_panel, once that component index
 -- is scored. A value computed from a series value interpolated in int_series_interpolated counts as
@@ -15,8 +15,8 @@ systems as (
     select * from {{ ref('index_systems') }}
 ),
 
--- the units a system may score, by level: the 31 provinces, or the prefecture-level cities that have
--- city values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
+-- the units a system may score, by level: the 31 provinces, or the cities (counties) that have city
+-- (county) values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
 units as (
     select unit_code as region_code, level, province_code
     from {{ ref('int_units') }}

@@ -1,6 +1,6 @@
--- City-level observations, typed: the inbox's city tables and the generated city demo panel
--- (source_id city_demo, is_synthetic). One row per city-year-series and source; int_city_series_values
--- picks one per city-year-series.
+-- Observations below the provinces, typed: the inbox's city and county tables and the generated city
+-- demo panel (source_id city_demo, is_synthetic). One row per unit-year-series and source;
+-- int_city_series_values picks one per unit-year-series.
 with source as (
     select * from {{ source('raw', 'city_observations') }}
 ),

@@ -2,8 +2,9 @@
 -- region-years with a real value, an interpolated one (between real years), a generated one (demo
 -- fill), or none. A study's series: the inputs of its index systems' indicators and every catalogue
 -- series quoted in the SQL of its models or the models they read (macro nqp_study_series_rows).
--- data_realness sums it per study. A study whose index systems are city-level (index_systems.unit_level
--- prefecture_city) is counted on the city values (int_city_series_values) and its cities.
+-- data_realness sums it per study. A study whose index systems are city- or county-level
+-- (index_systems.unit_level prefecture_city or county) is counted on the values of that level
+-- (int_city_series_values holds both) and its units.
 {%- set derived = nqp_derived_series_codes() or [''] %}
 with known_series as (
     select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
@@ -39,23 +40,38 @@ study_series as (
     select study, series from index_inputs
 ),
 
--- the level of a study's units: prefecture_city when one of its index systems is city-level
+-- the level of a study's units: the finest level one of its index systems scores
 study_levels as (
     select
         study,
         case
-            when bool_or(unit_level = 'prefecture_city') then 'prefecture_city' else 'province'
+            when bool_or(unit_level = 'county') then 'county'
+            when bool_or(unit_level = 'prefecture_city') then 'prefecture_city'
+            else 'province'
         end as unit_level
     from systems
     group by study
+),
+
+-- the sub-provincial values (cities and counties) take their level from the unit catalogue
+subprovincial_values as (
+    select
+        city_series.region_code,
+        city_series.year,
+        city_series.series,
+        city_series.value,
+        city_series.is_synthetic,
+        city_series.is_interpolated,
+        units.level as unit_level
+    from {{ ref('int_city_series_values') }} as city_series
+    inner join {{ ref('int_units') }} as units on city_series.region_code = units.unit_code
 ),
 
 series_values as (
     select region_code, year, series, value, is_synthetic, is_interpolated, 'province' as unit_level
     from {{ ref('series_values') }}
     union all
-    select region_code, year, series, value, is_synthetic, is_interpolated, 'prefecture_city' as unit_level
-    from {{ ref('int_city_series_values') }}
+    select * from subprovincial_values
 ),
 
 window_years as (
@@ -84,8 +100,9 @@ study_years as (
 n_units as (
     select 'province' as unit_level, count(*) as n_regions from {{ ref('regions') }}
     union all
-    select 'prefecture_city' as unit_level, count(distinct city_series.region_code) as n_regions
-    from {{ ref('int_city_series_values') }} as city_series
+    select unit_level, count(distinct region_code) as n_regions
+    from subprovincial_values
+    group by unit_level
 ),
 
 study_units as (

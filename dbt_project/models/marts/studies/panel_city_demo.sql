@@ -5,8 +5,20 @@
 -- both summed over the cities); regressor: the nqp_city index; controls from the city series. Nominal
 -- values: the year fixed effects absorb the common price level (provincial deflators are not applied
 -- at city level).
-with city_years as (
-    {{ nqp_series_wide(ref('int_city_series_values'), [
+with units as (
+    select * from {{ ref('int_units') }}
+    where level = 'prefecture_city'
+),
+
+-- the cities' values only: a county table in the inbox adds county rows to int_city_series_values,
+-- which must not enter the cities' national average
+city_values as (
+    select * from {{ ref('int_city_series_values') }}
+    where region_code in (select units.unit_code from units)
+),
+
+city_years as (
+    {{ nqp_series_wide('city_values', [
         'gdp', 'population', 'budget_expenditure', 'fixed_asset_investment', 'va_tertiary', 'internet_users'
     ]) }}
 ),
@@ -34,11 +46,6 @@ national_average as (
 
 nqp_index as (
     {{ nqp_index_total('nqp_city', 'nqp') }}
-),
-
-units as (
-    select * from {{ ref('int_units') }}
-    where level = 'prefecture_city'
 ),
 
 panel as (
