@@ -268,12 +268,13 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
 # "County-level panels": a county table in the inbox (tests/county_files.py: every county of Hebei
 # and Shandong, 2016-2022) and an index system on it with unit_level county.
 COUNTY_SYSTEM = "county_development"
+COUNTY_EXCLUDED_CITY = "370100"  # 济南市: excluded_regions leaves out its 12 counties
 COUNTY_SYSTEM_ROW = {
     "system": COUNTY_SYSTEM, "name_zh": "县域发展指数", "name_en": "County development index",
     "study": "county_guide", "method": "entropy", "shift": "0", "score_weighting": "pooled", "year_from": "2016",
-    "year_to": "2022", "excluded_regions": "", "missing_rule": "error", "unit_level": "county",
+    "year_to": "2022", "excluded_regions": COUNTY_EXCLUDED_CITY, "missing_rule": "error", "unit_level": "county",
     "description": "Guide example: three ratios of a researcher's county table; entropy weights pooled over "
-                   "the counties with values x 2016-2022.",
+                   "the counties with values (Jinan's left out) x 2016-2022.",
 }
 COUNTY_INDICATOR_ROWS = [
     {"system": COUNTY_SYSTEM, "dimension": "economy", "dimension_zh": "经济", "sub_dimension": dimension,
@@ -591,6 +592,10 @@ def county_build(guided_copy):
 def county_reference():
     """The county index recomputed with NumPy from the file's own numbers (not the warehouse's)."""
     _, long = county_inbox_table()
+    units = pd.read_csv(PROJECT_ROOT / "seeds/reference/units.csv", encoding="utf-8")
+    excluded = units.loc[units["parent_code"] == int(COUNTY_EXCLUDED_CITY), "unit_code"]
+    assert len(excluded) == 12
+    long = long[~long["region_code"].isin(excluded)]
     wide = long.pivot_table(index=["region_code", "year"], columns="series", values="value")
     rows = [pd.DataFrame({"system": COUNTY_SYSTEM, "indicator": row["indicator"], "direction": "positive",
                           "value": wide[row["numerator"]] / wide[row["denominator"]] * float(row["scale"])})
@@ -616,10 +621,10 @@ def test_the_county_index_matches_numpy(county_build, county_reference):
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=0)
     want = county_reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index()
     got = county_build["scores"].set_index(["region_code", "year"])["score"].sort_index()
-    assert got.index.equals(want.index) and len(got) == 303 * 7
+    assert got.index.equals(want.index) and len(got) == (303 - 12) * 7  # Jinan's counties excluded
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
     realness = county_build["realness"].iloc[0]
-    assert realness["n_cells"] == realness["n_real"] == 3 * 303 * 7 and realness["share_real"] == 1
+    assert realness["n_cells"] == realness["n_real"] == 3 * (303 - 12) * 7 and realness["share_real"] == 1
 
 
 def test_county_inequality_splits_by_province(county_build, county_reference):

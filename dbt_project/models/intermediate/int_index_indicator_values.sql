@@ -18,7 +18,7 @@ systems as (
 -- the units a system may score, by level: the 31 provinces, or the cities (counties) that have city
 -- (county) values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
 units as (
-    select unit_code as region_code, level, province_code
+    select unit_code as region_code, level, parent_code, province_code
     from {{ ref('int_units') }}
     where level = 'province'
         or unit_code in (
@@ -38,7 +38,8 @@ calendar_years as (
     select distinct year from series
 ),
 
--- excluded_regions names units or whole provinces (54 leaves out Tibet and, at city level, its cities)
+-- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities) or,
+-- at county level, whole cities (370100 leaves out Jinan's counties)
 system_samples as (
     select systems.system, units.region_code, calendar_years.year
     from systems
@@ -49,6 +50,11 @@ system_samples as (
         not like '% ' || cast(units.region_code as {{ dbt.type_string() }}) || ' %'
         and coalesce(' ' || systems.excluded_regions || ' ', '')
         not like '% ' || cast(units.province_code as {{ dbt.type_string() }}) || ' %'
+        and (
+            units.parent_code is null
+            or coalesce(' ' || systems.excluded_regions || ' ', '')
+            not like '% ' || cast(units.parent_code as {{ dbt.type_string() }}) || ' %'
+        )
 ),
 
 computed as (
