@@ -3,7 +3,8 @@ Python: "Add an index system" (catalogue rows + one model), "Add a regression ta
 in the YAML next to the mart) and "Your own indicators, index and study" (a researcher's panel
 workbook in data/inbox/, its series in the catalogue, an index system on them plus real series, a
 regression table on it: only the workbook, CSV, YAML and SQL) and "Your own county table" (a county
-table in the inbox and an index system with unit_level county: CSV only). One copy, one build for
+table in the inbox, an index system with unit_level county, a county panel clustered by county and
+by city: CSV, SQL and YAML). One copy, one build for
 all four; the new weights, scores, inequality and regression rows must be in its warehouse (checked
 against NumPy and pyfixest), and the new assets and jobs in its Dagster definitions.
 """
@@ -288,6 +289,74 @@ COUNTY_INDICATOR_ROWS = [
     ]
 ]
 
+# ... and a county study: its panel (SQL) and a regression clustered by county and by city (YAML).
+COUNTY_PANEL_SQL = textwrap.dedent("""\
+    -- County guide panel: the county_development index and ln GDP per capita, the counties it scores
+    -- (Hebei and Shandong without Jinan's) x 2016-2022, with each county's city and province.
+    with index_total as (
+        select region_code, year, score as county_index
+        from {{ ref('index_scores') }}
+        where system = 'county_development' and level = 'total'
+    ),
+
+    county_years as (
+        {{ nqp_series_wide(ref('int_city_series_values'), ['gdp', 'population']) }}
+    ),
+
+    counties as (
+        select unit_code, parent_code, province_code
+        from {{ ref('int_units') }}
+        where level = 'county'
+    )
+
+    select
+        index_total.region_code,
+        counties.parent_code as city_code,
+        counties.province_code,
+        index_total.year,
+        index_total.county_index,
+        ln(county_years.gdp * 10000 / county_years.population) as ln_gdp_per_capita
+    from index_total
+    inner join county_years
+        on index_total.region_code = county_years.region_code
+        and index_total.year = county_years.year
+    inner join counties on index_total.region_code = counties.unit_code
+    """)
+
+COUNTY_PANEL_YAML = textwrap.dedent("""\
+    version: 2
+
+    models:
+      - name: panel_county_guide
+        description: County study panel of the README guide (county_development index, 291 counties x 2016-2022).
+        config:
+          meta:
+            study: county_guide
+            title_zh: 县域发展与人均产出
+            title_en: County development and output per head
+            tables:
+              - id: table1
+                kind: regression
+                title_zh: 县域发展指数与人均GDP
+                title_en: County development index and GDP per capita (two-way fixed effects)
+                defaults:
+                  estimator: twfe
+                  depvar: ln_gdp_per_capita
+                  regressors: [county_index]
+                  absorb: [region_code, year]
+                  vcov: cluster
+                columns:
+                  - {id: "(1)", cluster: region_code}
+                  - {id: "(2)", cluster: city_code}
+        columns:
+          - {name: region_code, description: County code., tests: [not_null]}
+          - {name: city_code, description: The county's prefecture city., tests: [not_null]}
+          - {name: province_code, description: Province code.}
+          - {name: year, description: Year., tests: [not_null]}
+          - {name: county_index, description: Total score of the county_development index.}
+          - {name: ln_gdp_per_capita, description: ln(GDP per capita in yuan).}
+    """)
+
 
 # Columns another helper may not have added yet in this copy (the lead reconciles at merge):
 # dropped when the seed lacks them.
@@ -351,6 +420,8 @@ def _prepare_guided_copy(tmp_path_factory):
     write_county_table(inbox)
     append_rows(seeds / "index_systems.csv", [COUNTY_SYSTEM_ROW])
     append_rows(seeds / "index_indicators.csv", COUNTY_INDICATOR_ROWS)
+    (studies / "panel_county_guide.sql").write_text(COUNTY_PANEL_SQL, encoding="utf-8")
+    (studies / "_county_guide.yml").write_text(COUNTY_PANEL_YAML, encoding="utf-8")
 
     warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
     env = {
@@ -580,6 +651,11 @@ def county_build(guided_copy):
             "realness": "select n_cells, n_real, share_real from data_realness where subject_kind = 'index_system' "
                         f"and subject = '{COUNTY_SYSTEM}'",
             "city_panel": "select region_code, year, ln_gdp_per_capita_national from panel_city_demo",
+            "county_panel": "select * from panel_county_guide",
+            "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
+                            "where study = 'county_guide' and table_id = 'table1'",
+            "fits": "select column_id, nobs, n_clusters from results.regression_fits "
+                    "where study = 'county_guide' and table_id = 'table1'",
             "city_values": "select values.region_code, values.year, values.series, values.value "
                            "from intermediate.int_city_series_values as values "
                            "inner join intermediate.int_units as units on values.region_code = units.unit_code "
@@ -650,10 +726,22 @@ def test_county_values_stay_out_of_the_city_panel(county_build):
     np.testing.assert_allclose(got.to_numpy(), national.loc[got.index].to_numpy(), rtol=1e-12)
 
 
+def test_county_study_report_says_why_its_map_is_missing(guided_copy):
+    """The copy's `nqp build` wrote the county study's report with its default figures: the trend,
+    density and weights drawn, the choropleth listed as not drawn with the reason."""
+    _, env, _ = guided_copy
+    reports = Path(env["NQP_REPORTS"])
+    text = (reports / "county_guide.md").read_text(encoding="utf-8")
+    assert "county-level units" in text and "county_development" in text
+    drawn = sorted(path.name for path in (reports / "figures").glob("county_guide_*_zh.png"))
+    assert drawn == [f"county_guide_{kind}_{COUNTY_SYSTEM}_zh.png" for kind in ("density", "index_trend", "weights")]
+
+
 def test_county_figures_draw_except_the_choropleth(guided_copy, county_reference):
-    """The trend by region group draws the county scores; a county choropleth is a declaration error
-    (outlines exist for provinces and cities only), not an empty or a provincial map."""
-    from models_py.figures.study import FigureDeclarationError, FigureSpec, draw
+    """The trend by region group draws the county scores; a county choropleth is not drawn, with the
+    reason (outlines exist for provinces and cities only), instead of an empty or a provincial map."""
+    from models_py.figures.charts import NoFigureData
+    from models_py.figures.study import FigureSpec, draw
 
     _, _, warehouse = guided_copy
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -666,5 +754,30 @@ def test_county_figures_draw_except_the_choropleth(guided_copy, county_reference
         want = county_reference.scores.groupby("year")["weighted_sum"].mean()
         np.testing.assert_allclose(east.get_ydata(), want.loc[east.get_xdata()].to_numpy(), rtol=1e-9)
         np.testing.assert_allclose(overall.get_ydata(), east.get_ydata(), rtol=1e-12)
-        with pytest.raises(FigureDeclarationError, match="county_development.*county-level units"):
+        with pytest.raises(NoFigureData, match="county_development.*county-level units"):
             draw(FigureSpec("county_guide", "choropleth", COUNTY_SYSTEM, year=2022), query, "zh")
+
+
+def test_the_county_regression_clusters_by_county_and_by_city(county_build, county_reference):
+    """table1: the two-way FE slope of ln GDP per capita on the county index (from the file), with
+    reghdfe's cluster-robust errors by county and by the county's city, as pyfixest gives them."""
+    import pyfixest as pf
+
+    panel = county_build["county_panel"]
+    assert len(panel) == (303 - 12) * 7 and panel["city_code"].nunique() == 27 - 1
+    np.testing.assert_allclose(
+        panel.set_index(["region_code", "year"])["county_index"].sort_index().to_numpy(),
+        county_reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index().to_numpy(),
+        rtol=1e-9)
+    coefficients = county_build["coefficients"].set_index(["column_id", "term"])
+    fits = county_build["fits"].set_index("column_id")
+    for column, cluster in (("(1)", "region_code"), ("(2)", "city_code")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = pf.feols("ln_gdp_per_capita ~ county_index | region_code + year", data=panel,
+                           vcov={"CRV1": cluster}, fixef_tol=1e-12,
+                           ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
+        got = coefficients.loc[(column, "county_index")]
+        assert got["estimate"] == pytest.approx(ref.coef()["county_index"], rel=1e-8)
+        assert got["std_error"] == pytest.approx(ref.se()["county_index"], rel=1e-8), column
+        assert fits.loc[column, "n_clusters"] == panel[cluster].nunique()

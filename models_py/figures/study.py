@@ -167,9 +167,8 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
                      from index_scores s join reference.units u on u.unit_code = s.region_code
                      where s.system = ? and s.level = 'total' and s.year = ?""", [spec.system, year])
     if (frame["level"] == "county").any():  # outlines are drawn for provinces and cities only
-        raise FigureDeclarationError(f"study {spec.study}: system {spec.system!r} scores county-level units; "
-                                     "choropleths are drawn for provinces and prefecture-level cities (declare "
-                                     "density, index_trend or weights figures for it)")
+        raise charts.NoFigureData(f"figure choropleth of {spec.system}: the system scores county-level units, "
+                                  "and maps are drawn for provinces and prefecture-level cities only")
     cities = bool((frame["level"] == "prefecture_city").any())
     return charts.choropleth(frame, title or (f"{name}：{year} 年分{'市' if cities else '省'}得分" if lang == "zh"
                                               else f"{name} by {'city' if cities else 'province'}, {year}"), lang)
