@@ -3,8 +3,10 @@ of Hebei and Shandong, 2016-2022, four series (population, GDP, tertiary value a
 expenditure) with made-up values from a seeded generator (not statistics of any county). Header
 省份, 城市, 区县, 年份 and one column per series with its unit; names as a yearbook prints them, some
 without their suffix (正定 for 正定县), and the 城市 column settles the names that repeat inside a
-province (桥西区 and 新华区 in Hebei, 市中区 in Shandong). Written into the analyst-guide copy
-(tests/test_analyst_guide.py) and checked there against NumPy."""
+province (桥西区 and 新华区 in Hebei, 市中区 in Shandong). One value is typed 5x too large, as
+happens in one year of a compiled table: 正定县's R&D expenditure in JUMP_YEAR, which the
+year-on-year check must put in the quarantine (a warning: the value is loaded). Written into the
+analyst-guide copy (tests/test_analyst_guide.py) and checked there against NumPy."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILE_NAME = "区县统计摘录.csv"
 PROVINCES = {13: "河北省", 37: "山东省"}
 YEARS = range(2016, 2023)
+JUMP_COUNTY, JUMP_YEAR, JUMP_SERIES = 130123, 2019, "rd_expenditure"  # 正定县
 COLUMNS = {  # the file's column -> the catalogue series it maps to (the shipped source_mappings)
     "年末常住人口(万人)": "population",
     "地区生产总值(亿元)": "gdp",
@@ -48,6 +51,8 @@ def county_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame]:
             "rd_expenditure": (gdp * rd_intensity * (1 + 0.03 * step)).round(5),
         }))
     wide = pd.concat(rows, ignore_index=True)
+    jump = (wide["region_code"] == JUMP_COUNTY) & (wide["year"] == JUMP_YEAR)
+    wide.loc[jump, JUMP_SERIES] *= 5
     names = dict(zip(counties["unit_code"], counties["name_full"]))
     shorts = dict(zip(counties["unit_code"], counties["name_short"]))
     parents = dict(zip(counties["unit_code"], counties["parent_code"]))

@@ -26,7 +26,7 @@ import pytest
 
 from tests import early_builds
 from tests.county_files import FILE_NAME as COUNTY_FILE
-from tests.county_files import county_inbox_table, write_county_table
+from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox_table, write_county_table
 from tests.reference import inequality_numpy
 from tests.reference.entropy_numpy import compute_long
 
@@ -651,6 +651,8 @@ def county_build(guided_copy):
             "realness": "select n_cells, n_real, share_real from data_realness where subject_kind = 'index_system' "
                         f"and subject = '{COUNTY_SYSTEM}'",
             "city_panel": "select region_code, year, ln_gdp_per_capita_national from panel_city_demo",
+            "quarantine": "select check_name, severity, series, region_code, year, source_file, source_row "
+                          "from quarantine where region_code >= 100000",
             "county_panel": "select * from panel_county_guide",
             "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
                             "where study = 'county_guide' and table_id = 'table1'",
@@ -781,3 +783,13 @@ def test_the_county_regression_clusters_by_county_and_by_city(county_build, coun
         assert got["estimate"] == pytest.approx(ref.coef()["county_index"], rel=1e-8)
         assert got["std_error"] == pytest.approx(ref.se()["county_index"], rel=1e-8), column
         assert fits.loc[column, "n_clusters"] == panel[cluster].nunique()
+
+
+def test_a_one_year_slip_in_the_county_table_is_quarantined(county_build):
+    """正定县's R&D of JUMP_YEAR is 5x its neighbours in time: flagged (warn) in that year and the next,
+    naming the county table and its line; nothing else of the table is flagged."""
+    flags = county_build["quarantine"]
+    assert set(flags["check_name"]) == {"year_on_year_jump"} and set(flags["severity"]) == {"warn"}
+    assert sorted(zip(flags["series"], flags["region_code"], flags["year"])) == [
+        (JUMP_SERIES, JUMP_COUNTY, JUMP_YEAR), (JUMP_SERIES, JUMP_COUNTY, JUMP_YEAR + 1)]
+    assert set(flags["source_file"]) == {f"data/inbox/{COUNTY_FILE}"} and (flags["source_row"] > 1).all()

@@ -63,9 +63,16 @@ class ErrorFlagBuild(NamedTuple):
     digest_before: str  # of the published warehouse
 
 
+# A county table beside it with 正定县's population in persons under a 万人 header: 10,000x the other
+# counties of the table (unit_scale compares a county with the other counties, never with provinces).
+COUNTY_TABLE = "区县,年份,年末常住人口(万人)\n正定县,2024,520000\n栾城区,2024,35\n井陉县,2024,30\n" \
+               "行唐县,2024,40\n灵寿县,2024,33\n高邑县,2024,18\n"
+
+
 @early_builds.early_build("error_flag_build")
 def _prepare_error_flag_build(tmp_path_factory):
-    """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible."""
+    """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible; and a
+    county's population in persons under a 万人 header (COUNTY_TABLE)."""
     folder = tmp_path_factory.mktemp("error_flag")
 
     def build() -> ErrorFlagBuild:
@@ -74,6 +81,7 @@ def _prepare_error_flag_build(tmp_path_factory):
         inbox = folder / "inbox"
         inbox.mkdir()
         (inbox / "gdp.csv").write_bytes(classic_csv([["北京市", 496702000.0]], [2024]))
+        (inbox / "县域人口.csv").write_text(COUNTY_TABLE, encoding="utf-8")
         before = _digest(published)
         return ErrorFlagBuild(_build(folder, published, inbox, run=early_builds.run), published, inbox, before)
 
@@ -95,6 +103,8 @@ def test_an_error_severity_flag_stops_the_build_and_names_the_value(error_flag_b
     assert "error unit_scale gdp: 1 — region 11 2024 = 4.96702e+08" in err
     assert f"{inbox.as_posix()}/gdp.csv line 5" in err
     assert "error plausible_range gdp: 1" in err
+    assert "error unit_scale population: 1 — region 130123 2024 = 520000" in err
+    assert f"{inbox.as_posix()}/县域人口.csv line 2" in err
     assert _digest(published) == error_flag_build.digest_before
     with duckdb.connect(str(published), read_only=True) as connection:
         gdp = connection.execute("select value from series_values where series = 'gdp' and region_code = 11 "

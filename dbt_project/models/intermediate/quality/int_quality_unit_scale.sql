@@ -1,8 +1,14 @@
 -- A value max_ratio times (or 1 / max_ratio) the median of the other regions' values of the same
 -- series and year: the signature of a wrong unit (万元 read as 亿元 is 10,000x). Regions differ by
 -- two orders of magnitude at most in every catalogue series, so 1,000x is never a real difference.
+-- A city or county value (a user's city or county table) is compared with the other units of its
+-- level (the generated city demo panel included), never with provinces.
 with real_observations as (
-    select * from {{ ref('stg_portal__observations') }}
+    select region_code, 'province' as level, year, series, value, source_file, source_row, raw_text
+    from {{ ref('stg_portal__observations') }}
+    union all
+    select region_code, level, year, series, value, source_file, source_row, raw_text
+    from {{ ref('int_quality_subprovincial_values') }}
 ),
 
 level_series as (
@@ -12,7 +18,11 @@ level_series as (
 ),
 
 all_values as (
-    select region_code, year, series, value from {{ ref('int_observations_unioned') }}
+    select region_code, 'province' as level, year, series, value from {{ ref('int_observations_unioned') }}
+    union all
+    select city_values.region_code, units.level, city_values.year, city_values.series, city_values.value
+    from {{ ref('int_city_series_values') }} as city_values
+    inner join {{ ref('int_units') }} as units on city_values.region_code = units.unit_code
 ),
 
 neighbours as (
@@ -23,6 +33,7 @@ neighbours as (
     inner join all_values
         on real_observations.series = all_values.series
         and real_observations.year = all_values.year
+        and real_observations.level = all_values.level
         and real_observations.region_code <> all_values.region_code
     group by real_observations.region_code, real_observations.year, real_observations.series
 ),

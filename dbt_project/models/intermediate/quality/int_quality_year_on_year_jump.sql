@@ -1,8 +1,15 @@
 -- A level series that changes by more than max_ratio (or 1 / max_ratio) from one year to the next
 -- in the same region: sample-survey counts in 1 % survey years, a break in a compiled series, a value
 -- typed in the wrong unit for one year. Rates and indices (%, 上年=100) are not levels and are skipped.
+-- Provinces by their chosen observation; cities and counties by each real source's values (a user's
+-- city or county table).
 with real_observations as (
-    select * from {{ ref('int_observations_chosen') }}
+    select
+        region_code, year, series, value, 'chosen' as source_id, source_file, source_row, raw_text
+    from {{ ref('int_observations_chosen') }}
+    union all
+    select region_code, year, series, value, source_id, source_file, source_row, raw_text
+    from {{ ref('int_quality_subprovincial_values') }}
 ),
 
 level_series as (
@@ -15,11 +22,11 @@ with_previous_year as (
     select
         real_observations.*,
         lag(real_observations.value) over (
-            partition by real_observations.series, real_observations.region_code
+            partition by real_observations.series, real_observations.region_code, real_observations.source_id
             order by real_observations.year
         ) as previous_value,
         lag(real_observations.year) over (
-            partition by real_observations.series, real_observations.region_code
+            partition by real_observations.series, real_observations.region_code, real_observations.source_id
             order by real_observations.year
         ) as previous_year
     from real_observations
