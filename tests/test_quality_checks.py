@@ -1,5 +1,8 @@
 """The quality-check models (models/intermediate/quality) and the quarantine mart, compiled by dbt and
-run on a crafted panel, against an independent pandas implementation of each check."""
+run on a crafted panel, against an independent pandas implementation of each check. The panel has
+provinces and, below them, a user's county table and city table beside generated city values: a
+county or city is checked against the units of its own level (unit_scale) and its own past
+(year_on_year_jump); the generated values are neighbours, never flagged."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +17,7 @@ from models_py.ingest import load_series_catalogue
 from tests.reference.dbt_inline import compile_queries
 
 ROOT = Path(__file__).resolve().parent.parent
+SUBPROVINCIAL = "int_quality_subprovincial_values"  # input of unit_scale and year_on_year_jump
 CHECKS = ["int_quality_plausible_range", "int_quality_year_on_year_jump", "int_quality_unit_scale",
           "int_quality_share_bounds", "int_quality_sector_sum"]
 SETTINGS = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["quality_checks"]
@@ -25,6 +29,8 @@ def compiled():
     sources = {name: (ROOT / "dbt_project/models/intermediate/quality" / f"{name}.sql").read_text(encoding="utf-8")
                for name in CHECKS}
     sources["quarantine"] = (ROOT / "dbt_project/models/marts/quarantine.sql").read_text(encoding="utf-8")
+    sources[SUBPROVINCIAL] = (ROOT / "dbt_project/models/intermediate/quality" / f"{SUBPROVINCIAL}.sql").read_text(
+        encoding="utf-8")
     return compile_queries(sources)[0]
 
 
@@ -65,10 +71,46 @@ def panel():
         real.assign(is_synthetic=False)[["region_code", "year", "series", "value", "unit", "provenance", "is_synthetic"]],
         pd.DataFrame(sectors, columns=["region_code", "year", "series", "value", "unit", "provenance", "is_synthetic"]),
     ], ignore_index=True)
-    return real, unioned
+    return real, unioned, subprovincial_panel()
 
 
-def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.DataFrame):
+COUNTIES = [130102, 130104, 130105, 130107, 130108, 130109, 130110, 130111]  # Shijiazhuang's districts
+CITIES = [130100, 130200, 130300, 130400, 130500, 130600]
+SLIPPED_COUNTY, JUMPING_COUNTY = 130105, 130109
+
+
+def subprovincial_panel() -> pd.DataFrame:
+    """stg_city__observations of a crafted build: a user's county table ("county.csv": GDP of 8
+    counties, 2010-2015, one typed in 万元 in 2013 and one doubling-and-more in 2012), a user's city
+    table ("city.csv": one city's GDP, a normal city value but ~1/1,000 of a province) and generated
+    city values (source city_demo) for the other cities."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for code in COUNTIES:
+        gdp = rng.uniform(100, 600)
+        for year in range(2010, 2016):
+            gdp *= rng.uniform(1.02, 1.10)
+            value = gdp * (10000 if (code, year) == (SLIPPED_COUNTY, 2013) else 1)
+            value *= 4 if (code, year) == (JUMPING_COUNTY, 2012) else 1
+            rows.append((code, year, "gdp", value, "inbox", "county.csv", False))
+    for code in CITIES:
+        gdp = rng.uniform(20, 60)
+        for year in range(2010, 2016):
+            gdp *= rng.uniform(1.02, 1.10)
+            real = code == CITIES[0]
+            rows.append((code, year, "gdp", gdp, "inbox" if real else "city_demo",
+                         "city.csv" if real else "seeds/shipped/city-demo/city_panel_demo.csv", not real))
+    frame = pd.DataFrame(rows, columns=["region_code", "year", "series", "value", "source_id", "source_file",
+                                        "is_synthetic"])
+    frame["source_row"] = frame.groupby("source_file").cumcount() + 2
+    frame["raw_text"] = frame["value"].map(repr)
+    frame["unit"] = "亿元"
+    frame["provenance"] = np.where(frame["is_synthetic"], "synthetic: city demo panel", "real: " + frame["source_file"])
+    frame["level"] = np.where(frame["region_code"].isin(COUNTIES), "county", "prefecture_city")
+    return frame
+
+
+def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.DataFrame, sub: pd.DataFrame):
     """A DuckDB file with the checks' inputs and each check model built as dbt would build it.
 
     dbt compiles refs against the catalog 'compile' (tests/reference/dbt_inline.py), so the file is
@@ -89,12 +131,17 @@ def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.Data
                                 ("staging", "stg_portal__observations", real),
                                 # one source per region-year-series here, so the chosen values are all of them
                                 ("intermediate", "int_observations_chosen", real),
-                                ("intermediate", "int_observations_unioned", unioned)]:
+                                ("intermediate", "int_observations_unioned", unioned),
+                                # below the provinces: one source per unit-year-series, so all are chosen
+                                ("staging", "stg_city__observations", sub.drop(columns="level")),
+                                ("intermediate", "int_city_series_values", sub.drop(columns="level")),
+                                ("intermediate", "int_units", sub[["region_code", "level"]].drop_duplicates()
+                                 .rename(columns={"region_code": "unit_code"}))]:
         connection.execute(f"create schema if not exists {schema}")
         connection.register("frame", frame)
         connection.execute(f"create table {schema}.{name} as select * from frame")
         connection.unregister("frame")
-    for name in CHECKS:
+    for name in [SUBPROVINCIAL, *CHECKS]:
         connection.execute(f"create table intermediate.{name} as {compiled[name]}")
     return connection
 
@@ -106,7 +153,7 @@ def warehouse(tmp_path_factory, compiled, panel):
     connection.close()
 
 
-def reference_flags(real: pd.DataFrame, unioned: pd.DataFrame) -> pd.DataFrame:
+def reference_flags(real: pd.DataFrame, unioned: pd.DataFrame, sub: pd.DataFrame) -> pd.DataFrame:
     cat = load_series_catalogue().set_index("series_code")
     lo, hi = cat.plausible_min.astype(float), cat.plausible_max.astype(float)
     levels = set(cat.index[~cat.unit.isin(["%", "上年=100", "指数"])])
@@ -120,14 +167,20 @@ def reference_flags(real: pd.DataFrame, unioned: pd.DataFrame) -> pd.DataFrame:
             if not 0 <= r.value <= whole:
                 out.append(("share_bounds", r.series, r.region_code, r.year, r.value, whole))
     jump = SETTINGS["year_on_year_jump"]["max_ratio"]
-    for (series, code), g in real[real.series.isin(levels)].groupby(["series", "region_code"]):
+    real_sub = sub[~sub.is_synthetic]  # a user's city and county values; the generated ones are not checked
+    by_source = pd.concat([real.assign(source_id="chosen"), real_sub], ignore_index=True)
+    for (series, code, _source), g in by_source[by_source.series.isin(levels)].groupby(
+            ["series", "region_code", "source_id"]):
         g = g.sort_values("year")
         for prev, cur in zip(g.itertuples(), g.iloc[1:].itertuples()):
             if cur.year == prev.year + 1 and (cur.value / prev.value > jump or prev.value / cur.value > jump):
                 out.append(("year_on_year_jump", series, code, cur.year, cur.value, prev.value))
     scale = SETTINGS["unit_scale"]["max_ratio"]
-    for r in real[real.series.isin(levels)].itertuples():
-        others = unioned[(unioned.series == r.series) & (unioned.year == r.year) & (unioned.region_code != r.region_code)]
+    checked = pd.concat([real.assign(level="province"), real_sub], ignore_index=True)
+    neighbours = pd.concat([unioned.assign(level="province"), sub], ignore_index=True)  # a unit's own level only
+    for r in checked[checked.series.isin(levels)].itertuples():
+        others = neighbours[(neighbours.series == r.series) & (neighbours.year == r.year)
+                            & (neighbours.level == r.level) & (neighbours.region_code != r.region_code)]
         median = float(np.median(others.value))
         if r.value / median > scale or median / r.value > scale:
             out.append(("unit_scale", r.series, r.region_code, r.year, r.value, median))
@@ -156,9 +209,17 @@ def test_quarantine_equals_the_pandas_reference(compiled, warehouse, panel):
             ("year_on_year_jump", "gdp", 11, 2013), ("year_on_year_jump", "gdp", 11, 2014),
             ("share_bounds", "urbanisation_rate", 44, 2012), ("plausible_range", "urbanisation_rate", 44, 2012),
             ("year_on_year_jump", "population_sample", 31, 2015), ("plausible_range", "gdp", 65, 2011),
-            ("sector_sum", "gdp", 12, 2014)} <= found
+            ("sector_sum", "gdp", 12, 2014),
+            ("unit_scale", "gdp", SLIPPED_COUNTY, 2013), ("year_on_year_jump", "gdp", SLIPPED_COUNTY, 2013),
+            ("year_on_year_jump", "gdp", SLIPPED_COUNTY, 2014), ("year_on_year_jump", "gdp", JUMPING_COUNTY, 2012),
+            ("year_on_year_jump", "gdp", JUMPING_COUNTY, 2013)} <= found
+    # the user's city is ~1/1,000 of a province but a normal city: nothing below the provinces but the
+    # two crafted counties is flagged, and never a generated value
+    assert set(got.region_code[got.region_code >= 100000]) == {SLIPPED_COUNTY, JUMPING_COUNTY}
+    county = got[(got.check_name == "unit_scale") & (got.region_code == SLIPPED_COUNTY)].iloc[0]
+    assert county.source_file == "county.csv" and county.source_row > 1
     # Each row says where the value came from and why.
-    scale = got[got.check_name == "unit_scale"].iloc[0]
+    scale = got[(got.check_name == "unit_scale") & (got.region_code == 11)].iloc[0]
     assert scale.source_file == "crafted.csv" and "wrong unit" in scale.detail and scale.raw_text
 
 
@@ -172,13 +233,14 @@ def test_each_check_model_yields_its_own_flags_only(compiled, warehouse, name):
 
 
 def test_clean_panel_raises_no_flag(compiled, tmp_path, panel):
-    real, unioned = panel
+    real, unioned, sub = panel
     clean_real = real[~real.source_row.isin(
         real[((real.series == "gdp") & real.region_code.isin([11, 65])) |
              ((real.series == "urbanisation_rate") & (real.region_code == 44)) |
              ((real.series == "population_sample") & (real.region_code == 31))].source_row)]
     clean_unioned = unioned[~((unioned.region_code == 12) & (unioned.year == 2014) & unioned.series.str.startswith("va_"))]
-    connection = materialise(tmp_path, compiled, clean_real, clean_unioned)
+    clean_sub = sub[~sub.region_code.isin([SLIPPED_COUNTY, JUMPING_COUNTY])]
+    connection = materialise(tmp_path, compiled, clean_real, clean_unioned, clean_sub)
     assert connection.execute(compiled["quarantine"]).df().empty
     connection.close()
 
