@@ -1,12 +1,12 @@
-"""A researcher's county table for the inbox (README "County-level panels"): every county-level unit
-of Hebei and Shandong, 2016-2022, four series (population, GDP, tertiary value added, R&D
-expenditure) with made-up values from a seeded generator (not statistics of any county). Header
-省份, 城市, 区县, 年份 and one column per series with its unit; names as a yearbook prints them, some
-without their suffix (正定 for 正定县), and the 城市 column settles the names that repeat inside a
-province (桥西区 and 新华区 in Hebei, 市中区 in Shandong). One value is typed 5x too large, as
-happens in one year of a compiled table: 正定县's R&D expenditure in JUMP_YEAR, which the
-year-on-year check must put in the quarantine (a warning: the value is loaded). Written into the
-analyst-guide copy (tests/test_analyst_guide.py) and checked there against NumPy."""
+"""A researcher's county table for the inbox (README "City-level panels", "Your own county table"):
+every county-level unit of Hebei and Shandong, 2016-2022, four series (population, GDP, tertiary
+value added, R&D expenditure) with made-up values from a seeded generator (not statistics of any
+county). Header 省份, 城市, 区县, 年份 and one column per series with its unit; names as a yearbook prints
+them, some without their suffix (正定 for 正定县), and the 城市 column settles the names that repeat inside
+a province (桥西区 and 新华区 in Hebei, 市中区 in Shandong). One value is typed 5x too large, as happens in
+one year of a compiled table: 正定县's R&D expenditure in JUMP_YEAR, which the year-on-year check must
+put in the quarantine (a warning: the value is loaded). Written into the analyst-guide copy
+(tests/test_analyst_guide.py) and checked there against NumPy."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -266,8 +266,9 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
     book.save(str(path))
 
 
-# "County-level panels": a county table in the inbox (tests/county_files.py: every county of Hebei
-# and Shandong, 2016-2022) and an index system on it with unit_level county.
+# "Your own county table" (README "City-level panels"): a county table in the inbox
+# (tests/county_files.py: every county of Hebei and Shandong, 2016-2022) and an index system on it
+# with unit_level county.
 COUNTY_SYSTEM = "county_development"
 COUNTY_EXCLUDED_CITY = "370100"  # 济南市: excluded_regions leaves out its 12 counties
 COUNTY_SYSTEM_ROW = {
@@ -416,7 +417,7 @@ def _prepare_guided_copy(tmp_path_factory):
     (studies / "panel_smart_industry.sql").write_text(OWN_PANEL_SQL, encoding="utf-8")
     (studies / "_smart_industry.yml").write_text(OWN_PANEL_YAML, encoding="utf-8")
 
-    # "County-level panels": the county table beside the workbook, its index system in the seeds.
+    # "Your own county table": the county table beside the workbook, its index system in the seeds.
     write_county_table(inbox)
     append_rows(seeds / "index_systems.csv", [COUNTY_SYSTEM_ROW])
     append_rows(seeds / "index_indicators.csv", COUNTY_INDICATOR_ROWS)
