@@ -171,11 +171,12 @@ OWN_SYSTEM_ROW = {
 }
 
 
-def _indicator(dimension, dimension_zh, indicator, indicator_zh, numerator, denominator, unit):
-    return {"system": OWN_SYSTEM, "dimension": dimension, "dimension_zh": dimension_zh,
+def _indicator(dimension, dimension_zh, indicator, indicator_zh, numerator, denominator, unit, *,
+               system=OWN_SYSTEM, scale="1"):
+    return {"system": system, "dimension": dimension, "dimension_zh": dimension_zh,
             "sub_dimension": dimension, "sub_dimension_zh": dimension_zh, "indicator": indicator,
             "indicator_zh": indicator_zh, "direction": "positive", "numerator": numerator,
-            "denominator": denominator, "scale": "1", "unit": unit,
+            "denominator": denominator, "scale": scale, "unit": unit,
             "derivation": f"{numerator} / {denominator}" if denominator else "level"}
 
 
@@ -279,15 +280,12 @@ COUNTY_SYSTEM_ROW = {
                    "the counties with values (Jinan's left out) x 2016-2022.",
 }
 COUNTY_INDICATOR_ROWS = [
-    {"system": COUNTY_SYSTEM, "dimension": "economy", "dimension_zh": "经济", "sub_dimension": dimension,
-     "sub_dimension_zh": dimension_zh, "indicator": indicator, "indicator_zh": indicator_zh, "direction": "positive",
-     "numerator": numerator, "denominator": denominator, "scale": scale, "unit": unit,
-     "derivation": f"{numerator} / {denominator}"}
-    for dimension, dimension_zh, indicator, indicator_zh, numerator, denominator, scale, unit in [
-        ("output", "产出", "county_gdp_per_capita", "人均GDP", "gdp", "population", "10000", "元"),
-        ("structure", "结构", "county_tertiary_share", "第三产业增加值/GDP", "va_tertiary", "gdp", "1", "ratio"),
-        ("innovation", "创新", "county_rd_intensity", "R&D经费/GDP", "rd_expenditure", "gdp", "1", "ratio"),
-    ]
+    _indicator("output", "产出", "county_gdp_per_capita", "人均GDP", "gdp", "population", "元",
+               system=COUNTY_SYSTEM, scale="10000"),
+    _indicator("structure", "结构", "county_tertiary_share", "第三产业增加值/GDP", "va_tertiary", "gdp", "ratio",
+               system=COUNTY_SYSTEM),
+    _indicator("innovation", "创新", "county_rd_intensity", "R&D经费/GDP", "rd_expenditure", "gdp", "ratio",
+               system=COUNTY_SYSTEM),
 ]
 
 # ... and a county study: its panel (SQL) and a regression clustered by county and by city (YAML).
@@ -641,9 +639,7 @@ def county_build(guided_copy):
     _, _, warehouse = guided_copy
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         frames = {name: connection.execute(query).df() for name, query in {
-            "values": "select values.*, units.level from intermediate.int_city_series_values as values "
-                      "inner join intermediate.int_units as units on values.region_code = units.unit_code "
-                      "where units.level = 'county'",
+            "values": "select * from intermediate.int_city_series_values where level = 'county'",
             "weights": f"select indicator, weight from index_weights where system = '{COUNTY_SYSTEM}' "
                        "and level = 'indicator' and period_scheme = 'pooled'",
             "scores": f"select region_code, year, score from index_scores where system = '{COUNTY_SYSTEM}' "
@@ -659,10 +655,8 @@ def county_build(guided_copy):
                             "where study = 'county_guide' and table_id = 'table1'",
             "fits": "select column_id, nobs, n_clusters from results.regression_fits "
                     "where study = 'county_guide' and table_id = 'table1'",
-            "city_values": "select values.region_code, values.year, values.series, values.value "
-                           "from intermediate.int_city_series_values as values "
-                           "inner join intermediate.int_units as units on values.region_code = units.unit_code "
-                           "where units.level = 'prefecture_city' and values.series in ('gdp', 'population')",
+            "city_values": "select region_code, year, series, value from intermediate.int_city_series_values "
+                           "where level = 'prefecture_city' and series in ('gdp', 'population')",
         }.items()}
     return frames
 

@@ -134,7 +134,7 @@ def materialise(path: Path, compiled: dict, real: pd.DataFrame, unioned: pd.Data
                                 ("intermediate", "int_observations_unioned", unioned),
                                 # below the provinces: one source per unit-year-series, so all are chosen
                                 ("staging", "stg_city__observations", sub.drop(columns="level")),
-                                ("intermediate", "int_city_series_values", sub.drop(columns="level")),
+                                ("intermediate", "int_city_series_values", sub),
                                 ("intermediate", "int_units", sub[["region_code", "level"]].drop_duplicates()
                                  .rename(columns={"region_code": "unit_code"}))]:
         connection.execute(f"create schema if not exists {schema}")

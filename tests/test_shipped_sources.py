@@ -395,7 +395,9 @@ def test_city_values_from_the_inbox_beat_the_demo_panel(tmp_path, compiled):
     stg = stg.assign(unit="u", provenance="p", source_file="f", source_row=1, source_column="c", raw_text="t",
                      is_synthetic=stg["source_id"] == "city_demo")
     registry = pd.DataFrame({"source_id": ["inbox", "nbs_portal", "city_demo"], "default_rank": [0, 10, 95]})
-    for schema, name, frame in [("staging", "stg_city__observations", stg), ("reference", "source_registry", registry)]:
+    units = pd.DataFrame({"unit_code": [130100, 211300], "level": "prefecture_city"})
+    for schema, name, frame in [("staging", "stg_city__observations", stg), ("reference", "source_registry", registry),
+                                ("intermediate", "int_units", units)]:
         connection.execute(f"create schema if not exists {schema}")
         connection.register("frame", frame)
         connection.execute(f"create table {schema}.{name} as select * from frame")

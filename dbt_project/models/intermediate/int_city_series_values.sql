@@ -1,13 +1,18 @@
 -- One value per city- or county-year-series: the user's own city and county tables (inbox) before a
 -- shipped city table, before the generated demo panel (city_demo), by source_registry.default_rank.
 -- Same columns as int_series_values, so the index layer reads provinces, cities and counties alike
--- (region_code = unit code, its level in int_units).
+-- (region_code = unit code), plus the unit's level (int_units), which every reader that tells cities
+-- from counties takes from here.
 with candidates as (
     select * from {{ ref('stg_city__observations') }}
 ),
 
 sources as (
     select source_id, default_rank from {{ ref('source_registry') }}
+),
+
+units as (
+    select unit_code, level from {{ ref('int_units') }}
 ),
 
 ranked as (
@@ -22,13 +27,17 @@ ranked as (
 )
 
 select
-    region_code,
-    year,
-    series,
-    value,
-    unit,
-    provenance,
-    is_synthetic,
+    ranked.region_code,
+    units.level,
+    ranked.year,
+    ranked.series,
+    ranked.value,
+    ranked.unit,
+    ranked.provenance,
+    ranked.is_synthetic,
     false as is_interpolated
 from ranked
-where choice_order = 1
+-- a left join: a code the catalogue does not know keeps its row and fails the tests on level and
+-- region_code instead of disappearing
+left join units on ranked.region_code = units.unit_code
+where ranked.choice_order = 1

@@ -20,9 +20,7 @@ level_series as (
 all_values as (
     select region_code, 'province' as level, year, series, value from {{ ref('int_observations_unioned') }}
     union all
-    select city_values.region_code, units.level, city_values.year, city_values.series, city_values.value
-    from {{ ref('int_city_series_values') }} as city_values
-    inner join {{ ref('int_units') }} as units on city_values.region_code = units.unit_code
+    select region_code, level, year, series, value from {{ ref('int_city_series_values') }}
 ),
 
 neighbours as (

@@ -53,18 +53,9 @@ study_levels as (
     group by study
 ),
 
--- the sub-provincial values (cities and counties) take their level from the unit catalogue
 subprovincial_values as (
-    select
-        city_series.region_code,
-        city_series.year,
-        city_series.series,
-        city_series.value,
-        city_series.is_synthetic,
-        city_series.is_interpolated,
-        units.level as unit_level
-    from {{ ref('int_city_series_values') }} as city_series
-    inner join {{ ref('int_units') }} as units on city_series.region_code = units.unit_code
+    select region_code, year, series, value, is_synthetic, is_interpolated, level as unit_level
+    from {{ ref('int_city_series_values') }}
 ),
 
 series_values as (

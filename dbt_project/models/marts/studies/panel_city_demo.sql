@@ -5,16 +5,11 @@
 -- both summed over the cities); regressor: the nqp_city index; controls from the city series. Nominal
 -- values: the year fixed effects absorb the common price level (provincial deflators are not applied
 -- at city level).
-with units as (
-    select * from {{ ref('int_units') }}
-    where level = 'prefecture_city'
-),
-
 -- the cities' values only: a county table in the inbox adds county rows to int_city_series_values,
 -- which must not enter the cities' national average
-city_values as (
+with city_values as (
     select * from {{ ref('int_city_series_values') }}
-    where region_code in (select units.unit_code from units)
+    where level = 'prefecture_city'
 ),
 
 city_years as (
@@ -46,6 +41,11 @@ national_average as (
 
 nqp_index as (
     {{ nqp_index_total('nqp_city', 'nqp') }}
+),
+
+units as (
+    select * from {{ ref('int_units') }}
+    where level = 'prefecture_city'
 ),
 
 panel as (
