@@ -16,6 +16,7 @@ from orchestration.assets.quality import quarantine_report
 from orchestration.assets.reports import report_assets, reports_index
 from orchestration.assets.sources import (
     city_observations,
+    firm_units,
     ingest_files,
     portal_observations,
     synthetic_observations,
@@ -37,6 +38,7 @@ defs = dg.Definitions(
         ingest_files,
         user_series,
         city_observations,
+        firm_units,
         synthetic_observations,
         *dbt_model_assets,
         production_elasticities,

@@ -48,6 +48,8 @@ class ParsedFile:
     time_range: str | None = None
     # indicator text -> unit stated in the file (None when the file states none)
     indicators: dict[str, str | None] = field(default_factory=dict)
+    # a firm table's firms: unit code -> models_py.ingest.firms.Firm (province, city, name, first row)
+    firms: dict = field(default_factory=dict)
 
 
 def is_placeholder(text: str) -> bool:

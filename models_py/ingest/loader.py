@@ -25,6 +25,7 @@ from models_py.errors import DataError
 from . import portal, portal_xls, tables
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
+from .firms import add_firm, firms_frame
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -88,6 +89,8 @@ class LoadResult:
     shipped_sources: pd.DataFrame = field(default_factory=lambda: _empty_sources())
     # inbox indicators nothing maps, loaded as series of their own (models_py.ingest.user_series)
     user_series: pd.DataFrame = field(default_factory=lambda: _user_series_frame(None, None))
+    # the firms of the firm tables (raw.firm_units: code, id, name, province, city, first file and row)
+    firm_units: pd.DataFrame = field(default_factory=lambda: firms_frame({}))
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
@@ -102,8 +105,8 @@ class LoadResult:
         return _typed(pd.concat(frames, ignore_index=True)[WAREHOUSE_COLUMNS])
 
     def city_observations(self) -> pd.DataFrame:
-        """What raw.city_observations holds: values of city and county tables (six-digit unit codes in
-        region_code)."""
+        """What raw.city_observations holds: values of city, county and firm tables (six-digit unit codes,
+        or firm codes from models_py.ingest.firms.FIRST_FIRM_CODE on, in region_code)."""
         cities = self.observations[self._is_city(self.observations)]
         origin = {f.file: f.origin for f in self.files}
         return _typed(cities.assign(source_id=cities["source_file"].map(
@@ -209,7 +212,7 @@ def _mappings(mappings):
 
 
 def _load(entries, mapper, resolver, root) -> LoadResult:
-    reports, rows, skipped = [], [], []
+    reports, rows, skipped, firms = [], [], [], {}
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
@@ -217,6 +220,8 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         if parsed is None:
             skipped.append(shown)
             continue
+        for firm in parsed.firms.values():  # one province, city and name per firm across files
+            add_firm(firms, firm)
         report = _to_observations(parsed, shown, p.name, origin, mapper, rows)
         report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
@@ -230,7 +235,8 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         r.kept = int(kept_by_file.get(r.file, 0))
     kept = kept.sort_values(["series", "region_code", "year"], ignore_index=True)
     return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped,
-                      user_series=_user_series_frame(getattr(mapper, "user_series", None), kept))
+                      user_series=_user_series_frame(getattr(mapper, "user_series", None), kept),
+                      firm_units=firms_frame(firms))
 
 
 def _user_series_frame(registry, kept) -> pd.DataFrame:

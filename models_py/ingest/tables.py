@@ -16,6 +16,9 @@ a 省份 column beside it names each city's province and settles a name several 
 A county table has a 区县 / county column: its units are the county-level units of the same
 catalogue; a 城市 column beside it names each county's prefecture city and a 省份 column its
 province, either settling a name several counties share (市中区: 济南 and 枣庄).
+A firm table has a 证券代码 / stkcd / firm column: its units are the firms it names (numeric codes,
+models_py.ingest.firms), with their province from a 省份 column (required), their city from a 城市
+column and their name from a 证券简称 column (both optional).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from models_py.errors import DataError
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
+from .firms import FirmRows
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
@@ -39,6 +43,12 @@ _ROLES = {
     # county's prefecture city, a region column its province
     "county": {"区县", "县区", "县", "县域", "县(市、区)", "县(市,区)", "县市区", "区县名称", "县名", "county",
                "district", "county_name"},
+    # a firm table (listed firms: CSMAR / Wind exports): its units are the firms it names by numeric
+    # code; a region column beside it is each firm's province, a city column its city
+    "firm": {"证券代码", "股票代码", "公司代码", "企业代码", "stkcd", "stock_code", "stockcode", "firm", "firm_id",
+             "firm_code", "ticker"},
+    "firm_name": {"证券简称", "股票简称", "公司简称", "公司名称", "企业名称", "firm_name", "company_name",
+                  "short_name"},
     "year": {"年份", "年度", "年", "year"},
     "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
     "value": {"数值", "值", "数据", "value"},
@@ -58,7 +68,7 @@ def unit_from_column(column: str) -> str | None:
 
 def looks_like_table(grid: Grid) -> bool:
     first = grid.first_nonblank()
-    return first is not None and any(_role(c) in ("region", "city", "county") for c in first[1])
+    return first is not None and any(_role(c) in ("region", "city", "county", "firm") for c in first[1])
 
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
@@ -76,8 +86,13 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         if role is not None:
             roles.setdefault(role, i)
     # a city or county table's province (and a county table's city) column picks among units sharing a name
-    province_col, parent_col, units = None, None, None
-    if "county" in roles:
+    province_col, parent_col, units, firm_rows, name_col = None, None, None, None, None
+    if "firm" in roles:
+        province_col, parent_col, name_col = roles.get("region"), roles.pop("city", None), roles.pop("firm_name", None)
+        roles["region"] = roles.pop("firm")
+        firm_rows = FirmRows(header, roles["region"], province_col, parent_col, name_col, resolver,
+                             file=file, sheet=sheet, row=row)
+    elif "county" in roles:
         province_col, parent_col = roles.get("region"), roles.pop("city", None)
         roles["region"] = roles.pop("county")
         units = load_unit_resolver(COUNTY_LEVEL)
@@ -85,7 +100,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         province_col = roles.get("region")
         roles["region"] = roles.pop("city")
         units = load_unit_resolver(CITY_LEVEL)
-    unit_cols = {roles["region"], province_col, parent_col} - {None}
+    unit_cols = {roles["region"], province_col, parent_col, name_col} - {None}
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
     elif {"region", "year"} <= roles.keys():
@@ -128,7 +143,9 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             raise DataError("value beyond the last header column", file=file, sheet=sheet, row=n)
         parsed.rows_read += 1
         region_text = cells[roles["region"]].strip()
-        if units is None:
+        if firm_rows is not None:
+            code = firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n)
+        elif units is None:
             code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
         else:
             code = units.resolve(region_text, None if province_col is None else cells[province_col],

@@ -8,8 +8,8 @@ import duckdb
 from models_py.errors import DataError
 
 # The source tables the index layer reads (staging models stg_portal__observations,
-# stg_synthetic__observations, stg_ingest__user_series, stg_city__observations); the seeds are loaded by `dbt seed`.
-RAW_INPUTS = ("portal_observations", "synthetic_observations", "user_series", "city_observations")
+# stg_synthetic__observations, stg_ingest__user_series, stg_city__observations, stg_firm__units); the seeds are loaded by `dbt seed`.
+RAW_INPUTS = ("portal_observations", "synthetic_observations", "user_series", "city_observations", "firm_units")
 
 
 def export_raw_inputs(warehouse: Path, directory: Path, tables: tuple[str, ...] = RAW_INPUTS) -> list[Path]:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from models_py.config import cache_dir
 from models_py.errors import DataError
+from models_py.ingest.firms import firm_id, is_firm
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS_SEED = ROOT / "seeds" / "reference" / "units.csv"
@@ -64,11 +65,15 @@ def unit_names(codes: Iterable[int]) -> list[str]:
 
 def unit_level(codes: Iterable[int]) -> str:
     """The level of a panel's unit codes: 'province' (two-digit codes) or 'prefecture_city' (six-digit
-    prefecture codes). Codes unknown to seeds/reference/units.csv, county-level codes and a panel
-    mixing the two levels are errors naming a code."""
+    prefecture codes). Codes unknown to seeds/reference/units.csv, county-level codes, firms and a
+    panel mixing the two levels are errors naming a code."""
     codes = sorted({int(code) for code in codes})
     if not codes:
         raise DataError("spatial weights: the panel has no units")
+    firms = [code for code in codes if is_firm(code)]
+    if firms:
+        raise DataError(f"spatial weights: unit {firms[0]} is a firm (its code {firm_id(firms[0])}); queen and inverse "
+                        "distance weights exist for provinces and prefecture-level cities only", region=firms[0])
     level_of = dict(zip(_catalogue()["unit_code"], _catalogue()["level"]))
     unknown = [code for code in codes if code not in level_of]
     if unknown:

@@ -68,8 +68,9 @@ def catalogue_description(intro: str, real: bool) -> str:
         "SQL chooses between sources (int_observations_chosen). "
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
         "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
-        "loaded as real-only series of their own, `user_<8 hex>`), and raw.city_observations (city and "
-        "county tables of the inbox and the generated city demo panel, seeds/shipped/city-demo).",
+        "loaded as real-only series of their own, `user_<8 hex>`), raw.city_observations (city, county "
+        "and firm tables of the inbox and the generated city demo panel, seeds/shipped/city-demo) and "
+        "raw.firm_units (the firms of the firm tables).",
         real=True,
     ),
 )
@@ -89,6 +90,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         replace_table(connection, "raw", "city_observations", cities)
         replace_table(connection, "raw", "ingest_files", report)
         replace_table(connection, "raw", "user_series", result.user_series)
+        replace_table(connection, "raw", "firm_units", result.firm_units)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
     shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators", "user_series"])
@@ -104,6 +106,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "shipped_source_values": len(result.shipped_sources),
             "city_values": len(cities),
             "cities": int(cities["region_code"].nunique()),
+            "firms": len(result.firm_units),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
                 result.user_series[["series_code", "name_zh", "unit", "n_values"]].to_markdown(index=False)),
@@ -165,15 +168,27 @@ ingest_files = dg.AssetSpec(
 )
 
 # raw.city_observations: likewise written by portal_observations (unit codes of prefecture-level
-# cities and county-level units; read by dbt as a source, stg_city__observations).
+# cities, county-level units and firms; read by dbt as a source, stg_city__observations).
 city_observations = dg.AssetSpec(
     key=dg.AssetKey(["raw", "city_observations"]),
     group_name="sources",
     description=(
-        "Observations below the provinces: the inbox's city tables (城市 column) and county tables (区县 "
-        "column, models_py/ingest/cities.py) and, "
+        "Observations below the provinces: the inbox's city tables (城市 column), county tables (区县 "
+        "column, models_py/ingest/cities.py) and firm tables (证券代码 column, models_py/ingest/firms.py) and, "
         "unless real-only, the GENERATED city demo panel (seeds/shipped/city-demo, source_id city_demo). "
         "Written by raw/portal_observations in the same load."
+    ),
+)
+
+# raw.firm_units: likewise written by portal_observations (the firms of the inbox's firm tables; read
+# by dbt as a source, stg_firm__units).
+firm_units = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "firm_units"]),
+    group_name="sources",
+    description=(
+        "One row per firm of the inbox's firm tables (证券代码 / stkcd column, models_py/ingest/firms.py): "
+        "unit code (1,000,000,000 + the numeric code), code, name, province, city, first file and row. "
+        "Written by raw/portal_observations in the same load; empty without a firm table."
     ),
 )
 

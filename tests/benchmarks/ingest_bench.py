@@ -5,6 +5,8 @@
                                .xls; 10 catalogue series x 10 disjoint 20-year blocks, mapped by name
   ingest_100_newer_seconds     100 one-year exports in the newer layout (UTF-8 BOM, TAB + comma,
                                5 indicators across), years 1925-2024
+  ingest_firm_table_seconds    one listed-firm table (证券代码, 省份, 年份 and 20 series columns): 5,000
+                               firms x 15 years x 20 series = 1.5 M values (models_py/ingest/firms.py)
 """
 from __future__ import annotations
 
@@ -53,6 +55,22 @@ def write_newer_inbox(folder: Path, rng: np.random.Generator) -> int:
     return 100 * 31 * 5
 
 
+def write_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
+    """5,000 firms (random stock codes) x 2008-2022 x 20 columns of made-up values, in five provinces."""
+    n_firms, years, n_series = 5000, list(range(2008, 2023)), 20
+    codes = np.sort(rng.choice(np.arange(1, 700000), n_firms, replace=False))
+    provinces = rng.choice(list(load_regions().name_full)[:5], n_firms)
+    values = rng.uniform(1, 1e6, (n_firms * len(years), n_series)).round(2)
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    lines = ["证券代码,省份,年份," + ",".join(f"指标{k}(万元)" for k in range(n_series))]
+    for i, (code, province) in enumerate(zip(codes, provinces)):
+        for j, year in enumerate(years):
+            row = values[i * len(years) + j]
+            lines.append(f"{code:06d},{province},{year}," + ",".join(map(str, row)))
+    (folder / "firms.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return n_firms * len(years) * n_series
+
+
 def _time(folder: Path, repeats: int) -> tuple[float, int]:
     best, rows = float("inf"), 0
     for _ in range(repeats):
@@ -66,7 +84,8 @@ def _time(folder: Path, repeats: int) -> tuple[float, int]:
 def run(repeats: int = 3) -> None:
     rng = np.random.default_rng(5)
     with tempfile.TemporaryDirectory(prefix="nqp_ingest_bench_") as work:
-        for name, writer in [("ingest_100_exports", write_mixed_inbox), ("ingest_100_newer", write_newer_inbox)]:
+        for name, writer in [("ingest_100_exports", write_mixed_inbox), ("ingest_100_newer", write_newer_inbox),
+                             ("ingest_firm_table", write_firm_inbox)]:
             folder = Path(work) / name
             folder.mkdir()
             expected = writer(folder, rng)
