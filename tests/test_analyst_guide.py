@@ -2,10 +2,12 @@
 Python: "Add an index system" (catalogue rows + one model), "Add a regression table" (a declaration
 in the YAML next to the mart) and "Your own indicators, index and study" (a researcher's panel
 workbook in data/inbox/, its series in the catalogue, an index system on them plus real series, a
-regression table on it: only the workbook, CSV, YAML and SQL) and "Your own county table" (a county
+regression table on it: only the workbook, CSV, YAML and SQL), "Your own county table" (a county
 table in the inbox, an index system with unit_level county, a county panel clustered by county and
-by city: CSV, SQL and YAML). One copy, one build for
-all four; the new weights, scores, inequality and regression rows must be in its warehouse (checked
+by city: CSV, SQL and YAML) and "Your own firm table" (a listed-firm table, its series in the
+catalogue, an index system with unit_level firm, a firm panel clustered by firm and by province).
+One copy, one build for
+all five; the new weights, scores, inequality and regression rows must be in its warehouse (checked
 against NumPy and pyfixest), and the new assets and jobs in its Dagster definitions.
 """
 from __future__ import annotations
@@ -27,6 +29,10 @@ import pytest
 from tests import early_builds
 from tests.county_files import FILE_NAME as COUNTY_FILE
 from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox_table, write_county_table
+from tests.firm_files import COLUMNS as FIRM_COLUMNS
+from tests.firm_files import FILE_NAME as FIRM_FILE
+from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
+from tests.firm_files import firm_inbox_table, write_firm_table
 from tests.reference import inequality_numpy
 from tests.reference.entropy_numpy import compute_long
 
@@ -357,6 +363,110 @@ COUNTY_PANEL_YAML = textwrap.dedent("""\
     """)
 
 
+# "Your own firm table" (README "City-level panels"): a listed-firm table in the inbox
+# (tests/firm_files.py: 360 firms, 2015-2022), its five series in the catalogue (name_zh + unit = the
+# file's column, so the inbox maps them), and an index system on them with unit_level firm.
+FIRM_CATALOGUE_ROWS = [
+    {"series_code": code, "name_zh": column.split("(")[0], "name_en": name_en, "unit": column.split("(")[1][:-1],
+     "source_yearbook": "CSMAR", "provenance": f"real: data/inbox/{FIRM_FILE}", "plausible_min": "0",
+     "plausible_max": "1000000000", "is_share": "false", "demo_fill": "false",
+     "description": f"{name_en} of a listed firm (researcher's firm table)."}
+    for (column, code), name_en in zip(FIRM_COLUMNS.items(), FIRM_NAMES_EN)
+]
+FIRM_SYSTEM = "firm_innovation"
+_, FIRM_UNITS, _ = firm_inbox_table()
+# excluded_regions: Xinjiang's firms (by province) and one firm by its unit code
+FIRM_EXCLUDED_FIRM = int(FIRM_UNITS["region_code"].iloc[0])
+FIRM_SYSTEM_ROW = {
+    "system": FIRM_SYSTEM, "name_zh": "企业创新发展指数", "name_en": "Firm innovation index",
+    "study": "firm_guide", "method": "entropy", "shift": "0", "score_weighting": "pooled", "year_from": "2015",
+    "year_to": "2022", "excluded_regions": f"65 {FIRM_EXCLUDED_FIRM}", "missing_rule": "error", "unit_level": "firm",
+    "description": "Guide example: four ratios of a researcher's listed-firm table; entropy weights pooled over "
+                   "the firms outside Xinjiang x 2015-2022.",
+}
+FIRM_INDICATOR_ROWS = [
+    _indicator("innovation", "创新", "firm_rd_intensity", "研发投入/营业收入", "firm_rd", "firm_revenue", "ratio",
+               system=FIRM_SYSTEM),
+    _indicator("innovation", "创新", "firm_patents_per_100", "每百名员工发明专利申请", "firm_patents",
+               "firm_employees", "件/百人", system=FIRM_SYSTEM, scale="100"),
+    _indicator("efficiency", "效率", "firm_productivity", "劳动生产率", "firm_revenue", "firm_employees", "万元/人",
+               system=FIRM_SYSTEM),
+    _indicator("efficiency", "效率", "firm_capital_intensity", "固定资产/营业收入", "firm_fixed_assets",
+               "firm_revenue", "ratio", system=FIRM_SYSTEM) | {"direction": "negative"},
+]
+
+# ... and a firm study: its panel (SQL) and a regression clustered by firm and by province (YAML).
+FIRM_PANEL_SQL = textwrap.dedent("""\
+    -- Firm guide panel: the firm_innovation index, ln revenue and ln employees, the firms it scores
+    -- (outside Xinjiang, one firm excluded) x 2015-2022, with each firm's code and province.
+    with index_total as (
+        select region_code, year, score as firm_index
+        from {{ ref('index_scores') }}
+        where system = 'firm_innovation' and level = 'total'
+    ),
+
+    firm_years as (
+        {{ nqp_series_wide(ref('int_city_series_values'), ['firm_revenue', 'firm_employees']) }}
+    ),
+
+    firms as (
+        select unit_code, firm_id, province_code
+        from {{ ref('int_units') }}
+        where level = 'firm'
+    )
+
+    select
+        index_total.region_code,
+        firms.firm_id,
+        firms.province_code,
+        index_total.year,
+        index_total.firm_index,
+        ln(firm_years.firm_revenue) as ln_revenue,
+        ln(firm_years.firm_employees) as ln_employees
+    from index_total
+    inner join firm_years
+        on index_total.region_code = firm_years.region_code
+        and index_total.year = firm_years.year
+    inner join firms on index_total.region_code = firms.unit_code
+    """)
+
+FIRM_PANEL_YAML = textwrap.dedent("""\
+    version: 2
+
+    models:
+      - name: panel_firm_guide
+        description: Firm study panel of the README guide (firm_innovation index, listed firms x 2015-2022).
+        config:
+          meta:
+            study: firm_guide
+            title_zh: 企业创新与规模
+            title_en: Firm innovation and size
+            tables:
+              - id: table1
+                kind: regression
+                title_zh: 企业创新发展指数与营业收入
+                title_en: Firm innovation index and revenue (two-way fixed effects)
+                defaults:
+                  estimator: twfe
+                  depvar: ln_revenue
+                  regressors: [firm_index]
+                  controls: [ln_employees]
+                  absorb: [region_code, year]
+                  vcov: cluster
+                columns:
+                  - {id: "(1)", cluster: region_code}
+                  - {id: "(2)", cluster: province_code}
+        columns:
+          - {name: region_code, description: Firm unit code (1000000000 + stock code)., tests: [not_null]}
+          - {name: firm_id, description: Stock code., tests: [not_null]}
+          - {name: province_code, description: The firm's province., tests: [not_null]}
+          - {name: year, description: Year., tests: [not_null]}
+          - {name: firm_index, description: Total score of the firm_innovation index.}
+          - {name: ln_revenue, description: ln(operating revenue in 万元).}
+          - {name: ln_employees, description: ln(employees).}
+    """)
+
+
 # Columns another helper may not have added yet in this copy (the lead reconciles at merge):
 # dropped when the seed lacks them.
 OPTIONAL_COLUMNS = {
@@ -421,6 +531,14 @@ def _prepare_guided_copy(tmp_path_factory):
     append_rows(seeds / "index_indicators.csv", COUNTY_INDICATOR_ROWS)
     (studies / "panel_county_guide.sql").write_text(COUNTY_PANEL_SQL, encoding="utf-8")
     (studies / "_county_guide.yml").write_text(COUNTY_PANEL_YAML, encoding="utf-8")
+
+    # "Your own firm table": the firm table beside them, its series, index system and study.
+    write_firm_table(inbox)
+    append_rows(seeds / "series_catalogue.csv", FIRM_CATALOGUE_ROWS)
+    append_rows(seeds / "index_systems.csv", [FIRM_SYSTEM_ROW])
+    append_rows(seeds / "index_indicators.csv", FIRM_INDICATOR_ROWS)
+    (studies / "panel_firm_guide.sql").write_text(FIRM_PANEL_SQL, encoding="utf-8")
+    (studies / "_firm_guide.yml").write_text(FIRM_PANEL_YAML, encoding="utf-8")
 
     warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
     env = {
@@ -788,3 +906,151 @@ def test_a_one_year_slip_in_the_county_table_is_quarantined(county_build):
     assert sorted(zip(flags["series"], flags["region_code"], flags["year"])) == [
         (JUMP_SERIES, JUMP_COUNTY, JUMP_YEAR), (JUMP_SERIES, JUMP_COUNTY, JUMP_YEAR + 1)]
     assert set(flags["source_file"]) == {f"data/inbox/{COUNTY_FILE}"} and (flags["source_row"] > 1).all()
+
+
+# --------------------------------------------------------------------------- the firm panel
+
+
+@pytest.fixture(scope="module")
+def firm_build(guided_copy):
+    _, _, warehouse = guided_copy
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        frames = {name: connection.execute(query).df() for name, query in {
+            "values": "select * from intermediate.int_city_series_values where level = 'firm'",
+            "units": "select unit_code, firm_id, name_short, parent_code, province_code, region3 "
+                     "from intermediate.int_units where level = 'firm'",
+            "weights": f"select indicator, weight from index_weights where system = '{FIRM_SYSTEM}' "
+                       "and level = 'indicator' and period_scheme = 'pooled'",
+            "scores": f"select region_code, year, score from index_scores where system = '{FIRM_SYSTEM}' "
+                      "and level = 'total'",
+            "inequality": f"select * from inequality_measures where subject = '{FIRM_SYSTEM}'",
+            "realness": "select n_cells, n_real, share_real from data_realness where subject_kind = 'index_system' "
+                        f"and subject = '{FIRM_SYSTEM}'",
+            "quarantine": "select * from quarantine where region_code >= 1000000000",
+            "city_panel": "select count(*) as n from panel_city_demo where region_code >= 1000000000",
+            "firm_panel": "select * from panel_firm_guide",
+            "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
+                            "where study = 'firm_guide' and table_id = 'table1'",
+            "fits": "select column_id, nobs, n_clusters from results.regression_fits "
+                    "where study = 'firm_guide' and table_id = 'table1'",
+        }.items()}
+    return frames
+
+
+@pytest.fixture(scope="module")
+def firm_reference():
+    """The firm index recomputed with NumPy from the file's own numbers (not the warehouse's)."""
+    _, firms, long = firm_inbox_table()
+    kept = firms[(firms["province_code"] != 65) & (firms["region_code"] != FIRM_EXCLUDED_FIRM)]
+    wide = long[long["region_code"].isin(kept["region_code"])].pivot_table(
+        index=["region_code", "year"], columns="series", values="value")
+    rows = [pd.DataFrame({"system": FIRM_SYSTEM, "indicator": row["indicator"], "direction": row["direction"],
+                          "value": wide[row["numerator"]] / wide[row["denominator"]] * float(row["scale"])})
+            .rename_axis(["region_code", "year"]).reset_index() for row in FIRM_INDICATOR_ROWS]
+    return compute_long(pd.concat(rows, ignore_index=True), ["system"], ["region_code", "year"]), kept
+
+
+def test_the_firm_table_is_read_as_firms(firm_build):
+    """Every value as in the file, under its firm's unit code; each firm in int_units with its code,
+    name, province (and the province's groups) and its city as parent, else its province; and firm
+    values stay out of the city panel and out of the level checks."""
+    _, firms, long = firm_inbox_table()
+    stored = firm_build["values"]
+    assert len(stored) == len(long) == 360 * 8 * 5
+    assert set(stored["provenance"]) == {f"real: data/inbox/{FIRM_FILE}"} and not stored["is_synthetic"].any()
+    both = stored.merge(long, on=["region_code", "year", "series"], suffixes=("", "_file"))
+    assert len(both) == len(stored)
+    np.testing.assert_allclose(both["value"], both["value_file"], rtol=1e-12)
+    units = firm_build["units"].set_index("unit_code").sort_index()
+    firms = firms.set_index("region_code").sort_index()
+    assert list(units.index) == list(firms.index) and len(units) == 360
+    assert (units["firm_id"] == firms["firm_id"]).all() and units["name_short"].str.startswith("样本公司").all()
+    assert (units["province_code"] == firms["province_code"]).all() and units["region3"].notna().all()
+    parent = firms["city_code"].fillna(firms["province_code"]).astype(int)
+    assert (units["parent_code"] == parent).all() and firms["city_code"].notna().sum() == 120
+    assert firm_build["quarantine"].empty and firm_build["city_panel"]["n"].iloc[0] == 0
+
+
+def test_the_firm_index_matches_numpy(firm_build, firm_reference):
+    reference, kept = firm_reference
+    assert 300 < len(kept) < 359  # Xinjiang's firms and one more excluded
+    want = reference.weights.set_index("indicator")["weight"].sort_index()
+    got = firm_build["weights"].set_index("indicator")["weight"].sort_index()
+    assert list(got.index) == list(want.index) and len(got) == 4
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=0)
+    want = reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index()
+    got = firm_build["scores"].set_index(["region_code", "year"])["score"].sort_index()
+    assert got.index.equals(want.index) and len(got) == len(kept) * 8
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
+    realness = firm_build["realness"].iloc[0]
+    assert realness["n_cells"] == realness["n_real"] == 4 * len(kept) * 8 and realness["share_real"] == 1
+
+
+def test_firm_inequality_splits_by_province(firm_build, firm_reference):
+    """Dagum and Theil of the firm scores with the firms grouped by the province their table gives."""
+    reference, kept = firm_reference
+    mart = firm_build["inequality"]
+    assert {"province", "region3"} <= set(mart["grouping"])
+    by_province = mart[mart["grouping"] == "province"].set_index("year")
+    assert sorted(by_province.index) == list(range(2015, 2023))
+    provinces = dict(zip(kept["region_code"], kept["province_code"]))
+    for year, (dagum, theil) in inequality_numpy.province_split_by_year(reference.scores, provinces=provinces).items():
+        assert by_province.loc[year, "gini"] == pytest.approx(dagum.gini, rel=1e-9)
+        assert by_province.loc[year, "gini_net_between"] == pytest.approx(dagum.net_between, rel=1e-9, abs=1e-12)
+        assert by_province.loc[year, "theil_between"] == pytest.approx(theil.between, rel=1e-9, abs=1e-12)
+
+
+def test_the_firm_regression_clusters_by_firm_and_by_province(firm_build, firm_reference):
+    """table1: two-way FE (firm and year) of ln revenue on the firm index and ln employees, with
+    reghdfe's cluster-robust errors by firm and by province, as pyfixest gives them."""
+    import pyfixest as pf
+
+    reference, kept = firm_reference
+    panel = firm_build["firm_panel"]
+    assert len(panel) == len(kept) * 8 and panel["province_code"].nunique() == kept["province_code"].nunique()
+    np.testing.assert_allclose(
+        panel.set_index(["region_code", "year"])["firm_index"].sort_index().to_numpy(),
+        reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index().to_numpy(), rtol=1e-9)
+    coefficients = firm_build["coefficients"].set_index(["column_id", "term"])
+    fits = firm_build["fits"].set_index("column_id")
+    for column, cluster in (("(1)", "region_code"), ("(2)", "province_code")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = pf.feols("ln_revenue ~ firm_index + ln_employees | region_code + year", data=panel,
+                           vcov={"CRV1": cluster}, fixef_tol=1e-12,
+                           ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
+        for term in ("firm_index", "ln_employees"):
+            got = coefficients.loc[(column, term)]
+            assert got["estimate"] == pytest.approx(ref.coef()[term], rel=1e-8), (column, term)
+            assert got["std_error"] == pytest.approx(ref.se()[term], rel=1e-8), (column, term)
+        assert fits.loc[column, "n_clusters"] == panel[cluster].nunique()
+        assert fits.loc[column, "nobs"] == ref._N
+
+
+def test_firm_study_report_says_why_its_map_is_missing(guided_copy):
+    """The firm study's report: trend, density and weights drawn; the choropleth not drawn, with why."""
+    from models_py.figures.charts import NoFigureData
+    from models_py.figures.study import FigureSpec, draw
+
+    _, env, warehouse = guided_copy
+    reports = Path(env["NQP_REPORTS"])
+    text = (reports / "firm_guide.md").read_text(encoding="utf-8")
+    assert "firms, and maps are drawn for provinces and prefecture-level cities only" in text
+    drawn = sorted(path.name for path in (reports / "figures").glob("firm_guide_*_zh.png"))
+    assert drawn == [f"firm_guide_{kind}_{FIRM_SYSTEM}_zh.png" for kind in ("density", "index_trend", "weights")]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        def query(sql, params=None):
+            return connection.execute(sql, params or []).df()
+
+        with pytest.raises(NoFigureData, match="firm_innovation.*firms"):
+            draw(FigureSpec("firm_guide", "choropleth", FIRM_SYSTEM, year=2022), query, "zh")
+        # the trend by region group: each firm in its province's group (west, central, east, northeast)
+        scores = query("select s.year, r.region3, s.score from index_scores s join intermediate.int_units u "
+                       "on u.unit_code = s.region_code join reference.regions r on r.region_code = u.province_code "
+                       "where s.system = ? and s.level = 'total'", [FIRM_SYSTEM])
+        trend = draw(FigureSpec("firm_guide", "index_trend", FIRM_SYSTEM), query, "en")
+    lines = {line.get_label(): line for line in trend.axes[0].get_lines()}
+    means = scores.groupby(["region3", "year"])["score"].mean()
+    for group in ("east", "central", "west"):
+        line = lines[group.capitalize()]
+        np.testing.assert_allclose(line.get_ydata(), means.loc[group].loc[line.get_xdata()].to_numpy(), rtol=1e-12)

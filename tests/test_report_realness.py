@@ -34,7 +34,8 @@ def test_a_figure_without_data_is_listed_not_raised(tmp_path):
     connection.execute("create schema reference")
     connection.execute("create table reference.index_systems as select 'nqp_x' as system, '指数' as name_zh, "
                        "'Index' as name_en")
-    connection.execute("create table reference.units as select 11 as unit_code, 11 as region_code")
+    connection.execute("create schema intermediate")
+    connection.execute("create table intermediate.int_units as select 11 as unit_code, 11 as province_code")
     connection.execute("create table reference.regions as select 11 as region_code, 'east' as region3, "
                        "'东部' as region3_zh")
     connection.execute("create table index_scores (system varchar, region_code integer, year integer, "

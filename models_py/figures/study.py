@@ -22,6 +22,7 @@ import pandas as pd
 
 from models_py.figures import charts
 from models_py.figures.fonts import save
+from models_py.ingest.firms import FIRST_FIRM_CODE
 
 KINDS = ("index_trend", "weights", "density", "choropleth")
 FIGURE_KEYS = ("kind", "system", "group", "years", "year", "period", "title_zh", "title_en")
@@ -120,10 +121,11 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
     title = spec.title_zh if lang == "zh" else spec.title_en
     if spec.kind == "index_trend":
         label = f"{spec.group}_zh" if lang == "zh" else spec.group
-        # a city takes its province's group (units.region_code is the province of any unit)
+        # a city, county or firm takes its province's group (int_units: the catalogue's units and the
+        # firms of the firm tables, each with its province)
         frame = query(f"""select s.year, r.{label} as group_label, s.score from index_scores s
-                          join reference.units u on u.unit_code = s.region_code
-                          join reference.regions r on r.region_code = u.region_code
+                          join intermediate.int_units u on u.unit_code = s.region_code
+                          join reference.regions r on r.region_code = u.province_code
                           where s.system = ? and s.level = 'total'
                           order by {GROUP_ORDER.format(column='r.' + spec.group)}, s.year""", [spec.system])
         if lang == "en":
@@ -163,11 +165,15 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
     year = spec.year or years[-1]
     if year not in years:
         raise FigureDeclarationError(f"study {spec.study}: system {spec.system} has no scores in {year}")
-    frame = query("""select cast(u.boundary_adcode as varchar) as adcode, u.level, s.score as value
-                     from index_scores s join reference.units u on u.unit_code = s.region_code
-                     where s.system = ? and s.level = 'total' and s.year = ?""", [spec.system, year])
-    if (frame["level"] == "county").any():  # outlines are drawn for provinces and cities only
-        raise charts.NoFigureData(f"figure choropleth of {spec.system}: the system scores county-level units, "
+    # a left join: firms are not in the units seed (no outline), and must not vanish from the check
+    frame = query("""select cast(u.boundary_adcode as varchar) as adcode,
+                            case when s.region_code >= ? then 'firm' else u.level end as level, s.score as value
+                     from index_scores s left join reference.units u on u.unit_code = s.region_code
+                     where s.system = ? and s.level = 'total' and s.year = ?""", [FIRST_FIRM_CODE, spec.system, year])
+    unmapped = sorted(set(frame["level"]) & {"county", "firm"})
+    if unmapped:  # outlines are drawn for provinces and cities only
+        what = "county-level units" if unmapped[0] == "county" else "firms"
+        raise charts.NoFigureData(f"figure choropleth of {spec.system}: the system scores {what}, "
                                   "and maps are drawn for provinces and prefecture-level cities only")
     cities = bool((frame["level"] == "prefecture_city").any())
     return charts.choropleth(frame, title or (f"{name}：{year} 年分{'市' if cities else '省'}得分" if lang == "zh"

@@ -115,11 +115,14 @@ def dagum(values, groups) -> Dagum:
     return Dagum(float(total), float(within), float(net_between), float(transvariation), within_group, between_pair)
 
 
-def province_split_by_year(scores, value: str = "weighted_sum") -> dict:
-    """year -> (Dagum, Theil) of `scores[value]` with the units (six-digit city or county codes in
-    region_code) grouped by their province (the code's first two digits): what the inequality mart's
-    grouping 'province' holds for a city or county index."""
-    grouped = scores.assign(province=scores["region_code"] // 10000)
+def province_split_by_year(scores, value: str = "weighted_sum", provinces=None) -> dict:
+    """year -> (Dagum, Theil) of `scores[value]` with the units grouped by their province: the first
+    two digits of a six-digit city or county code in region_code, or `provinces` (region_code ->
+    province code, for firms): what the inequality mart's grouping 'province' holds for a city, county
+    or firm index."""
+    province = scores["region_code"] // 10000 if provinces is None else scores["region_code"].map(provinces)
+    assert province.notna().all()
+    grouped = scores.assign(province=province)
     split = {}
     for year, frame in grouped.groupby("year"):
         y, g = frame[value].to_numpy(), frame["province"].astype(str).to_numpy()

@@ -1,15 +1,15 @@
 -- The long input of the inequality mart: every index system's total score and each series of var
 -- inequality_series, per unit-year, once for each grouping scheme of var inequality_groupings (a
 -- column of the regions seed), with the unit's population for weighted measures. Units are the
--- provinces and, for a city- or county-level index system (unit_level prefecture_city or county), its
--- cities or counties: each takes the groups of its province (int_units) and is also grouped by
--- province (grouping 'province'), so Dagum / Theil split city or county inequality into within- and
+-- provinces and, for a city-, county- or firm-level index system (unit_level prefecture_city, county or
+-- firm), its cities, counties or firms: each takes the groups of its province (int_units) and is also
+-- grouped by province (grouping 'province'), so Dagum / Theil split their inequality into within- and
 -- between-province parts.
 with units as (
     select units.unit_code, units.level, units.province_code, regions.*
     from {{ ref('int_units') }} as units
     inner join {{ ref('regions') }} as regions on units.province_code = regions.region_code
-    where units.level in ('province', 'prefecture_city', 'county')
+    where units.level in ('province', 'prefecture_city', 'county', 'firm')
 ),
 
 -- one row per unit and grouping scheme: the scheme's name and the unit's group in it

@@ -45,6 +45,7 @@ study_levels as (
     select
         study,
         case
+            when bool_or(unit_level = 'firm') then 'firm'
             when bool_or(unit_level = 'county') then 'county'
             when bool_or(unit_level = 'prefecture_city') then 'prefecture_city'
             else 'province'

@@ -1,0 +1,101 @@
+"""A researcher's firm table for the inbox (README "City-level panels", "Your own firm table"): 360 listed
+firms, 2015-2022, five series (operating revenue, R&D expenditure, employees, invention patent
+applications, fixed assets) with made-up values from a seeded generator (not statistics of any firm).
+Header 证券代码, 证券简称, 省份, 城市, 年份 and one column per series with its unit, as a CSMAR / Wind export
+gives them; codes six digits wide with leading zeros, every seventh with its exchange suffix
+(600519.SH), every eleventh without its leading zeros (as Stata's numeric stkcd writes 000001 as 1).
+The 城市 cell is the province's capital for every third firm and blank otherwise (its parent is then the
+province). Written into the analyst-guide copy (tests/test_analyst_guide.py) and checked there against
+NumPy and pyfixest."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FILE_NAME = "上市公司面板.csv"
+YEARS = range(2015, 2023)
+N_FIRMS = 360
+FIRST_FIRM_CODE = 1_000_000_000  # models_py.ingest.firms.FIRST_FIRM_CODE, restated: the test must not import it
+# the file's column -> the catalogue series it maps to (the guide's catalogue rows, FIRM_CATALOGUE_ROWS)
+COLUMNS = {
+    "营业收入(万元)": "firm_revenue",
+    "研发投入(万元)": "firm_rd",
+    "员工人数(人)": "firm_employees",
+    "发明专利申请数(件)": "firm_patents",
+    "固定资产净额(万元)": "firm_fixed_assets",
+}
+NAMES_EN = ["Operating revenue", "R&D expenditure", "Employees", "Invention patent applications",
+            "Fixed assets (net)"]
+
+
+def _codes(rng) -> np.ndarray:
+    """Distinct stock codes from the Shenzhen main board, ChiNext and the Shanghai main board / STAR."""
+    pools = [np.arange(1, 3000), np.arange(300001, 301000), np.arange(600000, 604000), np.arange(688001, 689000)]
+    picked = np.concatenate([rng.choice(pool, N_FIRMS // 4, replace=False) for pool in pools])
+    return np.sort(picked)
+
+
+def _shown(code: int, i: int) -> str:
+    if i % 7 == 3:
+        return f"{code:06d}." + ("SH" if code >= 600000 else "SZ")
+    if i % 11 == 5:
+        return str(code)
+    return f"{code:06d}"
+
+
+def firm_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(the inbox file as written; the expected firms: region_code, firm_id, province_code, city_code;
+    the expected long values: region_code, year, series, value)."""
+    regions = pd.read_csv(PROJECT_ROOT / "seeds/reference/regions.csv", encoding="utf-8")
+    units = pd.read_csv(PROJECT_ROOT / "seeds/reference/units.csv", encoding="utf-8")
+    cities = units[units["level"] == "prefecture_city"].sort_values("unit_code")
+    capital = cities.groupby("region_code").first()  # each province's first prefecture city by code
+    rng = np.random.default_rng(20261207)
+    codes = _codes(rng)
+    n = len(codes)
+    province = rng.choice(regions["region_code"].to_numpy(), n)
+    revenue0 = np.exp(rng.uniform(np.log(2e4), np.log(5e6), n))  # 万元
+    rd_share = rng.uniform(0.005, 0.08, n)
+    revenue_per_worker = rng.uniform(60, 400, n)  # 万元 per employee
+    patents_per_rd = rng.uniform(0.002, 0.03, n)
+    capital_share = rng.uniform(0.15, 0.9, n)
+    rows = []
+    for step, year in enumerate(YEARS):
+        revenue = revenue0 * (1 + rng.uniform(-0.05, 0.18, n)) ** step
+        rd = revenue * rd_share * (1 + 0.04 * step)
+        rows.append(pd.DataFrame({
+            "region_code": FIRST_FIRM_CODE + codes, "year": year,
+            "firm_revenue": revenue.round(2),
+            "firm_rd": rd.round(2),
+            "firm_employees": np.maximum(np.round(revenue / revenue_per_worker / (1 + 0.02 * step)), 20),
+            "firm_patents": np.round(rd * patents_per_rd + rng.uniform(0, 3, n)),
+            "firm_fixed_assets": (revenue * capital_share * rng.uniform(0.9, 1.1, n)).round(2),
+        }))
+    wide = pd.concat(rows, ignore_index=True)
+    names = dict(zip(regions["region_code"], regions["name_full"]))
+    by_code = dict(zip(FIRST_FIRM_CODE + codes, range(n)))
+    index = wide["region_code"].map(by_code)
+    city_code = [int(capital.loc[province[i], "unit_code"]) if i % 3 == 0 else None for i in range(n)]
+    city_name = dict(zip(capital["unit_code"], capital["name_full"]))
+    table = pd.DataFrame({
+        "证券代码": [_shown(int(codes[i]), i) for i in index],
+        "证券简称": [f"样本公司{i + 1:03d}" for i in index],
+        "省份": [names[province[i]] for i in index],
+        "城市": [city_name[city_code[i]] if city_code[i] is not None else "" for i in index],
+        "年份": wide["year"],
+        **{column: wide[series] for column, series in COLUMNS.items()},
+    })
+    firms = pd.DataFrame({"region_code": FIRST_FIRM_CODE + codes, "firm_id": [f"{c:06d}" for c in codes],
+                          "province_code": province, "city_code": pd.array(city_code, dtype="Int64")})
+    long = wide.melt(id_vars=["region_code", "year"], value_vars=list(COLUMNS.values()), var_name="series")
+    return table, firms, long
+
+
+def write_firm_table(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write the table into ``folder`` as FILE_NAME (UTF-8); returns (expected firms, expected long values)."""
+    table, firms, long = firm_inbox_table()
+    table.to_csv(Path(folder) / FILE_NAME, index=False, encoding="utf-8")
+    return firms, long
