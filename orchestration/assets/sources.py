@@ -155,51 +155,41 @@ def empty_synthetic_observations():
     return pd.DataFrame({name: pd.Series(dtype=types.get(name, "str")) for name in OUTPUT_COLUMNS})
 
 
-# raw.ingest_files is written by portal_observations in the same transaction (one row per file
-# read); dbt reads it as a source (stg_ingest__files). Declared here so it sits in `sources` with
-# a description instead of appearing as an unnamed external asset in the default group.
-ingest_files = dg.AssetSpec(
-    key=dg.AssetKey(["raw", "ingest_files"]),
-    group_name="sources",
-    description=(
-        "One row per file the loader read (shipped exports and the user's inbox): path, origin, sha256, "
-        "layout, values, placeholders, load time. Written by raw/portal_observations in the same transaction."
-    ),
+def _written_with_portal_observations(table: str, description: str) -> dg.AssetSpec:
+    """raw.<table>, written by portal_observations in the same transaction and read by dbt as a source.
+    Declared so it sits in `sources` with a description instead of appearing as an unnamed external
+    asset in the default group."""
+    return dg.AssetSpec(key=dg.AssetKey(["raw", table]), group_name="sources",
+                        description=f"{description} Written by raw/portal_observations in the same load.")
+
+
+# one row per file read (stg_ingest__files)
+ingest_files = _written_with_portal_observations(
+    "ingest_files",
+    "One row per file the loader read (shipped exports and the user's inbox): path, origin, sha256, "
+    "layout, values, placeholders, load time.",
 )
 
-# raw.city_observations: likewise written by portal_observations (unit codes of prefecture-level
-# cities, county-level units and firms; read by dbt as a source, stg_city__observations).
-city_observations = dg.AssetSpec(
-    key=dg.AssetKey(["raw", "city_observations"]),
-    group_name="sources",
-    description=(
-        "Observations below the provinces: the inbox's city tables (城市 column), county tables (区县 "
-        "column, models_py/ingest/cities.py) and firm tables (证券代码 column, models_py/ingest/firms.py) and, "
-        "unless real-only, the GENERATED city demo panel (seeds/shipped/city-demo, source_id city_demo). "
-        "Written by raw/portal_observations in the same load."
-    ),
+# unit codes of prefecture-level cities, county-level units and firms (stg_city__observations)
+city_observations = _written_with_portal_observations(
+    "city_observations",
+    "Observations below the provinces: the inbox's city tables (城市 column), county tables (区县 "
+    "column, models_py/ingest/cities.py) and firm tables (证券代码 column, models_py/ingest/firms.py) and, "
+    "unless real-only, the GENERATED city demo panel (seeds/shipped/city-demo, source_id city_demo).",
 )
 
-# raw.firm_units: likewise written by portal_observations (the firms of the inbox's firm tables; read
-# by dbt as a source, stg_firm__units).
-firm_units = dg.AssetSpec(
-    key=dg.AssetKey(["raw", "firm_units"]),
-    group_name="sources",
-    description=(
-        "One row per firm of the inbox's firm tables (证券代码 / stkcd column, models_py/ingest/firms.py): "
-        "unit code (1,000,000,000 + the numeric code), code, name, province, city, first file and row. "
-        "Written by raw/portal_observations in the same load; empty without a firm table."
-    ),
+# the firms of the inbox's firm tables (stg_firm__units)
+firm_units = _written_with_portal_observations(
+    "firm_units",
+    "One row per firm of the inbox's firm tables (证券代码 / stkcd column, models_py/ingest/firms.py): "
+    "unit code (1,000,000,000 + the numeric code), code, name, province, city, first file and row; "
+    "empty without a firm table.",
 )
 
-# raw.user_series: likewise written by portal_observations (inbox indicators nothing maps, loaded as
-# real-only series of their own); read by dbt as a source (stg_ingest__user_series).
-user_series = dg.AssetSpec(
-    key=dg.AssetKey(["raw", "user_series"]),
-    group_name="sources",
-    description=(
-        "One row per user series of the last load: an inbox indicator that neither inbox.yml, "
-        "source_mappings.csv nor a catalogue name maps, loaded as a real-only series `user_<8 hex>` "
-        "(models_py/ingest/user_series.py). Written by raw/portal_observations in the same load."
-    ),
+# inbox indicators nothing maps, loaded as real-only series of their own (stg_ingest__user_series)
+user_series = _written_with_portal_observations(
+    "user_series",
+    "One row per user series of the last load: an inbox indicator that neither inbox.yml, "
+    "source_mappings.csv nor a catalogue name maps, loaded as a real-only series `user_<8 hex>` "
+    "(models_py/ingest/user_series.py).",
 )
