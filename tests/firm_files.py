@@ -5,8 +5,10 @@ Header 证券代码, 证券简称, 省份, 城市, 年份 and one column per ser
 gives them; codes six digits wide with leading zeros, every seventh with its exchange suffix
 (600519.SH), every eleventh without its leading zeros (as Stata's numeric stkcd writes 000001 as 1).
 The 城市 cell is the province's capital for every third firm and blank otherwise (its parent is then the
-province). Written into the analyst-guide copy (tests/test_analyst_guide.py) and checked there against
-NumPy and pyfixest."""
+province). One value is typed in 元 under the 万元 header, as happens in one year of a compiled table:
+the fixed assets of the SLIP_FIRM-th firm in SLIP_YEAR (10,000x), which the year-on-year check must put in
+the quarantine with the firm threshold (a warning: the value is loaded). Written into the analyst-guide
+copy (tests/test_analyst_guide.py) and checked there against NumPy and pyfixest."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILE_NAME = "上市公司面板.csv"
 YEARS = range(2015, 2023)
 N_FIRMS = 360
+SLIP_FIRM, SLIP_YEAR, SLIP_SERIES = 10, 2019, "firm_fixed_assets"  # the 11th firm's 2019 fixed assets in 元
 FIRST_FIRM_CODE = 1_000_000_000  # models_py.ingest.firms.FIRST_FIRM_CODE, restated: the test must not import it
 # the file's column -> the catalogue series it maps to (the guide's catalogue rows, FIRM_CATALOGUE_ROWS)
 COLUMNS = {
@@ -75,6 +78,8 @@ def firm_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             "firm_fixed_assets": (revenue * capital_share * rng.uniform(0.9, 1.1, n)).round(2),
         }))
     wide = pd.concat(rows, ignore_index=True)
+    slip = (wide["region_code"] == FIRST_FIRM_CODE + codes[SLIP_FIRM]) & (wide["year"] == SLIP_YEAR)
+    wide.loc[slip, SLIP_SERIES] *= 10_000
     names = dict(zip(regions["region_code"], regions["name_full"]))
     by_code = dict(zip(FIRST_FIRM_CODE + codes, range(n)))
     index = wide["region_code"].map(by_code)

@@ -32,7 +32,7 @@ from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox
 from tests.firm_files import COLUMNS as FIRM_COLUMNS
 from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
-from tests.firm_files import firm_inbox_table, write_firm_table
+from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
 from tests.reference import inequality_numpy
 from tests.reference.entropy_numpy import compute_long
 
@@ -767,7 +767,7 @@ def county_build(guided_copy):
                         f"and subject = '{COUNTY_SYSTEM}'",
             "city_panel": "select region_code, year, ln_gdp_per_capita_national from panel_city_demo",
             "quarantine": "select check_name, severity, series, region_code, year, source_file, source_row "
-                          "from quarantine where region_code >= 100000",
+                          "from quarantine where region_code between 100000 and 999999",
             "county_panel": "select * from panel_county_guide",
             "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
                             "where study = 'county_guide' and table_id = 'table1'",
@@ -968,7 +968,24 @@ def test_the_firm_table_is_read_as_firms(firm_build):
     assert (units["province_code"] == firms["province_code"]).all() and units["region3"].notna().all()
     parent = firms["city_code"].fillna(firms["province_code"]).astype(int)
     assert (units["parent_code"] == parent).all() and firms["city_code"].notna().sum() == 120
-    assert firm_build["quarantine"].empty and firm_build["city_panel"]["n"].iloc[0] == 0
+    assert firm_build["city_panel"]["n"].iloc[0] == 0
+
+
+def test_a_firm_year_typed_in_yuan_is_quarantined_with_the_firm_threshold(firm_build):
+    """The SLIP_FIRM-th firm's fixed assets of SLIP_YEAR are 10,000x its neighbours in time: flagged (warn)
+    in that year and the next, naming the firm table and its line, with the firm threshold (1,000); the
+    firms' real 3-5x swings are not flagged, and no firm is compared with other firms (unit_scale)."""
+    _, firms, _ = firm_inbox_table()
+    slipped = int(firms["region_code"].iloc[SLIP_FIRM])
+    flags = firm_build["quarantine"]
+    assert set(flags["check_name"]) == {"year_on_year_jump"} and set(flags["severity"]) == {"warn"}
+    assert sorted(zip(flags["series"], flags["region_code"], flags["year"])) == [
+        (SLIP_SERIES, slipped, SLIP_YEAR), (SLIP_SERIES, slipped, SLIP_YEAR + 1)]
+    assert flags["detail"].str.endswith("(threshold 1000)").all()
+    assert set(flags["source_file"]) == {f"data/inbox/{FIRM_FILE}"}
+    # the file's lines: header, then firms in code order within each year (8 years x 360 firms)
+    years = sorted(flags["year"])
+    assert sorted(flags["source_row"]) == [2 + (year - 2015) * 360 + SLIP_FIRM for year in years]
 
 
 def test_the_firm_index_matches_numpy(firm_build, firm_reference):

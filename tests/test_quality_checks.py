@@ -1,8 +1,9 @@
 """The quality-check models (models/intermediate/quality) and the quarantine mart, compiled by dbt and
 run on a crafted panel, against an independent pandas implementation of each check. The panel has
-provinces and, below them, a user's county table and city table beside generated city values: a
-county or city is checked against the units of its own level (unit_scale) and its own past
-(year_on_year_jump); the generated values are neighbours, never flagged."""
+provinces and, below them, a user's county table and city table beside generated city values, and a
+user's firm table: a county or city is checked against the units of its own level (unit_scale) and its
+own past (year_on_year_jump); the generated values are neighbours, never flagged; a firm only against
+its own past, with the firm threshold."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -77,6 +78,8 @@ def panel():
 COUNTIES = [130102, 130104, 130105, 130107, 130108, 130109, 130110, 130111]  # Shijiazhuang's districts
 CITIES = [130100, 130200, 130300, 130400, 130500, 130600]
 SLIPPED_COUNTY, JUMPING_COUNTY = 130105, 130109
+FIRMS = [1_000_000_001, 1_000_000_002, 1_000_600_519, 1_000_300_750]  # unit codes of four listed firms
+SLIPPED_FIRM, JUMPING_FIRM = 1_000_000_002, 1_000_300_750
 
 
 def subprovincial_panel() -> pd.DataFrame:
@@ -100,13 +103,22 @@ def subprovincial_panel() -> pd.DataFrame:
             real = code == CITIES[0]
             rows.append((code, year, "gdp", gdp, "inbox" if real else "city_demo",
                          "city.csv" if real else "seeds/shipped/city-demo/city_panel_demo.csv", not real))
+    # a user's firm table ("firms.csv"): revenues 10 万元 to 10^7 万元 (firm sizes differ by 10^6), one
+    # typed in 元 in 2014 (10,000x) and one firm's real fivefold jump in 2012
+    for code, size in zip(FIRMS, [10.0, 3e3, 1e7, 5e4]):
+        for year in range(2010, 2016):
+            size *= rng.uniform(0.9, 1.3)
+            value = size * (10000 if (code, year) == (SLIPPED_FIRM, 2014) else 1)
+            value *= 5 if (code, year) == (JUMPING_FIRM, 2012) else 1
+            rows.append((code, year, "gdp", value, "inbox", "firms.csv", False))
     frame = pd.DataFrame(rows, columns=["region_code", "year", "series", "value", "source_id", "source_file",
                                         "is_synthetic"])
     frame["source_row"] = frame.groupby("source_file").cumcount() + 2
     frame["raw_text"] = frame["value"].map(repr)
     frame["unit"] = "亿元"
     frame["provenance"] = np.where(frame["is_synthetic"], "synthetic: city demo panel", "real: " + frame["source_file"])
-    frame["level"] = np.where(frame["region_code"].isin(COUNTIES), "county", "prefecture_city")
+    frame["level"] = np.select([frame["region_code"].isin(COUNTIES), frame["region_code"].isin(FIRMS)],
+                               ["county", "firm"], "prefecture_city")
     return frame
 
 
@@ -166,17 +178,17 @@ def reference_flags(real: pd.DataFrame, unioned: pd.DataFrame, sub: pd.DataFrame
             whole = 100.0 if cat.unit[r.series] == "%" else 1.0
             if not 0 <= r.value <= whole:
                 out.append(("share_bounds", r.series, r.region_code, r.year, r.value, whole))
-    jump = SETTINGS["year_on_year_jump"]["max_ratio"]
-    real_sub = sub[~sub.is_synthetic]  # a user's city and county values; the generated ones are not checked
-    by_source = pd.concat([real.assign(source_id="chosen"), real_sub], ignore_index=True)
+    real_sub = sub[~sub.is_synthetic]  # a user's city, county and firm values; the generated ones are not checked
+    by_source = pd.concat([real.assign(source_id="chosen", level="province"), real_sub], ignore_index=True)
     for (series, code, _source), g in by_source[by_source.series.isin(levels)].groupby(
             ["series", "region_code", "source_id"]):
         g = g.sort_values("year")
+        jump = SETTINGS["year_on_year_jump"]["firm_max_ratio" if g.level.iloc[0] == "firm" else "max_ratio"]
         for prev, cur in zip(g.itertuples(), g.iloc[1:].itertuples()):
             if cur.year == prev.year + 1 and (cur.value / prev.value > jump or prev.value / cur.value > jump):
                 out.append(("year_on_year_jump", series, code, cur.year, cur.value, prev.value))
     scale = SETTINGS["unit_scale"]["max_ratio"]
-    checked = pd.concat([real.assign(level="province"), real_sub], ignore_index=True)
+    checked = pd.concat([real.assign(level="province"), real_sub[real_sub.level != "firm"]], ignore_index=True)
     neighbours = pd.concat([unioned.assign(level="province"), sub], ignore_index=True)  # a unit's own level only
     for r in checked[checked.series.isin(levels)].itertuples():
         others = neighbours[(neighbours.series == r.series) & (neighbours.year == r.year)
@@ -214,8 +226,12 @@ def test_quarantine_equals_the_pandas_reference(compiled, warehouse, panel):
             ("year_on_year_jump", "gdp", SLIPPED_COUNTY, 2014), ("year_on_year_jump", "gdp", JUMPING_COUNTY, 2012),
             ("year_on_year_jump", "gdp", JUMPING_COUNTY, 2013)} <= found
     # the user's city is ~1/1,000 of a province but a normal city: nothing below the provinces but the
-    # two crafted counties is flagged, and never a generated value
-    assert set(got.region_code[got.region_code >= 100000]) == {SLIPPED_COUNTY, JUMPING_COUNTY}
+    # two crafted counties and the firm typed in 元 is flagged, and never a generated value; the firms,
+    # 10^6 apart in size, are not compared with each other, and a firm's real fivefold jump passes
+    assert set(got.region_code[got.region_code >= 100000]) == {SLIPPED_COUNTY, JUMPING_COUNTY, SLIPPED_FIRM}
+    firm = got[got.region_code == SLIPPED_FIRM].sort_values("year")
+    assert list(zip(firm.check_name, firm.year)) == [("year_on_year_jump", 2014), ("year_on_year_jump", 2015)]
+    assert firm.detail.str.endswith("(threshold 1000)").all() and set(firm.source_file) == {"firms.csv"}
     county = got[(got.check_name == "unit_scale") & (got.region_code == SLIPPED_COUNTY)].iloc[0]
     assert county.source_file == "county.csv" and county.source_row > 1
     # Each row says where the value came from and why.
@@ -239,7 +255,7 @@ def test_clean_panel_raises_no_flag(compiled, tmp_path, panel):
              ((real.series == "urbanisation_rate") & (real.region_code == 44)) |
              ((real.series == "population_sample") & (real.region_code == 31))].source_row)]
     clean_unioned = unioned[~((unioned.region_code == 12) & (unioned.year == 2014) & unioned.series.str.startswith("va_"))]
-    clean_sub = sub[~sub.region_code.isin([SLIPPED_COUNTY, JUMPING_COUNTY])]
+    clean_sub = sub[~sub.region_code.isin([SLIPPED_COUNTY, JUMPING_COUNTY, SLIPPED_FIRM])]
     connection = materialise(tmp_path, compiled, clean_real, clean_unioned, clean_sub)
     assert connection.execute(compiled["quarantine"]).df().empty
     connection.close()

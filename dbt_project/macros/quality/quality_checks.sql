@@ -1,10 +1,15 @@
 {#
   Settings of the data-quality checks on loaded observations (dbt_project.yml vars
   `quality_checks`): a check's severity ('error' stops the build, 'warn' goes to the quarantine) and
-  its thresholds. Overridable per run: dbt build --vars '{quality_checks: {...}}'.
+  its thresholds. Overridable per run: dbt build --vars '{quality_checks: {...}}'. A key with a
+  `default` may be left out of such an override (--vars replaces the whole var, so a run that sets
+  year_on_year_jump's max_ratio need not restate firm_max_ratio).
 #}
-{% macro nqp_quality(check, key) -%}
+{% macro nqp_quality(check, key, default=none) -%}
     {%- set checks = var('quality_checks') -%}
+    {%- if check in checks and key not in checks[check] and default is not none -%}
+        {{ return(default) }}
+    {%- endif -%}
     {%- if check not in checks or key not in checks[check] -%}
         {{ exceptions.raise_compiler_error("quality_checks has no " ~ key ~ " for check " ~ check ~ " (dbt_project.yml vars)") }}
     {%- endif -%}

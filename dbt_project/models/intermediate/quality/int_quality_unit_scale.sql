@@ -2,13 +2,16 @@
 -- series and year: the signature of a wrong unit (万元 read as 亿元 is 10,000x). Regions differ by
 -- two orders of magnitude at most in every catalogue series, so 1,000x is never a real difference.
 -- A city or county value (a user's city or county table) is compared with the other units of its
--- level (the generated city demo panel included), never with provinces.
+-- level (the generated city demo panel included), never with provinces. Firms are not compared: a
+-- firm's size differs from the median firm's by more than 1,000x for real (year_on_year_jump checks
+-- each firm against its own past instead).
 with real_observations as (
     select region_code, 'province' as level, year, series, value, source_file, source_row, raw_text
     from {{ ref('stg_portal__observations') }}
     union all
     select region_code, level, year, series, value, source_file, source_row, raw_text
     from {{ ref('int_quality_subprovincial_values') }}
+    where level <> 'firm'
 ),
 
 level_series as (
