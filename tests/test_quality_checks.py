@@ -279,3 +279,16 @@ def test_a_reviewed_flag_stays_listed_but_no_longer_stops_the_build(compiled, wa
     unchanged = after[after.severity != "reviewed"].sort_values(key).reset_index(drop=True)
     expected = before[~((before.check_name == "plausible_range") & (before.region_code == 65))]
     pd.testing.assert_frame_equal(unchanged, expected.sort_values(key).reset_index(drop=True))
+
+
+def test_a_setting_with_a_default_may_be_left_out_of_quality_checks():
+    """nqp_quality: a key the var lacks is its default when one is given (a --vars override of
+    year_on_year_jump that does not restate firm_max_ratio), and a compile error naming it otherwise."""
+    from tests.reference.dbt_inline import DbtCompileError
+
+    got, _ = compile_queries({"default": "select {{ nqp_quality('year_on_year_jump', 'not_set', default=7) }} as x",
+                              "set": "select {{ nqp_quality('year_on_year_jump', 'max_ratio', default=7) }} as x"})
+    assert got["default"].strip() == "select 7 as x"
+    assert got["set"].strip() == f"select {SETTINGS['year_on_year_jump']['max_ratio']} as x"
+    with pytest.raises(DbtCompileError, match="quality_checks has no not_set for check year_on_year_jump"):
+        compile_queries({"missing": "select {{ nqp_quality('year_on_year_jump', 'not_set') }} as x"})
