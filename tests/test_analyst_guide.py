@@ -786,11 +786,16 @@ def county_reference():
     units = pd.read_csv(PROJECT_ROOT / "seeds/reference/units.csv", encoding="utf-8")
     excluded = units.loc[units["parent_code"] == int(COUNTY_EXCLUDED_CITY), "unit_code"]
     assert len(excluded) == 12
-    long = long[~long["region_code"].isin(excluded)]
+    return index_from_file(long[~long["region_code"].isin(excluded)], COUNTY_INDICATOR_ROWS)
+
+
+def index_from_file(long: pd.DataFrame, indicator_rows: list[dict]):
+    """The entropy index of `indicator_rows` (ratios numerator / denominator * scale of the file's
+    series, as the catalogue declares them) on the unit-years of `long`, by the NumPy reference."""
     wide = long.pivot_table(index=["region_code", "year"], columns="series", values="value")
-    rows = [pd.DataFrame({"system": COUNTY_SYSTEM, "indicator": row["indicator"], "direction": "positive",
+    rows = [pd.DataFrame({"system": row["system"], "indicator": row["indicator"], "direction": row["direction"],
                           "value": wide[row["numerator"]] / wide[row["denominator"]] * float(row["scale"])})
-            .rename_axis(["region_code", "year"]).reset_index() for row in COUNTY_INDICATOR_ROWS]
+            .rename_axis(["region_code", "year"]).reset_index() for row in indicator_rows]
     return compute_long(pd.concat(rows, ignore_index=True), ["system"], ["region_code", "year"])
 
 
@@ -942,12 +947,7 @@ def firm_reference():
     """The firm index recomputed with NumPy from the file's own numbers (not the warehouse's)."""
     _, firms, long = firm_inbox_table()
     kept = firms[(firms["province_code"] != 65) & (firms["region_code"] != FIRM_EXCLUDED_FIRM)]
-    wide = long[long["region_code"].isin(kept["region_code"])].pivot_table(
-        index=["region_code", "year"], columns="series", values="value")
-    rows = [pd.DataFrame({"system": FIRM_SYSTEM, "indicator": row["indicator"], "direction": row["direction"],
-                          "value": wide[row["numerator"]] / wide[row["denominator"]] * float(row["scale"])})
-            .rename_axis(["region_code", "year"]).reset_index() for row in FIRM_INDICATOR_ROWS]
-    return compute_long(pd.concat(rows, ignore_index=True), ["system"], ["region_code", "year"]), kept
+    return index_from_file(long[long["region_code"].isin(kept["region_code"])], FIRM_INDICATOR_ROWS), kept
 
 
 def test_the_firm_table_is_read_as_firms(firm_build):

@@ -22,7 +22,6 @@ import pandas as pd
 
 from models_py.figures import charts
 from models_py.figures.fonts import save
-from models_py.ingest.firms import FIRST_FIRM_CODE
 
 KINDS = ("index_trend", "weights", "density", "choropleth")
 FIGURE_KEYS = ("kind", "system", "group", "years", "year", "period", "title_zh", "title_en")
@@ -165,11 +164,11 @@ def draw(spec: FigureSpec, query: Callable, lang: str) -> "charts.Figure":
     year = spec.year or years[-1]
     if year not in years:
         raise FigureDeclarationError(f"study {spec.study}: system {spec.system} has no scores in {year}")
-    # a left join: firms are not in the units seed (no outline), and must not vanish from the check
-    frame = query("""select cast(u.boundary_adcode as varchar) as adcode,
-                            case when s.region_code >= ? then 'firm' else u.level end as level, s.score as value
-                     from index_scores s left join reference.units u on u.unit_code = s.region_code
-                     where s.system = ? and s.level = 'total' and s.year = ?""", [FIRST_FIRM_CODE, spec.system, year])
+    # the level from int_units (firms included); the outline's adcode from the units seed, which has no firms
+    frame = query("""select cast(o.boundary_adcode as varchar) as adcode, u.level, s.score as value
+                     from index_scores s join intermediate.int_units u on u.unit_code = s.region_code
+                     left join reference.units o on o.unit_code = s.region_code
+                     where s.system = ? and s.level = 'total' and s.year = ?""", [spec.system, year])
     unmapped = sorted(set(frame["level"]) & {"county", "firm"})
     if unmapped:  # outlines are drawn for provinces and cities only
         what = "county-level units" if unmapped[0] == "county" else "firms"

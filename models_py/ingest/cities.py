@@ -23,7 +23,7 @@ from models_py.errors import DataError
 from .regions import RegionResolver, normalise_name
 
 CITY_LEVEL, COUNTY_LEVEL = "prefecture_city", "county"
-FIRST_CITY_CODE = 100000  # unit codes from here on are cities or counties; below, provinces
+FIRST_CITY_CODE = 100000  # unit codes from here on are cities, counties (and firms, firms.py); below, provinces
 
 
 def is_subprovincial(code: int) -> bool:

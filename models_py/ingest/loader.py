@@ -94,7 +94,7 @@ class LoadResult:
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
-        (provinces only: city and county tables' values go to raw.city_observations, city_observations())."""
+        (provinces only: city, county and firm tables' values go to raw.city_observations, city_observations())."""
         origin = {f.file: f.origin for f in self.files}
         provinces = self.observations[~self._is_city(self.observations)]
         portal = provinces.assign(source_id=provinces["source_file"].map(

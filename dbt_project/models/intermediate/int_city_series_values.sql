@@ -1,6 +1,6 @@
 -- One value per city-, county- or firm-year-series: the user's own city, county and firm tables (inbox)
 -- before a shipped city table, before the generated demo panel (city_demo), by source_registry.default_rank.
--- Same columns as int_series_values, so the index layer reads provinces, cities and counties alike
+-- Same columns as int_series_values, so the index layer reads provinces, cities, counties and firms alike
 -- (region_code = unit code), plus the unit's level (int_units), which every reader that tells cities,
 -- counties and firms apart takes from here.
 with candidates as (

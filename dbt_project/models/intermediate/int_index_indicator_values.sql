@@ -1,7 +1,7 @@
 -- Value of every catalogue indicator built from series (numerator / denominator * scale), for each
--- unit-year of its system's sample (region_code: a province, or a city or county for a system whose
--- unit_level is prefecture_city or county; its series then come from int_city_series_values), NULL where an
--- input series has no value. Indicators built from
+-- unit-year of its system's sample (region_code: a province, or a city, county or firm for a system whose
+-- unit_level is prefecture_city, county or firm; its series then come from int_city_series_values), NULL
+-- where an input series has no value. Indicators built from
 -- another index (`index:<system>`) are added in int_index_indicator_panel, once that component index
 -- is scored. A value computed from a series value interpolated in int_series_interpolated counts as
 -- imputed (imputation 'interpolate'); the system's missing_rule (int_index_indicator_filled) only
@@ -15,8 +15,8 @@ systems as (
     select * from {{ ref('index_systems') }}
 ),
 
--- the units a system may score, by level: the 31 provinces, or the cities (counties) that have city
--- (county) values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
+-- the units a system may score, by level: the 31 provinces, or the cities (counties, firms) that have
+-- values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
 units as (
     select unit_code as region_code, level, parent_code, province_code
     from {{ ref('int_units') }}
@@ -38,8 +38,8 @@ calendar_years as (
     select distinct year from series
 ),
 
--- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities) or,
--- at county level, whole cities (370100 leaves out Jinan's counties)
+-- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities) or
+-- whole parents (370100 leaves out Jinan's counties, or the firms a firm table places in Jinan)
 system_samples as (
     select systems.system, units.region_code, calendar_years.year
     from systems

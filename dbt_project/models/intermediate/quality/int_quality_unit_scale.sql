@@ -24,6 +24,7 @@ all_values as (
     select region_code, 'province' as level, year, series, value from {{ ref('int_observations_unioned') }}
     union all
     select region_code, level, year, series, value from {{ ref('int_city_series_values') }}
+    where level <> 'firm'  -- firms are neither checked nor anyone's neighbours
 ),
 
 neighbours as (

@@ -2,9 +2,9 @@
 -- region-years with a real value, an interpolated one (between real years), a generated one (demo
 -- fill), or none. A study's series: the inputs of its index systems' indicators and every catalogue
 -- series quoted in the SQL of its models or the models they read (macro nqp_study_series_rows).
--- data_realness sums it per study. A study whose index systems are city- or county-level
--- (index_systems.unit_level prefecture_city or county) is counted on the values of that level
--- (int_city_series_values holds both) and its units.
+-- data_realness sums it per study. A study whose index systems are city-, county- or firm-level
+-- (index_systems.unit_level prefecture_city, county or firm) is counted on the values of that level
+-- (int_city_series_values holds all three) and its units.
 {%- set derived = nqp_derived_series_codes() or [''] %}
 with known_series as (
     select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
