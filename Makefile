@@ -74,8 +74,9 @@ prepare: $(STAMP) $(SYSTEM_STAMP)
 run: prepare
 	$(BIN)/nqp build
 
+# every property test with all its examples (tests/examples.py; a plain pytest run takes a third)
 test: prepare spark
-	$(BIN)/python -m pytest tests
+	NQP_EXAMPLES=full $(BIN)/python -m pytest tests
 
 ui: prepare
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

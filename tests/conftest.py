@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests import early_builds
+from tests import early_builds, examples
 from tests.session_builds import InboxBuild  # importing it registers the session's two builds
 
 # Fixtures that build a warehouse (or need one built): a test using any of them is a `build` test,
@@ -49,6 +49,10 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session):
     early_builds.stop()
+
+
+def pytest_report_header(config):
+    return f"property tests: {examples.mode()}"
 
 
 def pytest_configure(config):

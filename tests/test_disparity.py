@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.examples import examples
 from tests.reference import inequality_numpy as ref
 from tests.reference.dbt_inline import DbtCompileError, compile_queries
 
@@ -109,7 +110,7 @@ def test_reference_dagum_special_cases():
     assert same.net_between == pytest.approx(0, abs=1e-15)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 1e6)), min_size=2, max_size=40),  # no subnormals
        st.lists(st.sampled_from("abcd"), min_size=40, max_size=40))
 def test_reference_dagum_adds_up_and_matches_sorted_gini(values, labels):
@@ -164,7 +165,7 @@ def _observed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["value"].notna()]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(panel=panels())
 def test_macros_match_numpy_reference(sql, panel):
     connection = connect(panel)
@@ -214,7 +215,7 @@ def test_macros_match_numpy_reference(sql, panel):
             assert close(pair["relative_affluence"].iloc[0], d_jh)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(panel=panels())
 def test_decompositions_add_up(sql, panel):
     connection = connect(panel)

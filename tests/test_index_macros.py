@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.examples import examples
 from tests.reference.dbt_inline import compile_queries
 from tests.reference.entropy_numpy import NotWeightable, compute_long
 
@@ -222,7 +223,7 @@ ALL_STAGES = ("ranges", "standardised", "standardised_from_ranges", "weights", "
 
 # ------------------------------------------------------------------------------------- the cases
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_scopes=st.integers(1, len(SCOPES)),

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import tests.test_index_macros as entropy_tests
+from tests.examples import examples
 from tests.reference.alternative_weights_numpy import CriticUndefined, critic_weights, equal_weights, spearman
 from tests.reference.dbt_inline import compile_queries
 from tests.reference.entropy_numpy import standardise, weighted_sum
@@ -111,7 +112,7 @@ def check(sql, frame: pd.DataFrame, scope=SCOPE, prefix=""):
     return critic
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_scopes=st.integers(1, len(entropy_tests.SCOPES)),
@@ -226,7 +227,7 @@ def _run_spearman(sql, frame, name):
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), n_groups=st.integers(1, 4), n=st.integers(2, 40), ties=st.booleans(),
        missing=st.sampled_from([0.0, 0.2]))
 def test_spearman_matches_scipy(sql, seed, n_groups, n, ties, missing):

@@ -21,6 +21,7 @@ from models_py.ingest import (
     load_series_catalogue,
     load_unit_converter,
 )
+from tests.examples import examples
 from tests.ingest_files import (
     classic_csv,
     csv_bytes,
@@ -375,7 +376,7 @@ def _write(folder: Path, name: str, fmt: str, rows: list[list]) -> None:
         write_xlsx(folder / f"{name}.xlsx", {"data": [[None if c == "" else c for c in r] for r in rows]})
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=st.sampled_from(["wide", "long"]), fmt=st.sampled_from(["csv", "xlsx"]),
        names=st.lists(_NAMES, min_size=1, max_size=5, unique_by=_RESOLVER.resolve),
        years=st.lists(st.integers(1949, 2099), min_size=1, max_size=6, unique=True), data=st.data())

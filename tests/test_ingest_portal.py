@@ -23,6 +23,7 @@ from models_py.ingest import (
     normalise_name,
     read_reference_csv,
 )
+from tests.examples import examples
 
 EXPORTS = "seeds/shipped/nbs-exports"
 ALL_CODES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
@@ -414,7 +415,7 @@ _NAMES = list(load_regions().name_full)
 _CELL = st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False).map(lambda x: round(x, 2)))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     names=st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6, unique=True),
     years=st.lists(st.integers(1990, 2030), min_size=1, max_size=8, unique=True),

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.examples import examples
 from tests.reference.dbt_inline import compile_queries
 from tests.reference.entropy_numpy import NotWeightable, compute_long
 from tests.reference.missing_numpy import LINE, MissingIndicatorValues, apply_rules, complete_sets
@@ -209,7 +210,7 @@ def assert_raises_naming(sql, frame: pd.DataFrame, query="complete_raise"):
 
 # ------------------------------------------------------------------------------------- the cases
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     rules=st.lists(st.tuples(st.sampled_from(RULES), st.sampled_from(["nearest", "linear"])),
