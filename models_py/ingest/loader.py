@@ -1,11 +1,12 @@
 """Load exports into observation records (docs/architecture.md).
 
 Each file's layout is sniffed from its content: a workbook (.xls by its OLE2 magic, .xlsx by its
-zip magic) or text (GBK / UTF-8 / UTF-8 with BOM) becomes one grid per sheet; a grid starting with
-a portal header line (数据库：/指标：/时间：/Database：…) is a portal export, a grid whose header has a
-region column (地区/省份/region …) a table; the shipped 一般公共预算等.xls keeps its own parser. File
-names only decide whether an unrecognised file is an error (it looks like data: .csv/.tsv/.txt/.xls/
-.xlsx) or is skipped and listed (LICENSE, README, inbox.yml …).
+zip magic), a Stata .dta (models_py.ingest.stata) or text (GBK / UTF-8 / UTF-8 with BOM) becomes
+one grid per sheet; a grid starting with a portal header line (数据库：/指标：/时间：/Database：…) is a
+portal export, a grid whose header has a region column (地区/省份/region …) a table; the shipped
+一般公共预算等.xls keeps its own parser. File names only decide whether an unrecognised file is an
+error (it looks like data: .csv/.tsv/.txt/.xls/.xlsx/.dta) or is skipped and listed (LICENSE, README,
+inbox.yml …).
 
 Two ways in: `load_directory` reads one folder with seeds/reference/source_mappings.csv (the shipped
 exports); `load_inbox` reads the shipped exports plus the user's inbox (models_py.ingest.inbox),
@@ -22,7 +23,7 @@ import pandas as pd
 
 from models_py.errors import DataError
 
-from . import portal, portal_xls, tables
+from . import portal, portal_xls, stata, tables
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
 from .firms import add_firm, firms_frame
@@ -52,7 +53,7 @@ RANKS = ["precedence", "file_rank", "via_mappings"]
 # The choice between source ids is made in SQL (int_observations_chosen), not here.
 WAREHOUSE_COLUMNS = OBS_COLUMNS + ["source_id"]
 PORTAL_SOURCE_ID, INBOX_SOURCE_ID = "nbs_portal", "inbox"
-DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx"}
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".dta"}
 
 
 @dataclass
@@ -266,6 +267,12 @@ def parse_bytes(data: bytes, path: Path, file: str, resolver: RegionResolver,
         if not any(portal.looks_like_portal(g) or tables.looks_like_table(g) for g in grids):
             return portal_xls.parse_portal_xls(path, file, resolver)  # the shipped side-label layout
         return _parse_grids(grids, file, resolver, portal.KIND_XLS, file_indicator)
+    if stata.looks_like_dta(data, path):
+        grid = stata.dta_grid(data, file, tables.names_a_role)
+        if not tables.looks_like_table(grid):
+            raise DataError("a Stata file whose variables name no region, city, county or firm column "
+                            "(地区/省份/region, 城市/city, 区县/county, 证券代码/stkcd)", file=file, row=1)
+        return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator)
     if data.startswith(ZIP_MAGIC) and looks_like_data:
         return _parse_grids(xlsx_grids(path, file), file, resolver, portal.KIND_XLS, file_indicator)
     if not data.removeprefix(b"\xef\xbb\xbf").strip():  # nothing, or only a BOM and blank lines

@@ -1,4 +1,4 @@
-"""Generic tables a user compiles (CSV, .xls, .xlsx), recognised by their header row:
+"""Generic tables a user compiles (CSV, .xls, .xlsx, Stata .dta), recognised by their header row:
 
     long         地区,年份,指标,数值[,单位]     (region, year, series, value[, unit])
     panel        地区,年份,GDP_亿元,城镇化率_%   (region-year x series; the shipped integrated panel)
@@ -59,6 +59,11 @@ _ROLES = {
 def _role(name: str) -> str | None:
     key = unicodedata.normalize("NFKC", name).strip().casefold()
     return next((role for role, names in _ROLES.items() if key in names), None)
+
+
+def names_a_role(name: str) -> bool:
+    """Whether a column name is one the parser gives a role (region, year, firm ...), in any case and width."""
+    return _role(name) is not None
 
 
 def unit_from_column(column: str) -> str | None:

@@ -7,6 +7,8 @@
                                5 indicators across), years 1925-2024
   ingest_firm_table_seconds    one listed-firm table (证券代码, 省份, 年份 and 20 series columns): 5,000
                                firms x 15 years x 20 series = 1.5 M values (models_py/ingest/firms.py)
+  ingest_firm_dta_seconds      the same shape of table saved by Stata (format 118: numeric stkcd, the
+                               series as variables labelled 指标k(万元)), read as a .dta (models_py/ingest/stata.py)
 """
 from __future__ import annotations
 
@@ -71,6 +73,20 @@ def write_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
     return n_firms * len(years) * n_series
 
 
+def write_firm_dta_inbox(folder: Path, rng: np.random.Generator) -> int:
+    """write_firm_inbox's kind of table as a Stata file instead of the CSV."""
+    import pandas as pd
+
+    n = write_firm_inbox(folder, rng)
+    table = pd.read_csv(folder / "firms.csv", encoding="utf-8")
+    (folder / "firms.csv").unlink()
+    series = [c for c in table.columns if c.startswith("指标")]
+    names = {"证券代码": "stkcd", "省份": "province", "年份": "year"} | {c: f"v{k}" for k, c in enumerate(series)}
+    table.rename(columns=names).to_stata(folder / "firms.dta", write_index=False, version=118,
+                                         variable_labels={f"v{k}": c for k, c in enumerate(series)})
+    return n
+
+
 def _time(folder: Path, repeats: int) -> tuple[float, int]:
     best, rows = float("inf"), 0
     for _ in range(repeats):
@@ -85,7 +101,7 @@ def run(repeats: int = 3) -> None:
     rng = np.random.default_rng(5)
     with tempfile.TemporaryDirectory(prefix="nqp_ingest_bench_") as work:
         for name, writer in [("ingest_100_exports", write_mixed_inbox), ("ingest_100_newer", write_newer_inbox),
-                             ("ingest_firm_table", write_firm_inbox)]:
+                             ("ingest_firm_table", write_firm_inbox), ("ingest_firm_dta", write_firm_dta_inbox)]:
             folder = Path(work) / name
             folder.mkdir()
             expected = writer(folder, rng)

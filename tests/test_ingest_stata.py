@@ -1,0 +1,141 @@
+"""Stata .dta files read by the loader (models_py.ingest.stata): the same cells, firms and lineage as the
+CSV of the same table, value labels, missing values, float storage, the GBK text of old formats, and
+errors naming file, line and column. The files are written by pandas' Stata writer. No build."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models_py.errors import DataError
+from models_py.ingest import load_inbox, load_region_resolver, parse_file
+from tests.firm_files import COLUMNS, firm_inbox_table
+
+# the firm table's columns as a Stata user names them; the label is the CSV's header
+STATA_NAMES = {"证券代码": "stkcd", "证券简称": "stknme", "省份": "province", "城市": "city", "年份": "year",
+               "营业收入(万元)": "revenue", "研发投入(万元)": "rd", "员工人数(人)": "employees",
+               "发明专利申请数(件)": "patents", "固定资产净额(万元)": "fixedassets"}
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return load_region_resolver()
+
+
+def _stata_firm_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The firm table as it sits in Stata: stkcd numeric (leading zeros and suffixes gone), province a
+    value-labelled code, the rest as they are."""
+    frame = table.rename(columns=STATA_NAMES)
+    frame["stkcd"] = frame["stkcd"].str.replace(r"\.(SH|SZ)$", "", regex=True).astype("int64")
+    frame["province"] = pd.Categorical(frame["province"])
+    frame["year"] = frame["year"].astype("int16")
+    return frame
+
+
+def _labels() -> dict[str, str]:
+    return {name: label for label, name in STATA_NAMES.items()}
+
+
+def _cells(parsed) -> pd.DataFrame:
+    return pd.DataFrame([(c.region_code, c.year, c.indicator_text, c.number, c.raw_text, c.source_row,
+                          c.source_column) for c in parsed.cells],
+                        columns=["region_code", "year", "indicator", "number", "raw_text", "row", "column"])
+
+
+def test_a_dta_gives_the_cells_firms_and_lines_of_the_same_table_as_csv(tmp_path, resolver):
+    table, firms, long = firm_inbox_table()
+    table.to_csv(tmp_path / "firms.csv", index=False, encoding="utf-8")
+    _stata_firm_table(table).to_stata(tmp_path / "firms.dta", write_index=False, version=118,
+                                      variable_labels=_labels())
+    from_csv = parse_file(tmp_path / "firms.csv", "firms.csv", resolver)
+    from_dta = parse_file(tmp_path / "firms.dta", "firms.dta", resolver)
+    assert from_dta.kind == from_csv.kind and from_dta.rows_read == from_csv.rows_read == len(table)
+    assert from_dta.indicators == from_csv.indicators == {c: c[c.index("(") + 1:-1] for c in COLUMNS}
+    dta, csv = _cells(from_dta), _cells(from_csv)
+    pd.testing.assert_frame_equal(dta.drop(columns="raw_text"), csv.drop(columns="raw_text"))  # values, line, column
+    # the raw text is what Stata shows (57272 where pandas' CSV writes 57272.0), the same number
+    assert (dta["raw_text"].astype(float) == csv["raw_text"].astype(float)).all()
+    assert dta["raw_text"].str.endswith(".0").sum() == 0 < csv["raw_text"].str.endswith(".0").sum()
+    # province from the value label, city, name from the variable label, first line: as the CSV's
+    assert {code: replace(firm, source_file="firms.csv") for code, firm in from_dta.firms.items()} == from_csv.firms
+    assert len(from_dta.firms) == len(firms)
+    # and the values are the table's (not only equal to the CSV's)
+    got = _cells(from_dta).rename(columns={"indicator": "series"})
+    got["series"] = got["series"].map(COLUMNS)
+    merged = got.merge(long, on=["region_code", "year", "series"], validate="one_to_one")
+    assert len(merged) == len(long) and (merged["number"] == merged["value"]).all()
+
+
+def test_a_dta_in_the_inbox_loads_with_its_lineage(tmp_path):
+    table, _, _ = firm_inbox_table()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    _stata_firm_table(table.head(40)).to_stata(inbox / "上市公司.dta", write_index=False, version=118,
+                                               variable_labels=_labels())
+    result = load_inbox(inbox)
+    values = result.city_observations()
+    assert len(values) == 40 * len(COLUMNS) and values["source_file"].str.endswith("上市公司.dta").all()
+    first = values[(values["source_row"] == 2) & (values["source_column"] == "营业收入(万元)")]
+    assert first["parsed_value"].tolist() == [table.loc[0, "营业收入(万元)"]]  # observation 1 is line 2
+    report = result.report().set_index("file")
+    assert report["rows_read"].tolist() == [40] and report["cells"].tolist() == [40 * len(COLUMNS)]
+    assert sorted(result.firm_units["firm_name"].unique())[:1] == [table.loc[0, "证券简称"]]
+
+
+def test_missing_values_are_empty_cells_and_floats_read_as_stata_shows_them(tmp_path, resolver):
+    frame = pd.DataFrame({"province": ["北京市", "天津市", "河北省"], "year": [2021, 2021, 2021],
+                          "share": np.array([0.1, np.nan, 2.675], dtype="float32"),
+                          "gdp": [40269.6, np.nan, 1e20]})
+    frame.to_stata(tmp_path / "p.dta", write_index=False, version=118,
+                   variable_labels={"share": "研发强度(%)", "gdp": "地区生产总值(亿元)"})
+    parsed = parse_file(tmp_path / "p.dta", "p.dta", resolver)
+    cells = _cells(parsed)
+    assert parsed.empty_cells == 2  # Stata's . is an empty cell, counted, never 0
+    assert cells[cells["indicator"] == "研发强度(%)"]["raw_text"].tolist() == ["0.1", "2.675"]
+    assert cells[cells["indicator"] == "研发强度(%)"]["number"].tolist() == [0.1, 2.675]
+    assert cells[cells["indicator"] == "地区生产总值(亿元)"]["number"].tolist() == [40269.6, 1e20]
+    assert cells["region_code"].tolist() == [11, 11, 13, 13]
+
+
+def _gbk_as_latin1(text: str) -> str:
+    """How pandas (and Stata 13 on a Chinese system) holds GBK text in a format-117 file."""
+    return text.encode("gbk").decode("latin-1")
+
+
+@pytest.mark.parametrize("version", [114, 117])
+def test_old_formats_read_their_text_as_gbk(tmp_path, resolver, version):
+    frame = pd.DataFrame({"stkcd": [600519, 1], "name": [_gbk_as_latin1("贵州茅台"), _gbk_as_latin1("平安银行")],
+                          "prov": pd.Categorical([_gbk_as_latin1("贵州省"), _gbk_as_latin1("广东省")]),
+                          "year": [2022, 2022], "rev": [900.5, 120.0]})
+    frame.to_stata(tmp_path / "old.dta", write_index=False, version=version,
+                   variable_labels={"name": _gbk_as_latin1("证券简称"), "prov": _gbk_as_latin1("省份"),
+                                    "rev": _gbk_as_latin1("营业收入(万元)")})
+    parsed = parse_file(tmp_path / "old.dta", "old.dta", resolver)
+    assert {code: (firm.province_code, firm.name) for code, firm in parsed.firms.items()} == {
+        1_000_600_519: (52, "贵州茅台"), 1_000_000_001: (44, "平安银行")}
+    assert parsed.indicators == {"营业收入(万元)": "万元"}
+    assert _cells(parsed)["number"].tolist() == [900.5, 120.0]
+
+
+def test_a_date_variable_is_refused_as_a_csv_date_would_be(tmp_path, resolver):
+    frame = pd.DataFrame({"province": ["北京市"], "year": [2021],
+                          "listed": [pd.Timestamp("2001-08-27")], "gdp": [40269.6]})
+    frame.to_stata(tmp_path / "d.dta", write_index=False, version=118, convert_dates={"listed": "td"},
+                   variable_labels={"listed": "上市日期"})
+    with pytest.raises(DataError, match=r"d.dta, line 2, column '上市日期'.*value '2001-08-27'.*not a number"):
+        parse_file(tmp_path / "d.dta", "d.dta", resolver)
+
+
+def test_a_dta_without_a_unit_column_or_damaged_is_an_error_naming_it(tmp_path, resolver):
+    pd.DataFrame({"year": [2021], "gdp": [1.0]}).to_stata(tmp_path / "n.dta", write_index=False, version=118)
+    with pytest.raises(DataError, match=r"n.dta, line 1: a Stata file whose variables name no region"):
+        parse_file(tmp_path / "n.dta", "n.dta", resolver)
+    good = tmp_path / "p.dta"
+    pd.DataFrame({"province": ["北京市"], "year": [2021], "gdp": [1.0]}).to_stata(good, write_index=False, version=118)
+    Path(tmp_path / "cut.dta").write_bytes(good.read_bytes()[:400])
+    with pytest.raises(DataError, match=r"cut.dta: cannot read the Stata file"):
+        parse_file(tmp_path / "cut.dta", "cut.dta", resolver)
