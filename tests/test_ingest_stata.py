@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.datasets.macrodata
 
 from models_py.errors import DataError
 from models_py.ingest import load_inbox, load_region_resolver, parse_file
+from models_py.ingest.stata import dta_grid, release
+from models_py.ingest.tables import names_a_role
 from tests.firm_files import COLUMNS, firm_inbox_table
 
 # the firm table's columns as a Stata user names them; the label is the CSV's header
@@ -139,3 +142,27 @@ def test_a_dta_without_a_unit_column_or_damaged_is_an_error_naming_it(tmp_path, 
     Path(tmp_path / "cut.dta").write_bytes(good.read_bytes()[:400])
     with pytest.raises(DataError, match=r"cut.dta: cannot read the Stata file"):
         parse_file(tmp_path / "cut.dta", "cut.dta", resolver)
+
+
+STATSMODELS_DATA = Path(statsmodels.datasets.macrodata.__file__).parent
+
+
+def test_a_file_stata_wrote_reads_as_the_csv_shipped_beside_it():
+    """statsmodels ships macrodata twice: as Stata saved it (format 114, twelve float variables) and as a
+    CSV. Read as Stata shows it, every cell is the CSV's number; the float32 bits as doubles are not."""
+    data = (STATSMODELS_DATA / "macrodata.dta").read_bytes()
+    assert release(data) == 114
+    grid = dta_grid(data, "macrodata.dta", names_a_role)
+    csv = pd.read_csv(STATSMODELS_DATA / "macrodata.csv")
+    assert grid.rows[0] == list(csv.columns)
+    read = np.array([[float(cell) for cell in row] for row in grid.rows[1:]])
+    np.testing.assert_array_equal(read, csv.to_numpy(dtype=float))
+    bits = pd.read_stata(STATSMODELS_DATA / "macrodata.dta", preserve_dtypes=True).to_numpy(dtype=float)
+    assert not np.array_equal(bits, csv.to_numpy(dtype=float))  # what reading the storage would give
+
+
+def test_a_leap_second_datetime_is_refused_not_read_as_milliseconds(tmp_path):
+    """A Stata-written file with a %tC variable (statsmodels' test data): pandas would leave it a number."""
+    data = (STATSMODELS_DATA.parent.parent / "iolib/tests/results/time_series_examples.dta").read_bytes()
+    with pytest.raises(DataError, match=r"examples.dta: a %tC .*drop it, or format it %tc"):
+        dta_grid(data, "examples.dta", names_a_role)

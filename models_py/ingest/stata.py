@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -54,12 +55,20 @@ def dta_grid(data: bytes, file: str, is_role) -> Grid:
     column role of the table parser. A file pandas cannot read is a DataError naming it."""
     old = release(data) < FIRST_UNICODE_RELEASE
     try:
-        with pd.io.stata.StataReader(io.BytesIO(data), convert_categoricals=True, convert_dates=True,
-                                     convert_missing=False, preserve_dtypes=True) as reader:
+        with warnings.catch_warnings(record=True) as warned, \
+                pd.io.stata.StataReader(io.BytesIO(data), convert_categoricals=True, convert_dates=True,
+                                        convert_missing=False, preserve_dtypes=True) as reader:
+            warnings.simplefilter("always")
             frame = reader.read()
             labels = reader.variable_labels()
     except Exception as exc:  # pandas raises ValueError, struct.error, UnicodeDecodeError ... for damaged files
         raise DataError(f"cannot read the Stata file ({type(exc).__name__}: {exc})", file=file) from None
+    if any("%tC" in str(w.message) for w in warned):  # pandas leaves these as milliseconds, a plausible number
+        raise DataError("a %tC (leap-second) datetime variable, which pandas cannot convert and would read as "
+                        "a count of milliseconds: drop it, or format it %tc, before loading", file=file)
+    for w in warned:
+        if "%tC" not in str(w.message):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     text = _from_gbk if old else (lambda s: s)
     header = []
     for name in frame.columns:
