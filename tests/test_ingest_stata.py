@@ -124,6 +124,15 @@ def test_old_formats_read_their_text_as_gbk(tmp_path, resolver, version):
     assert _cells(parsed)["number"].tolist() == [900.5, 120.0]
 
 
+def test_a_year_formatted_as_a_stata_year_reads_as_the_year(tmp_path, resolver):
+    frame = pd.DataFrame({"province": ["北京市", "天津市"], "year": pd.to_datetime(["2021-01-01", "2022-01-01"]),
+                          "gdp": [40269.6, 16311.3]})
+    frame.to_stata(tmp_path / "y.dta", write_index=False, version=118, convert_dates={"year": "ty"},
+                   variable_labels={"gdp": "地区生产总值(亿元)"})
+    cells = _cells(parse_file(tmp_path / "y.dta", "y.dta", resolver))
+    assert cells[["region_code", "year", "number"]].values.tolist() == [[11, 2021, 40269.6], [12, 2022, 16311.3]]
+
+
 def test_a_date_variable_is_refused_as_a_csv_date_would_be(tmp_path, resolver):
     frame = pd.DataFrame({"province": ["北京市"], "year": [2021],
                           "listed": [pd.Timestamp("2001-08-27")], "gdp": [40269.6]})

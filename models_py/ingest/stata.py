@@ -9,7 +9,9 @@ so every rule of the table parser (roles, shapes, units, placeholders, errors) a
   (0.1, not the 0.10000000149 the bits are), so a float does not carry Stata's storage noise;
 - a value-labelled variable (a province coded 1-31 with labels) as its label;
 - a missing value (`.`, `.a`-`.z`) as an empty cell: counted as empty in the file report, never 0;
-- a date (%td ...) as its ISO text, which the parser then refuses as a number, as a CSV's would be;
+- a `%ty` year as the year (2021, where pandas gives 1 January 2021);
+- any other date (%td, %tq ...) as its ISO text, which the parser then refuses as a number or a year,
+  as a CSV's would be;
 - observation k as line k + 1 (the header is line 1, as in the CSV export), in lineage and errors.
 Text in formats before 118 (Stata 13 and older) has no declared encoding: Chinese Stata saved it as
 GBK, so it is read as GBK when it is valid GBK and not valid UTF-8, as the text files are.
@@ -61,6 +63,7 @@ def dta_grid(data: bytes, file: str, is_role) -> Grid:
             warnings.simplefilter("always")
             frame = reader.read()
             labels = reader.variable_labels()
+            formats = dict(zip(frame.columns, getattr(reader, "_fmtlist", [""] * len(frame.columns))))
     except Exception as exc:  # pandas raises ValueError, struct.error, UnicodeDecodeError ... for damaged files
         raise DataError(f"cannot read the Stata file ({type(exc).__name__}: {exc})", file=file) from None
     if any("%tC" in str(w.message) for w in warned):  # pandas leaves these as milliseconds, a plausible number
@@ -75,9 +78,19 @@ def dta_grid(data: bytes, file: str, is_role) -> Grid:
         shown = text(str(name))
         label = text(labels.get(name, "") or "").strip()
         header.append(shown if is_role(shown) or not label else label)
-    columns = [_column_texts(frame[name], text) for name in frame.columns]
+    columns = [_year_texts(frame[name]) if _is_yearly(formats[name]) else _column_texts(frame[name], text)
+               for name in frame.columns]
     rows = [header] + [list(row) for row in zip(*columns)] if columns else [header]
     return Grid(rows, None)
+
+
+def _is_yearly(display_format: str) -> bool:
+    """%ty (a year variable shown as a year: `format year %ty`), which pandas turns into 1 January."""
+    return display_format.lstrip("%-").startswith("ty")
+
+
+def _year_texts(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else str(v.year) for v in values.tolist()]
 
 
 def _column_texts(values: pd.Series, text) -> list[str]:
