@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from models_py.errors import DataError
 
@@ -18,9 +19,10 @@ _UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
 PLACEHOLDERS = frozenset({"—", "——", "–", "-", "－", "…", "……", "...", "NA"})
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One non-empty numeric cell of an export, before mapping and unit conversion."""
+class Cell(NamedTuple):
+    """One non-empty numeric cell of an export, before mapping and unit conversion. A named tuple, not
+    a frozen dataclass: a firm table makes millions, and a frozen dataclass takes ~5x as long to
+    make (1.4 us against 0.3) and ~1.7x the memory (208 bytes against 120)."""
 
     region_code: int
     region_text: str
