@@ -5,7 +5,8 @@ Header 证券代码, 证券简称, 省份, 城市, 年份 and one column per ser
 gives them; codes six digits wide with leading zeros, every seventh with its exchange suffix
 (600519.SH), every eleventh without its leading zeros (as Stata's numeric stkcd writes 000001 as 1).
 The 城市 cell is the province's capital for every third firm and blank otherwise (its parent is then the
-province). One value is typed in 元 under the 万元 header, as happens in one year of a compiled table:
+province). The analyst-guide copy gets 2015-2018 as that CSV and 2019-2022 as a Stata file (stata_frame:
+numeric stkcd, a value-labelled province, variables labelled with the CSV's headers). One value is typed in 元 under the 万元 header, as happens in one year of a compiled table:
 the fixed assets of the SLIP_FIRM-th firm in SLIP_YEAR (10,000x), which the year-on-year check must put in
 the quarantine with the firm threshold (a warning: the value is loaded). Written into the analyst-guide
 copy (tests/test_analyst_guide.py) and checked there against NumPy and pyfixest."""
@@ -18,6 +19,8 @@ import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILE_NAME = "上市公司面板.csv"
+# the guide's copy keeps the later years as a researcher keeps them in Stata (write_firm_table)
+STATA_FILE_NAME, STATA_FROM_YEAR = "上市公司面板_2019起.dta", 2019
 YEARS = range(2015, 2023)
 N_FIRMS = 360
 SLIP_FIRM, SLIP_YEAR, SLIP_SERIES = 10, 2019, "firm_fixed_assets"  # the 11th firm's 2019 fixed assets in 元
@@ -30,6 +33,11 @@ COLUMNS = {
     "发明专利申请数(件)": "firm_patents",
     "固定资产净额(万元)": "firm_fixed_assets",
 }
+# the columns as a Stata user names them; each variable's label is the CSV's header
+STATA_NAMES = {"证券代码": "stkcd", "证券简称": "stknme", "省份": "province", "城市": "city", "年份": "year",
+               "营业收入(万元)": "revenue", "研发投入(万元)": "rd", "员工人数(人)": "employees",
+               "发明专利申请数(件)": "patents", "固定资产净额(万元)": "fixedassets"}
+STATA_LABELS = {name: label for label, name in STATA_NAMES.items()}
 NAMES_EN = ["Operating revenue", "R&D expenditure", "Employees", "Invention patent applications",
             "Fixed assets (net)"]
 
@@ -99,8 +107,23 @@ def firm_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return table, firms, long
 
 
+def stata_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as it sits in Stata (write it with variable_labels=STATA_LABELS): variables named as a
+    Stata user names them, stkcd numeric (leading zeros and exchange suffixes gone), province a
+    value-labelled code, the other columns labelled with the CSV's header."""
+    frame = table.rename(columns=STATA_NAMES)
+    frame["stkcd"] = frame["stkcd"].str.replace(r"\.(SH|SZ)$", "", regex=True).astype("int64")
+    frame["province"] = pd.Categorical(frame["province"])
+    frame["year"] = frame["year"].astype("int16")
+    return frame
+
+
 def write_firm_table(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write the table into ``folder`` as FILE_NAME (UTF-8); returns (expected firms, expected long values)."""
+    """Write the table into ``folder``: the years before STATA_FROM_YEAR as FILE_NAME (UTF-8 CSV), the
+    rest as STATA_FILE_NAME (Stata 14+ .dta, stata_frame); returns (expected firms, expected long values)."""
     table, firms, long = firm_inbox_table()
-    table.to_csv(Path(folder) / FILE_NAME, index=False, encoding="utf-8")
+    early = table["年份"] < STATA_FROM_YEAR
+    table[early].to_csv(Path(folder) / FILE_NAME, index=False, encoding="utf-8")
+    stata_frame(table[~early].reset_index(drop=True)).to_stata(
+        Path(folder) / STATA_FILE_NAME, write_index=False, version=118, variable_labels=STATA_LABELS)
     return firms, long

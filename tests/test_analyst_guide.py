@@ -4,8 +4,8 @@ in the YAML next to the mart) and "Your own indicators, index and study" (a rese
 workbook in data/inbox/, its series in the catalogue, an index system on them plus real series, a
 regression table on it: only the workbook, CSV, YAML and SQL), "Your own county table" (a county
 table in the inbox, an index system with unit_level county, a county panel clustered by county and
-by city: CSV, SQL and YAML) and "Your own firm table" (a listed-firm table, its series in the
-catalogue, an index system with unit_level firm, a firm panel clustered by firm and by province).
+by city: CSV, SQL and YAML) and "Your own firm table" (a listed-firm table, its later years saved by
+Stata as a .dta, its series in the catalogue, an index system with unit_level firm, a firm panel clustered by firm and by province).
 One copy, one build for
 all five; the new weights, scores, inequality and regression rows must be in its warehouse (checked
 against NumPy and pyfixest), and the new assets and jobs in its Dagster definitions.
@@ -33,6 +33,8 @@ from tests.firm_files import COLUMNS as FIRM_COLUMNS
 from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
 from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
+from tests.firm_files import STATA_FILE_NAME as FIRM_STATA_FILE
+from tests.firm_files import STATA_FROM_YEAR as FIRM_STATA_FROM
 from tests.reference import inequality_numpy
 from tests.reference.entropy_numpy import compute_long
 
@@ -957,7 +959,10 @@ def test_the_firm_table_is_read_as_firms(firm_build):
     _, firms, long = firm_inbox_table()
     stored = firm_build["values"]
     assert len(stored) == len(long) == 360 * 8 * 5
-    assert set(stored["provenance"]) == {f"real: data/inbox/{FIRM_FILE}"} and not stored["is_synthetic"].any()
+    assert not stored["is_synthetic"].any()  # 2015-2018 from the CSV, 2019-2022 from the Stata file
+    assert dict(stored.groupby("provenance")["year"].agg(lambda years: (years.min(), years.max()))) == {
+        f"real: data/inbox/{FIRM_FILE}": (2015, FIRM_STATA_FROM - 1),
+        f"real: data/inbox/{FIRM_STATA_FILE}": (FIRM_STATA_FROM, 2022)}
     both = stored.merge(long, on=["region_code", "year", "series"], suffixes=("", "_file"))
     assert len(both) == len(stored)
     np.testing.assert_allclose(both["value"], both["value_file"], rtol=1e-12)
@@ -982,10 +987,10 @@ def test_a_firm_year_typed_in_yuan_is_quarantined_with_the_firm_threshold(firm_b
     assert sorted(zip(flags["series"], flags["region_code"], flags["year"])) == [
         (SLIP_SERIES, slipped, SLIP_YEAR), (SLIP_SERIES, slipped, SLIP_YEAR + 1)]
     assert flags["detail"].str.endswith("(threshold 1000)").all()
-    assert set(flags["source_file"]) == {f"data/inbox/{FIRM_FILE}"}
-    # the file's lines: header, then firms in code order within each year (8 years x 360 firms)
+    assert SLIP_YEAR >= FIRM_STATA_FROM and set(flags["source_file"]) == {f"data/inbox/{FIRM_STATA_FILE}"}
+    # the Stata file's lines: observation k is line k + 1, firms in code order within each year (360 firms)
     years = sorted(flags["year"])
-    assert sorted(flags["source_row"]) == [2 + (year - 2015) * 360 + SLIP_FIRM for year in years]
+    assert sorted(flags["source_row"]) == [2 + (year - FIRM_STATA_FROM) * 360 + SLIP_FIRM for year in years]
 
 
 def test_the_firm_index_matches_numpy(firm_build, firm_reference):

@@ -1,6 +1,7 @@
 """Stata .dta files read by the loader (models_py.ingest.stata): the same cells, firms and lineage as the
 CSV of the same table, value labels, missing values, float storage, the GBK text of old formats, and
-errors naming file, line and column. The files are written by pandas' Stata writer. No build."""
+errors naming file, line and column. The files are written by pandas' Stata writer, but for two
+Stata wrote (shipped in statsmodels). No build."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,31 +16,12 @@ from models_py.errors import DataError
 from models_py.ingest import load_inbox, load_region_resolver, parse_file
 from models_py.ingest.stata import dta_grid, release
 from models_py.ingest.tables import names_a_role
-from tests.firm_files import COLUMNS, firm_inbox_table
-
-# the firm table's columns as a Stata user names them; the label is the CSV's header
-STATA_NAMES = {"证券代码": "stkcd", "证券简称": "stknme", "省份": "province", "城市": "city", "年份": "year",
-               "营业收入(万元)": "revenue", "研发投入(万元)": "rd", "员工人数(人)": "employees",
-               "发明专利申请数(件)": "patents", "固定资产净额(万元)": "fixedassets"}
+from tests.firm_files import COLUMNS, STATA_LABELS, firm_inbox_table, stata_frame
 
 
 @pytest.fixture(scope="module")
 def resolver():
     return load_region_resolver()
-
-
-def _stata_firm_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The firm table as it sits in Stata: stkcd numeric (leading zeros and suffixes gone), province a
-    value-labelled code, the rest as they are."""
-    frame = table.rename(columns=STATA_NAMES)
-    frame["stkcd"] = frame["stkcd"].str.replace(r"\.(SH|SZ)$", "", regex=True).astype("int64")
-    frame["province"] = pd.Categorical(frame["province"])
-    frame["year"] = frame["year"].astype("int16")
-    return frame
-
-
-def _labels() -> dict[str, str]:
-    return {name: label for label, name in STATA_NAMES.items()}
 
 
 def _cells(parsed) -> pd.DataFrame:
@@ -51,8 +33,8 @@ def _cells(parsed) -> pd.DataFrame:
 def test_a_dta_gives_the_cells_firms_and_lines_of_the_same_table_as_csv(tmp_path, resolver):
     table, firms, long = firm_inbox_table()
     table.to_csv(tmp_path / "firms.csv", index=False, encoding="utf-8")
-    _stata_firm_table(table).to_stata(tmp_path / "firms.dta", write_index=False, version=118,
-                                      variable_labels=_labels())
+    stata_frame(table).to_stata(tmp_path / "firms.dta", write_index=False, version=118,
+                                      variable_labels=STATA_LABELS)
     from_csv = parse_file(tmp_path / "firms.csv", "firms.csv", resolver)
     from_dta = parse_file(tmp_path / "firms.dta", "firms.dta", resolver)
     assert from_dta.kind == from_csv.kind and from_dta.rows_read == from_csv.rows_read == len(table)
@@ -77,8 +59,8 @@ def test_a_dta_in_the_inbox_loads_with_its_lineage(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
-    _stata_firm_table(table.head(40)).to_stata(inbox / "上市公司.dta", write_index=False, version=118,
-                                               variable_labels=_labels())
+    stata_frame(table.head(40)).to_stata(inbox / "上市公司.dta", write_index=False, version=118,
+                                               variable_labels=STATA_LABELS)
     result = load_inbox(inbox)
     values = result.city_observations()
     assert len(values) == 40 * len(COLUMNS) and values["source_file"].str.endswith("上市公司.dta").all()
