@@ -19,4 +19,4 @@ def examples(full: int) -> int:
 
 
 def mode() -> str:
-    return "full" if FULL else f"quick (a third of each test's examples; NQP_EXAMPLES=full for all)"
+    return "full" if FULL else "quick (a third of each test's examples; NQP_EXAMPLES=full for all)"
