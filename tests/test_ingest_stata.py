@@ -16,6 +16,8 @@ from models_py.errors import DataError
 from models_py.ingest import load_inbox, load_region_resolver, parse_file
 from models_py.ingest.stata import dta_grid, release
 from models_py.ingest.tables import names_a_role
+from tests.city_files import city_inbox_table
+from tests.county_files import county_inbox_table
 from tests.firm_files import COLUMNS, STATA_LABELS, firm_inbox_table, stata_frame
 
 
@@ -157,3 +159,19 @@ def test_a_leap_second_datetime_is_refused_not_read_as_milliseconds(tmp_path):
     data = (STATSMODELS_DATA.parent.parent / "iolib/tests/results/time_series_examples.dta").read_bytes()
     with pytest.raises(DataError, match=r"examples.dta: a %tC .*drop it, or format it %tc"):
         dta_grid(data, "examples.dta", names_a_role)
+
+
+@pytest.mark.parametrize("make_table", [city_inbox_table, county_inbox_table], ids=["cities", "counties"])
+def test_city_and_county_tables_in_stata_give_the_csv_cells(tmp_path, resolver, make_table):
+    """The README's city and county tables (tests/city_files.py, county_files.py) saved by Stata with
+    English role names and the indicators as labelled variables v1, v2 ...: the CSV's cells and lines."""
+    table, _ = make_table()
+    table.to_csv(tmp_path / "t.csv", index=False, encoding="utf-8")
+    roles = {"省份": "province", "城市": "city", "区县": "county", "年份": "year"}
+    series = [column for column in table.columns if column not in roles]
+    names = roles | {column: f"v{k + 1}" for k, column in enumerate(series)}
+    table.rename(columns=names).to_stata(tmp_path / "t.dta", write_index=False, version=118,
+                                         variable_labels={names[column]: column for column in series})
+    dta, csv = (_cells(parse_file(tmp_path / name, name, resolver)) for name in ("t.dta", "t.csv"))
+    assert len(dta) > 1000 and (dta["region_code"] > 100_000).all()  # six-digit city / county codes
+    pd.testing.assert_frame_equal(dta.drop(columns="raw_text"), csv.drop(columns="raw_text"))
