@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from models_py.ingest import load_inbox, load_regions, load_series_catalogue
 from tests.ingest_files import classic_csv, newer_csv, portal_sheet_rows, write_xls, write_xlsx
@@ -57,34 +58,36 @@ def write_newer_inbox(folder: Path, rng: np.random.Generator) -> int:
     return 100 * 31 * 5
 
 
-def write_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
-    """5,000 firms (random stock codes) x 2008-2022 x 20 columns of made-up values, in five provinces."""
-    n_firms, years, n_series = 5000, list(range(2008, 2023)), 20
+def firm_table(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+    """5,000 firms (random stock codes) x 2008-2022 x 20 columns of made-up values, in five provinces:
+    the table (one row per firm-year) and its series columns."""
+    n_firms, years, n_series = 5000, np.arange(2008, 2023), 20
     codes = np.sort(rng.choice(np.arange(1, 700000), n_firms, replace=False))
     provinces = rng.choice(list(load_regions().name_full)[:5], n_firms)
     values = rng.uniform(1, 1e6, (n_firms * len(years), n_series)).round(2)
+    series = [f"指标{k}(万元)" for k in range(n_series)]
+    table = pd.DataFrame({"证券代码": np.repeat(codes, len(years)), "省份": np.repeat(provinces, len(years)),
+                          "年份": np.tile(years, n_firms)})
+    return pd.concat([table, pd.DataFrame(values, columns=series)], axis=1), series
+
+
+def write_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
+    """The firm table as a CSV export: codes six digits wide."""
+    table, series = firm_table(rng)
     (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
-    lines = ["证券代码,省份,年份," + ",".join(f"指标{k}(万元)" for k in range(n_series))]
-    for i, (code, province) in enumerate(zip(codes, provinces)):
-        for j, year in enumerate(years):
-            row = values[i * len(years) + j]
-            lines.append(f"{code:06d},{province},{year}," + ",".join(map(str, row)))
-    (folder / "firms.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return n_firms * len(years) * n_series
+    table.assign(证券代码=table["证券代码"].map("{:06d}".format)).to_csv(folder / "firms.csv", index=False)
+    return len(table) * len(series)
 
 
 def write_firm_dta_inbox(folder: Path, rng: np.random.Generator) -> int:
-    """write_firm_inbox's kind of table as a Stata file instead of the CSV."""
-    import pandas as pd
-
-    n = write_firm_inbox(folder, rng)
-    table = pd.read_csv(folder / "firms.csv", encoding="utf-8")
-    (folder / "firms.csv").unlink()
-    series = [c for c in table.columns if c.startswith("指标")]
+    """The firm table as Stata saves it (format 118): stkcd numeric, the series as variables labelled
+    with their column names."""
+    table, series = firm_table(rng)
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
     names = {"证券代码": "stkcd", "省份": "province", "年份": "year"} | {c: f"v{k}" for k, c in enumerate(series)}
     table.rename(columns=names).to_stata(folder / "firms.dta", write_index=False, version=118,
-                                         variable_labels={f"v{k}": c for k, c in enumerate(series)})
-    return n
+                                         variable_labels={names[c]: c for c in series})
+    return len(table) * len(series)
 
 
 def _time(folder: Path, repeats: int) -> tuple[float, int]:

@@ -35,6 +35,8 @@ with_previous_year as (
     where real_observations.series in (select level_series.series_code from level_series)
 ),
 
+-- firm_max_ratio's default restates dbt_project.yml's value: it applies when a --vars override of
+-- year_on_year_jump leaves the key out (--vars replaces the whole check), so keep the two equal
 with_threshold as (
     select
         *,
