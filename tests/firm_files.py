@@ -127,3 +127,16 @@ def write_firm_table(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     stata_frame(table[~early].reset_index(drop=True)).to_stata(
         Path(folder) / STATA_FILE_NAME, write_index=False, version=118, variable_labels=STATA_LABELS)
     return firms, long
+
+
+# Enterprise micro data keyed by registration ids (tests/test_ingest_firms.py and
+# tests/test_firm_registration_build.py): credit codes in any case and with a space, organisation
+# codes with and without their hyphen, and a listed-firm table in the same inbox. Sorted ids:
+# 100000021 < 91110000100000000X < 91330100000000003B, so their unit codes are
+# FIRST_TEXT_FIRM_CODE + 0, 1, 2.
+REGISTRATION_CREDIT = ("统一社会信用代码,企业名称,省份,城市,年份,营业收入(万元)\n"
+                       "91330100000000003B,杭州甲公司,浙江,杭州,2021,100\n"
+                       "91110000100000000x,北京乙公司,北京,,2021,50\n"
+                       "91110000 100000000X,北京乙公司,北京,,2022,60\n")
+REGISTRATION_ORG = "组织机构代码,省份,年份,员工人数(人)\n10000002-1,上海,2021,30\n100000021,上海,2022,31\n"
+REGISTRATION_STOCK = "证券代码,省份,年份,营业收入(万元)\n600519,贵州,2021,900\n"

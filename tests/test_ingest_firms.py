@@ -1,5 +1,6 @@
-"""Firm tables read by the loader (models_py.ingest.firms): firm codes to unit codes, each firm's
-province, city and name, and the errors that name file, line and the firm. No build."""
+"""Firm tables read by the loader (models_py.ingest.firms): stock codes and registration ids to unit
+codes, each firm's province, city and name, and the errors that name file, line and the firm. No build
+(tests/test_firm_registration_build.py takes registration-id firms through dbt)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,11 @@ import pytest
 
 from models_py.errors import DataError
 from models_py.ingest import load_inbox
-from models_py.ingest.firms import FIRST_FIRM_CODE, firm_id, firm_unit_code, is_firm
+from models_py.ingest.firms import (FIRST_FIRM_CODE, FIRST_TEXT_FIRM_CODE, firm_id, firm_unit_code, is_firm,
+                                    is_registration_column, provisional_code, registration_id)
+from tests.firm_files import REGISTRATION_CREDIT as CREDIT
+from tests.firm_files import REGISTRATION_ORG as ORG
+from tests.firm_files import REGISTRATION_STOCK as STOCK
 
 
 def _inbox(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -23,12 +28,26 @@ def _inbox(tmp_path: Path, files: dict[str, str]) -> Path:
 def test_firm_codes_become_unit_codes_above_every_administrative_code():
     assert firm_unit_code("600519") == firm_unit_code("600519.SH") == firm_unit_code("６００５１９.sh") == 1_000_600_519
     assert firm_unit_code("000001") == firm_unit_code("1") == firm_unit_code(" 000001.SZ ") == 1_000_000_001
-    assert firm_unit_code("99999999") == 1_099_999_999 < 2**31 - 1
+    assert firm_unit_code("99999999") == 1_099_999_999 < FIRST_TEXT_FIRM_CODE < 2**31 - 1
     assert firm_id(1_000_000_011) == "000011" and firm_id(1_012_345_678) == "12345678"
     assert is_firm(FIRST_FIRM_CODE + 11) and not is_firm(11) and not is_firm(659004)
+    assert is_firm(FIRST_TEXT_FIRM_CODE) and firm_id(FIRST_TEXT_FIRM_CODE + 4) == "registration id no. 5"
     for text in ("91110000100000000X", "123456789", "6005A9", "", "600519.HK"):
-        with pytest.raises(DataError, match="not a firm code"):
+        with pytest.raises(DataError, match="not a firm code.*统一社会信用代码, 组织机构代码 or 法人代码"):
             firm_unit_code(text, file="f.csv", row=3)
+
+
+def test_registration_ids_are_compared_in_upper_case_without_hyphens_or_spaces():
+    assert registration_id("91110000100000000x") == registration_id(" 91110000 100000000X") == "91110000100000000X"
+    assert registration_id("10000002-1") == "100000021" and registration_id("１００００００２１") == "100000021"
+    for text in ("", "-", "北京某公司", "9111000010000000.X", "A" * 33):
+        with pytest.raises(DataError, match="not a registration id"):
+            registration_id(text, file="f.csv", row=3)
+    assert all(is_registration_column(name) for name in ("统一社会信用代码", "组织机构代码", "法人代码", "Credit_Code"))
+    assert not any(is_registration_column(name) for name in ("证券代码", "stkcd", "firm"))
+    # provisional codes: negative, from the id alone, distinct for distinct ids
+    codes = {provisional_code(f"{n:09d}") for n in range(10_000)}
+    assert len(codes) == 10_000 and max(codes) < 0 and provisional_code("A1") == provisional_code("A1")
 
 
 def test_firm_table_loads_its_firms_and_values(tmp_path):
@@ -54,15 +73,45 @@ def test_firm_table_needs_a_province_column(tmp_path):
         load_inbox(_inbox(tmp_path, {"公司.csv": "证券代码,年份,营业收入(万元)\n000001,2021,100\n"}))
 
 
-def test_a_text_firm_id_is_an_error_naming_file_line_and_value(tmp_path):
-    text = "统一社会信用代码,省份,年份,营业收入(万元)\n91110000100000000X,北京,2021,100\n"
-    # a credit-code column is not a firm column: the table is then a provincial one, and the code a
-    # value that is not a number; the same code under 证券代码 is a firm code error
-    with pytest.raises(DataError, match=r"a.csv, line 2, column '统一社会信用代码'.*not a number"):
+def _values(result) -> dict[tuple[int, int, str], float]:
+    values = result.city_observations()
+    return {(r.region_code, r.year, r.source_column): r.parsed_value for r in values.itertuples()}
+
+
+def test_registration_ids_number_their_firms_in_sorted_order_beside_stock_codes(tmp_path):
+    result = load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "b.csv": ORG, "c.csv": STOCK}))
+    org, beijing, hangzhou = (FIRST_TEXT_FIRM_CODE + rank for rank in range(3))  # 100000021 < 9111… < 9133…
+    assert _values(result) == {
+        (hangzhou, 2021, "营业收入(万元)"): 100, (beijing, 2021, "营业收入(万元)"): 50,
+        (beijing, 2022, "营业收入(万元)"): 60, (org, 2021, "员工人数(人)"): 30, (org, 2022, "员工人数(人)"): 31,
+        (1_000_600_519, 2021, "营业收入(万元)"): 900}
+    firms = result.firm_units.set_index("unit_code")
+    assert firms["firm_id"].to_dict() == {1_000_600_519: "600519", org: "100000021",
+                                          beijing: "91110000100000000X", hangzhou: "91330100000000003B"}
+    assert firms["province_code"].to_dict() == {1_000_600_519: 52, org: 31, beijing: 11, hangzhou: 33}
+    assert firms.loc[hangzhou, ["firm_name", "city_code", "source_row"]].tolist() == ["杭州甲公司", 330100, 2]
+    assert firms.loc[hangzhou, "source_file"].endswith("a.csv") and firms.loc[org, "source_file"].endswith("b.csv")
+    # the codes follow the ids, not the files: the same tables under other names get the same codes
+    renamed = load_inbox(_inbox(tmp_path / "renamed", {"z.csv": CREDIT, "a.csv": ORG, "m.csv": STOCK}))
+    assert _values(renamed) == _values(result)
+
+
+def test_a_bad_registration_id_or_a_text_stock_code_is_an_error_naming_file_line_and_value(tmp_path):
+    text = "统一社会信用代码,省份,年份,营业收入(万元)\n91110000100000000X,北京,2021,100\n北京某公司,北京,2022,100\n"
+    with pytest.raises(DataError, match=r"a.csv, line 3, column '统一社会信用代码', value '北京某公司'.*"
+                                        r"not a registration id"):
         load_inbox(_inbox(tmp_path, {"a.csv": text}))
     text = "证券代码,省份,年份,营业收入(万元)\n000001,北京,2021,100\n91110000100000000X,北京,2021,100\n"
-    with pytest.raises(DataError, match=r"b.csv, line 3, column '证券代码', value '91110000100000000X'.*not a firm code"):
+    with pytest.raises(DataError, match=r"b.csv, line 3, column '证券代码', value '91110000100000000X'.*not a firm "
+                                        r"code.*goes in a column named 统一社会信用代码"):
         load_inbox(_inbox(tmp_path / "b", {"b.csv": text}))
+
+
+def test_a_registration_id_in_two_provinces_is_an_error_naming_both_places(tmp_path):
+    moved = "法人代码,省份,年份,员工人数(人)\n91110000-100000000X,上海,2021,10\n"
+    with pytest.raises(DataError, match=r"b.csv, line 2, region '91110000100000000X': firm 91110000100000000X "
+                                        r"has province 11 at .*a.csv line 3 and 31 here"):
+        load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "b.csv": moved}))
 
 
 def test_a_firm_in_two_provinces_is_an_error_naming_both_places(tmp_path):
@@ -88,3 +137,20 @@ def test_spatial_weights_name_a_firm_as_having_no_outline():
     with pytest.raises(DataError, match=r"unit 1000600519 is a firm \(its code 600519\).*provinces and "
                                         r"prefecture-level cities only"):
         unit_level([1_000_600_519, 659004])
+
+
+def test_registration_ids_saved_by_stata_give_the_csvs_firms_and_values(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"credit_code": ["91330100000000003B", "91110000100000000x", "91110000 100000000X"],
+                          "province": ["浙江", "北京", "北京"], "year": [2021, 2021, 2022],
+                          "revenue": [100.0, 50.0, 60.0]})
+    inbox = _inbox(tmp_path, {})
+    frame.to_stata(inbox / "企业.dta", write_index=False, version=118, variable_labels={"revenue": "营业收入(万元)"})
+    stata = load_inbox(inbox)
+    text = ("统一社会信用代码,省份,年份,营业收入(万元)\n91330100000000003B,浙江,2021,100\n"
+            "91110000100000000x,北京,2021,50\n91110000 100000000X,北京,2022,60\n")
+    csv = load_inbox(_inbox(tmp_path / "csv", {"企业.csv": text}))
+    assert _values(stata) == _values(csv) and len(_values(stata)) == 3
+    assert stata.firm_units["firm_id"].tolist() == csv.firm_units["firm_id"].tolist() == [
+        "91110000100000000X", "91330100000000003B"]

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.project_copy import copy_dbt_project, dbt_on_copy
+
 RULES = {"error", "interpolate", "extrapolate", "complete_cases"}
 
 pytestmark = pytest.mark.build
@@ -85,16 +82,6 @@ def test_imputed_values_are_flagged(warehouse_connection):
 
 # ---------------------------------------------------------------------- report / raise in a dbt run
 
-def _copy_dbt_project(destination: Path) -> None:
-    listed = subprocess.run(["git", "ls-files", "-z", "dbt_project.yml", "profiles.yml", "dbt_project", "seeds"],
-                            cwd=PROJECT_ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode("utf-8").split("\0")):
-        source = PROJECT_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination / name)
-
-
 def _set_rule(seed: Path, system: str, rule: str) -> None:
     rows = list(csv.DictReader(io.StringIO(seed.read_text(encoding="utf-8"))))
     for row in rows:
@@ -111,17 +98,9 @@ def _set_rule(seed: Path, system: str, rule: str) -> None:
 def error_rule_copy(built_warehouse, tmp_path_factory):
     """A project copy where nqp_three_factor_e declares `error`, on a copy of the built warehouse."""
     root = tmp_path_factory.mktemp("missing_rule_project")
-    _copy_dbt_project(root)
+    copy_dbt_project(root)
     _set_rule(root / "seeds" / "reference" / "index_systems.csv", "nqp_three_factor_e", "error")
-    warehouse = root / "nqp.duckdb"
-    shutil.copyfile(built_warehouse, warehouse)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(root), "DBT_TARGET_PATH": str(root / "target"),
-           "DBT_LOG_PATH": str(root / "logs"), "NQP_DBT_DATABASE": str(warehouse)}
-
-    def dbt(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(root)],
-                              cwd=root, env=env, capture_output=True, text=True, timeout=900)
-
+    dbt, warehouse = dbt_on_copy(root, built_warehouse)
     seeded = dbt("seed", "--select", "index_systems", "--full-refresh")
     assert seeded.returncode == 0, seeded.stdout[-3000:]
     return dbt, warehouse

@@ -1,13 +1,23 @@
-"""Firm tables: firm codes -> integer unit codes, and the firms' own catalogue rows.
+"""Firm tables: firm ids -> integer unit codes, and the firms' own catalogue rows.
 
-Firms are not in seeds/reference/units.csv: a firm table brings its units with it. A firm is keyed by
-its numeric code (a listed firm's six-digit stock code, 000001 …, with or without an exchange suffix
-such as .SZ / .SH / .BJ; any numeric id of up to 8 digits). Its unit code is FIRST_FIRM_CODE + that
-number, so 600519 is unit 1000600519 in every build and every file: above every administrative code
-(two-digit provinces, six-digit cities and counties), never colliding with one (stock code 000011
-would otherwise be Beijing's 11), and inside the 32-bit region_code every layer uses. Leading zeros do
-not matter (Stata's numeric stkcd 1 = 000001); `firm_id` shows the code six digits wide. A text id (a
-credit code) is an error naming file, row and value: it has no stable integer code yet.
+Firms are not in seeds/reference/units.csv: a firm table brings its units with it. A firm column holds
+one of two kinds of id, by its header:
+- a stock code (证券代码, 股票代码, stkcd, firm …): a listed firm's six-digit code, 000001 …, with or
+  without an exchange suffix such as .SZ / .SH / .BJ; any numeric id of up to 8 digits. Its unit code is
+  FIRST_FIRM_CODE + that number, so 600519 is unit 1000600519 in every build and every file: above every
+  administrative code (two-digit provinces, six-digit cities and counties), never colliding with one
+  (stock code 000011 would otherwise be Beijing's 11), and inside the 32-bit region_code every layer
+  uses. Leading zeros do not matter (Stata's numeric stkcd 1 = 000001); `firm_id` shows the code six
+  digits wide.
+- a registration id (统一社会信用代码, 组织机构代码, 法人代码, credit_code …): the text ids of enterprise
+  micro data (18-character credit codes, 9-character organisation codes), compared in upper case with
+  hyphens and spaces removed (12345678-9 = 123456789), digits and Latin letters only, up to 32 characters.
+  They have no number to offset, so their unit codes number them in sorted order from
+  FIRST_TEXT_FIRM_CODE over everything one load reads (Stata's `egen id = group(法人代码)`): the same
+  files give the same codes, and another firm added may move them; the id itself is kept beside the
+  code (raw.firm_units.firm_id, int_units.firm_id), so join on it across builds. While files are read a
+  registration id carries a provisional negative code hashed from the id (the same in every file);
+  `final_text_codes` gives the codes that replace them.
 
 Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
 and between provinces and clustering by province follow from it, as for cities. A 城市 column gives
@@ -17,9 +27,10 @@ that differ are an error naming both places.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -30,8 +41,18 @@ from .regions import RegionResolver
 
 FIRM_LEVEL = "firm"
 FIRST_FIRM_CODE = 1_000_000_000  # unit codes from here on are firms
-MAX_DIGITS = 8  # FIRST_FIRM_CODE + 10^8 - 1 < 2^31 - 1
+MAX_DIGITS = 8  # stock codes: FIRST_FIRM_CODE + 10^8 - 1
+FIRST_TEXT_FIRM_CODE = FIRST_FIRM_CODE + 10**MAX_DIGITS  # registration ids, numbered in sorted order
+MAX_TEXT_FIRMS = 2**31 - 1 - FIRST_TEXT_FIRM_CODE  # region_code is a 32-bit integer
+MAX_TEXT_ID = 32
 _FIRM_ID = re.compile(rf"(\d{{1,{MAX_DIGITS}}})(?:\.(?:sz|sh|ss|bj))?")
+_TEXT_ID = re.compile(rf"[0-9A-Z]{{1,{MAX_TEXT_ID}}}")
+# the header names of registration-id columns (NFKC, case-folded); every other firm column holds stock codes
+REGISTRATION_ID_COLUMNS = frozenset({
+    "统一社会信用代码", "社会信用代码", "信用代码", "组织机构代码", "法人代码", "法人单位代码", "credit_code", "uscc",
+    "org_code", "organization_code", "organisation_code"})
+STOCK_CODE_COLUMNS = frozenset({"证券代码", "股票代码", "公司代码", "企业代码", "stkcd", "stock_code", "stockcode",
+                                "firm", "firm_id", "firm_code", "ticker"})
 COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "source_file", "source_row"]
 
 
@@ -39,38 +60,61 @@ def is_firm(code: int) -> bool:
     return int(code) >= FIRST_FIRM_CODE
 
 
+def is_registration_column(name: str) -> bool:
+    return _key(name).casefold() in REGISTRATION_ID_COLUMNS
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
 def firm_unit_code(text: str, **where) -> int:
-    """'000001', '1', '000001.SZ' -> 1000000001; anything else is a DataError located by `where`."""
-    key = unicodedata.normalize("NFKC", str(text)).strip().casefold()
-    match = _FIRM_ID.fullmatch(key)
+    """A stock code's unit code: '000001', '1', '000001.SZ' -> 1000000001; anything else is a DataError
+    located by `where`."""
+    match = _FIRM_ID.fullmatch(_key(text).casefold())
     if match is None:
-        raise DataError(f"not a firm code: firm tables are keyed by numeric codes of up to {MAX_DIGITS} digits "
-                        "(stock codes such as 000001 or 600519.SH); text ids such as credit codes are not "
-                        "supported yet", value=text, **where)
+        raise DataError(f"not a firm code: stock code columns hold numeric codes of up to {MAX_DIGITS} digits "
+                        "(000001, 600519.SH); a text id such as a credit code goes in a column named "
+                        "统一社会信用代码, 组织机构代码 or 法人代码", value=text, **where)
     return FIRST_FIRM_CODE + int(match.group(1))
 
 
 def firm_id(code: int) -> str:
-    """The firm's code as shown: six digits wide at least (1000000001 -> '000001')."""
+    """A stock code's id as shown: six digits wide at least (1000000001 -> '000001'); a registration id's
+    code says so (its id is in raw.firm_units)."""
+    if int(code) >= FIRST_TEXT_FIRM_CODE:
+        return f"registration id no. {int(code) - FIRST_TEXT_FIRM_CODE + 1}"
     return f"{int(code) - FIRST_FIRM_CODE:06d}"
+
+
+def registration_id(text: str, **where) -> str:
+    """A registration id as compared: '91110000100000000x' -> '91110000100000000X', '1234567-8' -> '12345678';
+    anything but digits and Latin letters is a DataError located by `where`."""
+    key = re.sub(r"[-\s]", "", _key(text).upper())
+    if _TEXT_ID.fullmatch(key) is None:
+        raise DataError(f"not a registration id: credit codes and organisation codes are digits and Latin "
+                        f"letters (hyphens and spaces aside), up to {MAX_TEXT_ID} characters", value=text, **where)
+    return key
+
+
+def provisional_code(text_id: str) -> int:
+    """A registration id's code while files are read: negative, from the id alone (56 bits of its hash)."""
+    return -1 - int.from_bytes(hashlib.blake2b(text_id.encode(), digest_size=7).digest(), "big")
 
 
 @dataclass(frozen=True)
 class Firm:
     unit_code: int
+    firm_id: str
     name: str | None
     province_code: int
     city_code: int | None
     source_file: str
     source_row: int
 
-    @property
-    def firm_id(self) -> str:
-        return firm_id(self.unit_code)
-
 
 class FirmRows:
-    """Reads one firm table's unit columns row by row: the firm's code, province, city and name."""
+    """Reads one firm table's unit columns row by row: the firm's id, province, city and name."""
 
     def __init__(self, header: list[str], firm_col: int, province_col: int | None, city_col: int | None,
                  name_col: int | None, provinces: RegionResolver, *, file: str, sheet: str | None, row: int):
@@ -80,18 +124,26 @@ class FirmRows:
                             file=file, sheet=sheet, row=row, column=header[firm_col])
         self.header, self.firm_col, self.province_col = header, firm_col, province_col
         self.city_col, self.name_col, self.provinces = city_col, name_col, provinces
+        self.text_ids = is_registration_column(header[firm_col])
 
     def resolve(self, cells: list[str], firms: dict[int, Firm], *, file: str, sheet: str | None, row: int) -> int:
-        """The row's firm code; the firm is added to (or checked against) `firms`."""
+        """The row's firm code (provisional for a registration id); the firm is added to (or checked
+        against) `firms`."""
         where = dict(file=file, sheet=sheet, row=row)
-        code = firm_unit_code(cells[self.firm_col], column=self.header[self.firm_col], **where)
+        text, column = cells[self.firm_col], self.header[self.firm_col]
+        if self.text_ids:
+            shown = registration_id(text, column=column, **where)
+            code = provisional_code(shown)
+        else:
+            code = firm_unit_code(text, column=column, **where)
+            shown = firm_id(code)
         province = self.provinces.resolve(cells[self.province_col], column=self.header[self.province_col], **where)
         city = None
         if self.city_col is not None and cells[self.city_col].strip():
             city = load_unit_resolver(CITY_LEVEL).resolve(
                 cells[self.city_col], cells[self.province_col], column=self.header[self.city_col], **where)
         name = cells[self.name_col].strip() or None if self.name_col is not None else None
-        add_firm(firms, Firm(code, name, province, city, file, row), sheet=sheet)
+        add_firm(firms, Firm(code, shown, name, province, city, file, row), sheet=sheet)
         return code
 
 
@@ -102,6 +154,10 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None) ->
     if known is None:
         firms[firm.unit_code] = firm
         return
+    if known.firm_id != firm.firm_id:  # two registration ids whose 56-bit hashes agree: never seen
+        raise DataError(f"registration ids {known.firm_id} and {firm.firm_id} share a provisional code (a "
+                        "56-bit hash collision, about 1 in 10^3 at 10^7 firms); please report it", file=firm.source_file,
+                        sheet=sheet, row=firm.source_row, region=firm.firm_id)
     for field, mine, theirs in (("province", firm.province_code, known.province_code),
                                 ("city", firm.city_code, known.city_code), ("name", firm.name, known.name)):
         if mine is not None and theirs is not None and mine != theirs:
@@ -109,8 +165,22 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None) ->
                             f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel",
                             file=firm.source_file, sheet=sheet, row=firm.source_row, region=firm.firm_id)
     if (known.city_code is None and firm.city_code is not None) or (known.name is None and firm.name is not None):
-        firms[firm.unit_code] = Firm(known.unit_code, known.name or firm.name, known.province_code,
-                                     known.city_code or firm.city_code, known.source_file, known.source_row)
+        firms[firm.unit_code] = replace(known, name=known.name or firm.name,
+                                        city_code=known.city_code or firm.city_code)
+
+
+def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
+    """Provisional code -> unit code of every registration-id firm: FIRST_TEXT_FIRM_CODE + the id's rank."""
+    text = sorted((f for f in firms.values() if f.unit_code < 0), key=lambda f: f.firm_id)
+    if len(text) > MAX_TEXT_FIRMS:
+        raise DataError(f"{len(text):,} firms by registration id: region_code, a 32-bit integer, numbers at "
+                        f"most {MAX_TEXT_FIRMS:,}", file=text[0].source_file)
+    return {f.unit_code: FIRST_TEXT_FIRM_CODE + rank for rank, f in enumerate(text)}
+
+
+def renumber(firms: dict[int, Firm], codes: dict[int, int]) -> dict[int, Firm]:
+    """`firms` with their provisional codes replaced by `codes`."""
+    return {codes.get(code, code): replace(f, unit_code=codes.get(code, code)) for code, f in firms.items()}
 
 
 def firms_frame(firms: dict[int, Firm]) -> pd.DataFrame:

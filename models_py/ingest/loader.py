@@ -26,7 +26,7 @@ from models_py.errors import DataError
 from . import portal, portal_xls, stata, tables
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
-from .firms import add_firm, firms_frame
+from .firms import add_firm, final_text_codes, firms_frame, renumber
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -107,7 +107,8 @@ class LoadResult:
 
     def city_observations(self) -> pd.DataFrame:
         """What raw.city_observations holds: values of city, county and firm tables (six-digit unit codes,
-        or firm codes from models_py.ingest.firms.FIRST_FIRM_CODE on, in region_code)."""
+        or firm codes from models_py.ingest.firms.FIRST_FIRM_CODE on, in region_code: stock codes, then
+        registration ids from FIRST_TEXT_FIRM_CODE)."""
         cities = self.observations[self._is_city(self.observations)]
         origin = {f.file: f.origin for f in self.files}
         return _typed(cities.assign(source_id=cities["source_file"].map(
@@ -228,6 +229,11 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         reports.append(report)
     # One frame for the whole batch (a frame per file costs more than parsing the file).
     candidates = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
+    text_codes = final_text_codes(firms)  # registration ids: numbered once every file is read
+    if text_codes:
+        firms = renumber(firms, text_codes)
+        provisional = candidates["region_code"] < 0
+        candidates.loc[provisional, "region_code"] = candidates.loc[provisional, "region_code"].map(text_codes)
     kept, overridden = resolve_precedence(candidates)
     kept_by_file = kept["source_file"].value_counts()
     overridden_by_file = overridden["source_file"].value_counts()
@@ -255,7 +261,8 @@ def default_file_indicator(path: Path) -> str | None:
 
 
 def parse_file(path: Path, file: str, resolver: RegionResolver) -> ParsedFile | None:
-    """Sniff and parse one file; None when it is not an export and does not look like data."""
+    """Sniff and parse one file; None when it is not an export and does not look like data. A firm
+    table keyed by registration ids gives provisional (negative) codes: loading numbers them."""
     return parse_bytes(Path(path).read_bytes(), Path(path), file, resolver, default_file_indicator(Path(path)))
 
 

@@ -16,8 +16,8 @@ a 省份 column beside it names each city's province and settles a name several 
 A county table has a 区县 / county column: its units are the county-level units of the same
 catalogue; a 城市 column beside it names each county's prefecture city and a 省份 column its
 province, either settling a name several counties share (市中区: 济南 and 枣庄).
-A firm table has a 证券代码 / stkcd / firm column: its units are the firms it names (numeric codes,
-models_py.ingest.firms), with their province from a 省份 column (required), their city from a 城市
+A firm table has a 证券代码 / stkcd / firm column (stock codes) or a 统一社会信用代码 / 组织机构代码 / 法人代码
+column (registration ids): its units are the firms it names (models_py.ingest.firms), with their province from a 省份 column (required), their city from a 城市
 column and their name from a 证券简称 column (both optional).
 """
 
@@ -30,7 +30,7 @@ from models_py.errors import DataError
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
-from .firms import FirmRows
+from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
@@ -43,10 +43,10 @@ _ROLES = {
     # county's prefecture city, a region column its province
     "county": {"区县", "县区", "县", "县域", "县(市、区)", "县(市,区)", "县市区", "区县名称", "县名", "county",
                "district", "county_name"},
-    # a firm table (listed firms: CSMAR / Wind exports): its units are the firms it names by numeric
-    # code; a region column beside it is each firm's province, a city column its city
-    "firm": {"证券代码", "股票代码", "公司代码", "企业代码", "stkcd", "stock_code", "stockcode", "firm", "firm_id",
-             "firm_code", "ticker"},
+    # a firm table (listed firms: CSMAR / Wind exports; enterprise micro data): its units are the firms
+    # it names by stock code or registration id; a region column beside it is each firm's province, a
+    # city column its city
+    "firm": STOCK_CODE_COLUMNS | REGISTRATION_ID_COLUMNS,
     "firm_name": {"证券简称", "股票简称", "公司简称", "公司名称", "企业名称", "firm_name", "company_name",
                   "short_name"},
     "year": {"年份", "年度", "年", "year"},

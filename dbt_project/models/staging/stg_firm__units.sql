@@ -1,6 +1,6 @@
 -- The firms of the inbox's firm tables, typed: one row per firm (models_py/ingest/firms.py gives each
--- its unit code, 1,000,000,000 + its numeric code, and checks that its province, city and name agree
--- in every row). int_units adds them to the catalogue's units.
+-- its unit code, 1,000,000,000 + its stock code or 1,100,000,000 + its registration id's rank, and
+-- checks that its province, city and name agree in every row). int_units adds them to the catalogue's units.
 with source as (
     select * from {{ source('raw', 'firm_units') }}
 ),
