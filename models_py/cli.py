@@ -45,6 +45,7 @@ def _build_locked(reports: bool = True) -> int:
 
     os.environ.setdefault("DAGSTER_HOME", str(_default_dagster_home()))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    _parse_if_stale("build")  # a model or YAML changed since the last parse: the assets follow it
     from orchestration.definitions import defs  # imported late: it reads the dbt manifest
 
     started = time.perf_counter()
@@ -123,9 +124,21 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_if_stale(command: str) -> None:
+    """`dbt parse` when a project file is newer than the manifest the command reads, and say so."""
+    from models_py import config
+    from models_py.manifest.freshness import parse_if_stale
+
+    changed = parse_if_stale()
+    if changed:
+        print(f"nqp {command}: {len(changed)} dbt project file(s) changed since the last parse (newest: "
+              f"{changed[0].relative_to(config.PROJECT_ROOT)}); ran dbt parse", flush=True)
+
+
 def _reports(args: argparse.Namespace) -> int:
     from models_py.reporting import write_reports
 
+    _parse_if_stale("reports")  # titles, labels and figures are declared in the YAML
     for path in write_reports(lang=args.language):
         print(f"wrote {path}")
     return 0

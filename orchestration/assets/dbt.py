@@ -4,6 +4,8 @@ row counts and a preview of every table a step built in its materialisation meta
 import json
 import os
 import shutil
+import signal
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -143,6 +145,32 @@ def keep_partial_parse(invocation_target: Path) -> None:
     os.replace(partial, source / PARTIAL_PARSE_FILE_NAME)  # atomic: another run may be reading it
 
 
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """End a dbt process the step has stopped reading (as dagster-dbt does on an interrupt: SIGINT,
+    then kill): it would otherwise keep building, and holding the warehouse's write lock."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def stale_manifest_error(failure: Exception) -> dg.Failure | None:
+    """dagster-dbt's KeyError on a node its manifest does not know (a model or test added since the
+    definitions were loaded), as an error that says what to do; None for any other failure."""
+    node = failure.args[0] if isinstance(failure, KeyError) and failure.args else None
+    if not (isinstance(node, str) and node.split(".", 1)[0] in ("model", "test", "seed", "snapshot")):
+        return None
+    return dg.Failure(
+        f"dbt built {node}, which the manifest these assets were loaded from does not have: the dbt "
+        f"project changed after the last `dbt parse`. Run `.venv/bin/dbt parse --quiet` (or `make prepare`), "
+        f"then reload the definitions in the UI (Deployment > Reload) and materialise again; "
+        f"`nqp build` parses by itself.")
+
+
 def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     with build_lock(), tests_of_the_selection_only(context):  # dbt writes the build copy
         events, failure = [], None
@@ -152,9 +180,13 @@ def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Ite
                 events.append(event)
         except Exception as error:  # report what did build, then fail the step
             failure = error
+            stop(invocation.process)  # else its write lock hides `error` behind a lock error below
         keep_partial_parse(Path(invocation.target_path))
         yield from with_table_metadata(events, load_manifest(nqp_dbt_project.manifest_path))
         if failure is not None:
+            explained = stale_manifest_error(failure)
+            if explained is not None:
+                raise explained from failure
             raise failure
 
 
