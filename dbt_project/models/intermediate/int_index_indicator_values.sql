@@ -11,14 +11,65 @@ with catalogue as (
     where numerator not like 'index:%'
 ),
 
-systems as (
+declared_systems as (
     select * from {{ ref('index_systems') }}
+),
+
+-- what excluded_regions may name: any province; a unit of the system's level; a prefecture city in a
+-- county or firm system (its counties, the firms placed there); firm:<id> in a firm system (a stock
+-- code or registration id: registration-id unit codes are numbered per build)
+excludable as (
+    select declared.system, cast(regions.region_code as {{ dbt.type_string() }}) as word
+    from declared_systems as declared
+    cross join {{ ref('regions') }} as regions
+    union all
+    select declared.system, cast(catalogue_units.unit_code as {{ dbt.type_string() }}) as word
+    from declared_systems as declared
+    inner join {{ ref('int_units') }} as catalogue_units
+        on catalogue_units.level = coalesce(declared.unit_level, 'province')
+        or (catalogue_units.level = 'prefecture_city' and declared.unit_level in ('county', 'firm'))
+    union all
+    select declared.system, 'firm:' || catalogue_units.firm_id as word
+    from declared_systems as declared
+    inner join {{ ref('int_units') }} as catalogue_units
+        on catalogue_units.level = 'firm' and declared.unit_level = 'firm'
+),
+
+-- a word naming none of these is a typo (540000 for Tibet, a city code in a province system) that
+-- would leave nothing out, silently: the build stops naming the system and the word
+unknown_exclusions as (
+    select excluded.system, min(excluded.word) as word, count(*) - 1 as n_others
+    from ({{ nqp_words('declared_systems', 'system', 'excluded_regions') }}) as excluded
+    left join excludable
+        on excluded.system = excludable.system and excluded.word = excludable.word
+    where excludable.word is null
+    group by excluded.system
+),
+
+systems as (
+    select
+        {{ nqp_raise_if(
+            'unknown_exclusions.word is not null',
+            "'index system ' || declared.system || ': excluded_regions names ' || unknown_exclusions.word"
+                ~ " || case when unknown_exclusions.n_others > 0 then ' (and ' || "
+                ~ nqp_text('unknown_exclusions.n_others') ~ " || ' more)' else '' end"
+                ~ " || ', which is not a province, a unit of level ' || coalesce(declared.unit_level, 'province')"
+                ~ " || ', a prefecture city of a county or firm system or firm:<id> of a firm system"
+                ~ " (seeds/reference/index_systems.csv)'",
+            'declared.system'
+        ) }} as system,
+        declared.year_from,
+        declared.year_to,
+        declared.excluded_regions,
+        declared.unit_level
+    from declared_systems as declared
+    left join unknown_exclusions on declared.system = unknown_exclusions.system
 ),
 
 -- the units a system may score, by level: the 31 provinces, or the cities (counties, firms) that have
 -- values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
 units as (
-    select unit_code as region_code, level, parent_code, province_code
+    select unit_code as region_code, level, parent_code, province_code, firm_id
     from {{ ref('int_units') }}
     where level = 'province'
         or unit_code in (
@@ -38,8 +89,9 @@ calendar_years as (
     select distinct year from series
 ),
 
--- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities) or
--- whole parents (370100 leaves out Jinan's counties, or the firms a firm table places in Jinan)
+-- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities),
+-- whole parents (370100 leaves out Jinan's counties, or the firms a firm table places in Jinan) or
+-- firms by id (firm:600519, firm:91110000100000000X)
 system_samples as (
     select systems.system, units.region_code, calendar_years.year
     from systems
@@ -54,6 +106,11 @@ system_samples as (
             units.parent_code is null
             or coalesce(' ' || systems.excluded_regions || ' ', '')
             not like '% ' || cast(units.parent_code as {{ dbt.type_string() }}) || ' %'
+        )
+        and (
+            units.firm_id is null
+            or coalesce(' ' || systems.excluded_regions || ' ', '')
+            not like '% firm:' || units.firm_id || ' %'
         )
 ),
 
