@@ -150,6 +150,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py import config
     from models_py.errors import DataError
     from models_py.ingest import load_inbox
+    from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE
 
     inbox = config.data_inbox()
     try:
@@ -169,6 +170,12 @@ def _inbox(_: argparse.Namespace) -> int:
                                  & ~result.overridden["source_file"].isin(inbox_files)]
     print(f"inbox {inbox}: {len(inbox_files)} files, {len(mine)} values "
           f"({', '.join(sorted(mine['series'].unique())) or 'none'}); {len(replaced)} shipped values replaced")
+    firms = result.firm_units
+    if len(firms):  # the units the firm tables bring (raw.firm_units)
+        by_id = int((firms["unit_code"] >= FIRST_TEXT_FIRM_CODE).sum())
+        print(f"{len(firms)} firms ({len(firms) - by_id} by stock code, {by_id} by registration id) in "
+              f"{firms['province_code'].nunique()} provinces, {int(firms['city_code'].notna().sum())} placed in "
+              f"a prefecture city")
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

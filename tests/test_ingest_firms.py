@@ -154,3 +154,12 @@ def test_registration_ids_saved_by_stata_give_the_csvs_firms_and_values(tmp_path
     assert _values(stata) == _values(csv) and len(_values(stata)) == 3
     assert stata.firm_units["firm_id"].tolist() == csv.firm_units["firm_id"].tolist() == [
         "91110000100000000X", "91330100000000003B"]
+
+
+def test_nqp_inbox_counts_the_firms_by_kind_of_id(tmp_path, monkeypatch, capsys):
+    from models_py.cli import main
+
+    monkeypatch.setenv("NQP_INBOX", str(_inbox(tmp_path, {"a.csv": CREDIT, "b.csv": ORG, "c.csv": STOCK})))
+    assert main(["inbox"]) == 0
+    out = capsys.readouterr().out
+    assert "4 firms (1 by stock code, 3 by registration id) in 4 provinces, 1 placed in a prefecture city" in out
