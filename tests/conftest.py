@@ -93,6 +93,13 @@ def warehouse_connection(built_warehouse):
 
 
 @pytest.fixture(scope="session")
+def guided_copy(tmp_path_factory):
+    """(root, env, warehouse): the README guides followed in a copy of the project, then built
+    (tests/test_analyst_guide.py registers it; started early: tests/early_builds.py)."""
+    return early_builds.outcome("guided_copy", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def inbox_build(built_warehouse, tmp_path_factory) -> InboxBuild:
     """One rebuild with a user inbox, shared by the inbox tests (one build instead of one each:
     tests/test_inbox_build.py, tests/test_user_series.py, tests/test_city_inbox_build.py).

@@ -566,12 +566,6 @@ def _prepare_guided_copy(tmp_path_factory):
     return build
 
 
-@pytest.fixture(scope="module")
-def guided_copy(tmp_path_factory):
-    """The guide followed in a copy of the project, then built (started early: tests/early_builds.py)."""
-    return early_builds.outcome("guided_copy", tmp_path_factory)
-
-
 def test_the_new_index_system_is_weighted_and_scored(guided_copy):
     _, _, warehouse = guided_copy
     with duckdb.connect(str(warehouse), read_only=True) as connection:
