@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 from tests import early_builds
+from tests.guide_systems import COUNTY_SYSTEM, FIRM_SYSTEM, SYSTEM
 from tests.county_files import FILE_NAME as COUNTY_FILE
 from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox_table, write_county_table
 from tests.firm_files import COLUMNS as FIRM_COLUMNS
@@ -41,7 +42,6 @@ from tests.reference.entropy_numpy import compute_long
 pytestmark = pytest.mark.build  # every test here reads the guide copy's own build
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SYSTEM = "guide_demo"
 STUDY = "guide_demo"
 
 # Step 1 of "Add an index system": one row in index_systems.csv ...
@@ -278,7 +278,6 @@ def write_workbook(path: Path, region_codes: list[int], names: dict[int, str]) -
 # "Your own county table" (README "City-level panels"): a county table in the inbox
 # (tests/county_files.py: every county of Hebei and Shandong, 2016-2022) and an index system on it
 # with unit_level county.
-COUNTY_SYSTEM = "county_development"
 COUNTY_EXCLUDED_CITY = "370100"  # 济南市: excluded_regions leaves out its 12 counties
 COUNTY_SYSTEM_ROW = {
     "system": COUNTY_SYSTEM, "name_zh": "县域发展指数", "name_en": "County development index",
@@ -375,7 +374,6 @@ FIRM_CATALOGUE_ROWS = [
      "description": f"{name_en} of a listed firm (researcher's firm table)."}
     for (column, code), name_en in zip(FIRM_COLUMNS.items(), FIRM_NAMES_EN)
 ]
-FIRM_SYSTEM = "firm_innovation"
 _, FIRM_UNITS, _ = firm_inbox_table()
 # excluded_regions: Xinjiang's firms (by province) and one firm by its unit code
 FIRM_EXCLUDED_FIRM = int(FIRM_UNITS["region_code"].iloc[0])

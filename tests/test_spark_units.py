@@ -15,7 +15,7 @@ import pytest
 from models_py.spark import INDEX_LAYER_MARTS, spark_table_dir
 from models_py.spark.compare import compare_marts
 from tests import early_builds
-from tests.test_analyst_guide import COUNTY_SYSTEM, FIRM_SYSTEM, SYSTEM
+from tests.guide_systems import COUNTY_SYSTEM, FIRM_SYSTEM, SYSTEM
 
 TOLERANCE = 1e-9
 
