@@ -1,16 +1,19 @@
 """`nqp build` parses the dbt project again when a model, test, macro, seed or YAML file is newer than
 the manifest Dagster loads its assets from (models_py/manifest/freshness.py), so an analyst's new
 model is an asset of that build; and a dbt run of a node the loaded manifest lacks fails with an error
-that says to parse (orchestration/assets/dbt.py)."""
+that says to parse, after the dbt process the step stopped reading is ended (orchestration/assets/dbt.py)."""
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 
 from models_py.manifest.freshness import changed_since_parse, parse_if_stale, target_dir
-from orchestration.assets.dbt import stale_manifest_error
+from orchestration.assets.dbt import stale_manifest_error, stop
 from tests.project_copy import copy_dbt_project
 
 
@@ -61,3 +64,19 @@ def test_a_node_the_loaded_manifest_lacks_fails_with_what_to_do():
     assert "make prepare" in explained.description and "test.nqp.not_null_analyst_new_table_one" in explained.description
     assert stale_manifest_error(KeyError("region_code")) is None
     assert stale_manifest_error(RuntimeError("test.nqp.x")) is None
+
+
+def test_a_dbt_process_the_step_stopped_reading_is_ended():
+    """Its write lock would otherwise outlive the step (and hide the step's error behind a lock error)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = time.perf_counter()
+    stop(process, timeout=10)
+    assert process.poll() is not None and time.perf_counter() - started < 10  # SIGINT ends it at once
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
+                                 "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
+                                stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout.readline() == "ready\n"  # it ignores SIGINT from here on
+    stop(stubborn, timeout=1)
+    assert stubborn.returncode == -9  # killed after the timeout
+    stop(stubborn)  # an ended process is left as it is
+    stubborn.stdout.close()

@@ -17,8 +17,9 @@ A county table has a 区县 / county column: its units are the county-level unit
 catalogue; a 城市 column beside it names each county's prefecture city and a 省份 column its
 province, either settling a name several counties share (市中区: 济南 and 枣庄).
 A firm table has a 证券代码 / stkcd / firm column (stock codes) or a 统一社会信用代码 / 组织机构代码 / 法人代码
-column (registration ids): its units are the firms it names (models_py.ingest.firms), with their province from a 省份 column (required), their city from a 城市
-column and their name from a 证券简称 column (both optional).
+column (registration ids): its units are the firms it names (models_py.ingest.firms), with their
+province from a 省份 column (required), their city from a 城市 column and their name from a 证券简称
+column (both optional).
 """
 
 from __future__ import annotations

@@ -166,9 +166,9 @@ def stale_manifest_error(failure: Exception) -> dg.Failure | None:
         return None
     return dg.Failure(
         f"dbt built {node}, which the manifest these assets were loaded from does not have: the dbt "
-        f"project changed after the last `dbt parse`. Run `.venv/bin/dbt parse --quiet` (or `make prepare`), "
-        f"then reload the definitions in the UI (Deployment > Reload) and materialise again; "
-        f"`nqp build` parses by itself.")
+        "project changed after the last `dbt parse`. Run `.venv/bin/dbt parse --quiet` (or `make prepare`), "
+        "then reload the definitions in the UI (Deployment > Reload) and materialise again; "
+        "`nqp build` parses by itself.")
 
 
 def run_dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
