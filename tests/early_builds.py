@@ -4,7 +4,8 @@ A whole `nqp build` keeps about one of the machine's two cores busy for two minu
 builds the session needs run in two background threads ("lanes") while the fast tests run in the
 main thread, and tests/conftest.py orders the tests that need a build after those that need none,
 by when their build will be ready. Lane "session": the session build, then the builds that start
-from it (the inbox rebuild, the error-flag rebuild, Spark); lane "own": the builds that need nothing
+from it (the inbox rebuild, the error-flag rebuild), then Spark on the guide's copy (built in the other
+lane meanwhile); lane "own": the builds that need nothing
 else (the SQL lint first, then the analyst guide's project copy, the real-only build, and the
 `dbt docs generate` and `nqp reports` runs on the session build, which is ready by then). A fixture asks for its build's outcome
 with `outcome(name)`: it waits for the background run, or, when pytest did not start it (the
