@@ -23,13 +23,13 @@ def pytest_collection_modifyitems(config, items):
         if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
     # Modules without build tests first, while the early builds run in the background; then those
-    # needing a build, by when their builds will be ready (their places in the lanes of
-    # tests/early_builds.py). A module moves whole, so its module fixtures are made
-    # once; the order within a rank is kept.
+    # needing a build, by when their builds will be ready (early_builds.ready_at: the declared seconds
+    # of the builds before them in their lanes), so a module waits behind no later build of the other
+    # lane. A module moves whole, so its module fixtures are made once; the order within a rank is kept.
     early = early_builds.registered()
-    ranks: dict[str, int] = {}
+    ranks: dict[str, float] = {}
     for item in items:
-        needs = [early_builds.position(name) for name in getattr(item, "fixturenames", ()) if name in early]
+        needs = [early_builds.ready_at(name) for name in getattr(item, "fixturenames", ()) if name in early]
         if item.get_closest_marker("build") is None and not needs:
             continue
         module = item.nodeid.split("::")[0]
@@ -49,6 +49,15 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session):
     early_builds.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the early builds ran in the session's time (the test-time budget's critical path)."""
+    lines = early_builds.timeline()
+    if lines:
+        terminalreporter.write_sep("-", "early builds (seconds since the session began)")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_report_header(config):

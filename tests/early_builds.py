@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
@@ -28,23 +29,28 @@ class _Build(NamedTuple):
     prepare: Callable[[Any], Callable[[], Any]]  # prepare(tmp_path_factory) -> the job
     lane: str  # the background thread it runs in
     priority: int  # lower first in its lane; then in the order registered
+    seconds: float  # about how long it takes on the 2-core machine (ready_at: when it will be ready)
 
 
 _builds: dict[str, _Build] = {}  # fixture name -> its build, in the order registered
 _lanes: dict[str, ThreadPoolExecutor] = {}
 _started: dict[str, Future] = {}
 _running: set[subprocess.Popen] = set()
+_spans: dict[str, list[float | None]] = {}  # fixture name -> [began, ended] (perf_counter seconds)
+_t0 = time.perf_counter()
 _lock = threading.RLock()  # held while builds are prepared and queued, and around _running
 
 
-def early_build(fixture: str, lane: str = "session", priority: int = 0):
+def early_build(fixture: str, lane: str = "session", priority: int = 0, seconds: float = 60):
     """Register the build of ``fixture``. The builds of one lane run one after another, by priority
     (lower first), then in the order they were registered; a build may wait for another with
-    `outcome()` (in another lane, or earlier in its own)."""
+    `outcome()` (in another lane, or earlier in its own). ``seconds``: about how long it takes while
+    the session runs (the terminal summary's timeline shows it), so the tests needing it are ordered by
+    when it will be ready across lanes."""
     def register(prepare: Callable[[Any], Callable[[], Any]]):
         if fixture in _builds:  # e.g. its module imported under a second name: its place would move
             raise ValueError(f"early build {fixture!r} is registered twice")
-        _builds[fixture] = _Build(prepare, lane, priority)
+        _builds[fixture] = _Build(prepare, lane, priority, seconds)
         return prepare
     return register
 
@@ -52,6 +58,14 @@ def early_build(fixture: str, lane: str = "session", priority: int = 0):
 def registered() -> list[str]:
     """The fixture names with an early build, in the order they start in their lanes."""
     return sorted(_builds, key=lambda name: _builds[name].priority)  # stable: registration order within
+
+
+def ready_at(fixture: str) -> float:
+    """About when ``fixture``'s build will be ready, in seconds: the declared seconds of its lane up to
+    and including it (a build waiting for another lane's is not counted: that one is usually done)."""
+    lane = _builds[fixture].lane
+    before = [name for name in registered() if _builds[name].lane == lane]
+    return sum(_builds[name].seconds for name in before[:before.index(fixture) + 1])
 
 
 def position(fixture: str) -> int:
@@ -75,7 +89,25 @@ def start(fixtures: list[str], tmp_path_factory) -> None:
                     _started[fixture] = Future()
                     _started[fixture].set_exception(error)
                     continue
-                _started[fixture] = _lanes[lane].submit(job)
+                _started[fixture] = _lanes[lane].submit(_timed, fixture, job)
+
+
+def _timed(fixture: str, job: Callable[[], Any]) -> Any:
+    _spans[fixture] = [time.perf_counter(), None]
+    try:
+        return job()
+    finally:
+        _spans[fixture][1] = time.perf_counter()
+
+
+def timeline() -> list[str]:
+    """When each early build ran, in seconds since the session began, by lane (for the terminal summary:
+    where the session's time goes)."""
+    lines = []
+    for name, (began, ended) in sorted(_spans.items(), key=lambda item: item[1][0]):
+        end = f"{ended - _t0:.0f}" if ended is not None else "unfinished"
+        lines.append(f"{_builds[name].lane:8s} {name:22s} {began - _t0:5.0f} s - {end} s")
+    return lines
 
 
 def outcome(fixture: str, tmp_path_factory):

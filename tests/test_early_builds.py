@@ -46,5 +46,9 @@ def test_lanes_keep_their_order():
     assert order.index("built_warehouse") < order.index("inbox_build")  # tests/conftest.py
     assert [early_builds.position(name) for name in ("probe_prints", "probe_cannot_prepare", "probe_fails")] == [0, 1, 2]
     assert early_builds.position("built_warehouse") == 0
+    # tests are ordered by when their builds will be ready: the declared seconds of each lane, summed
+    assert [early_builds.ready_at(name) for name in ("probe_prints", "probe_cannot_prepare", "probe_fails")] == [
+        60, 120, 180]
+    assert early_builds.ready_at("inbox_build") > early_builds.ready_at("built_warehouse") > 0
     if "house_style_lint" in order:  # registered when tests/test_sql_lint.py is collected
         assert early_builds.position("house_style_lint") == 0  # priority -1: first in lane "own"

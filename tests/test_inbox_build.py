@@ -69,7 +69,7 @@ COUNTY_TABLE = "区县,年份,年末常住人口(万人)\n正定县,2024,520000\
                "行唐县,2024,40\n灵寿县,2024,33\n高邑县,2024,18\n"
 
 
-@early_builds.early_build("error_flag_build")
+@early_builds.early_build("error_flag_build", seconds=105)
 def _prepare_error_flag_build(tmp_path_factory):
     """Beijing's GDP in 万元 under a 亿元 header: 10,000x the other regions, and implausible; and a
     county's population in persons under a 万人 header (COUNTY_TABLE)."""

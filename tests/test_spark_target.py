@@ -27,7 +27,7 @@ from tests.guide_systems import COUNTY_SYSTEM, FIRM_SYSTEM, SYSTEM
 TOLERANCE = 1e-9
 
 
-@early_builds.early_build("spark_build")
+@early_builds.early_build("spark_build", seconds=120)
 def _prepare_spark_build(tmp_path_factory):
     directory = tmp_path_factory.mktemp("spark")
     # a short job on small tables: C1-only JIT, serial GC and no whole-stage codegen spend less CPU on
