@@ -147,10 +147,13 @@ def keep_partial_parse(invocation_target: Path) -> None:
 
 def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     """End a dbt process the step has stopped reading (as dagster-dbt does on an interrupt: SIGINT,
-    then kill): it would otherwise keep building, and holding the warehouse's write lock."""
+    then kill): it would otherwise keep building, and holding the warehouse's write lock. A process
+    started while SIGINT is ignored here (inherited, e.g. by a shell's background job) ignores it too:
+    it gets SIGTERM instead, not a wait for the kill."""
     if process.poll() is not None:
         return
-    process.send_signal(signal.SIGINT)
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    process.send_signal(signal.SIGTERM if ignored else signal.SIGINT)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
