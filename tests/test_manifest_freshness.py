@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import time
 import pytest
 
 from models_py.manifest.freshness import changed_since_parse, parse_if_stale, target_dir
-from orchestration.assets.dbt import stale_manifest_error, stop
+from orchestration.assets.dbt import heeded_signals, stale_manifest_error, stop
 from tests.project_copy import copy_dbt_project
 
 
@@ -66,20 +67,54 @@ def test_a_node_the_loaded_manifest_lacks_fails_with_what_to_do():
     assert stale_manifest_error(RuntimeError("test.nqp.x")) is None
 
 
+def child(dispositions: str) -> subprocess.Popen:
+    """A Python process that sets its own signal dispositions (whatever it inherited from this test
+    session, which a shell's background job or Dagster's interrupt set-up may have changed), says it
+    is ready, and sleeps."""
+    process = subprocess.Popen([sys.executable, "-c", "import signal, time; " + dispositions +
+                                "; print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+def ended_by(process: subprocess.Popen, timeout: float) -> tuple[int, float]:
+    started = time.perf_counter()
+    stop(process, timeout=timeout)
+    process.stdout.close()
+    return process.returncode, time.perf_counter() - started
+
+
 def test_a_dbt_process_the_step_stopped_reading_is_ended():
     """Its write lock would otherwise outlive the step (and hide the step's error behind a lock error)."""
-    # SIGINT ends it at once; or, where this process ignores SIGINT (a shell's background job: CI)
-    # and the child with it, SIGTERM does
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    started = time.perf_counter()
-    stop(process, timeout=10)
-    assert process.poll() is not None and time.perf_counter() - started < 10
-    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
-                                 "signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-                                 "print('ready', flush=True); time.sleep(60)"],
-                                stdout=subprocess.PIPE, text=True)
-    assert stubborn.stdout.readline() == "ready\n"  # it ignores SIGINT and SIGTERM from here on
-    stop(stubborn, timeout=1)
-    assert stubborn.returncode == -9  # killed after the timeout
+    # a process that heeds SIGINT gets it (and ends by KeyboardInterrupt, as dbt does)
+    code, seconds = ended_by(child("signal.signal(signal.SIGINT, signal.default_int_handler)"), timeout=20)
+    assert code == -signal.SIGINT and seconds < 20
+    # one that ignores SIGINT (started from a background job, as in CI) gets SIGTERM, not a wait for the kill
+    code, seconds = ended_by(child("signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                                   "signal.signal(signal.SIGTERM, signal.SIG_DFL)"), timeout=20)
+    assert code == -signal.SIGTERM and seconds < 20
+    # one that ignores both (a background job after Dagster's interrupt set-up) is killed at once
+    code, seconds = ended_by(child("signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                                   "signal.signal(signal.SIGTERM, signal.SIG_IGN)"), timeout=20)
+    assert code == -signal.SIGKILL and seconds < 20
+    # one that heeds SIGINT but does not end in time is killed after the timeout
+    stubborn = child("signal.signal(signal.SIGINT, lambda *_: None)")
+    code, seconds = ended_by(stubborn, timeout=1)
+    assert code == -signal.SIGKILL and 1 <= seconds < 10
     stop(stubborn)  # an ended process is left as it is
-    stubborn.stdout.close()
+    assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_the_signals_a_process_heeds_are_read_from_it():
+    blocked = child("signal.signal(signal.SIGINT, signal.default_int_handler); "
+                    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})")
+    assert heeded_signals(blocked.pid, (signal.SIGINT, signal.SIGTERM)) == [signal.SIGINT]
+    ignoring = child("signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_DFL)")
+    assert heeded_signals(ignoring.pid, (signal.SIGINT, signal.SIGTERM)) == [signal.SIGTERM]
+    for process in (blocked, ignoring):
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    # without /proc/<pid> (another system, or an ended process) this process's own handlers are the guide
+    assert heeded_signals(blocked.pid, (signal.SIGINT, signal.SIGTERM)) == [
+        s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN]

@@ -147,18 +147,34 @@ def keep_partial_parse(invocation_target: Path) -> None:
 
 def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     """End a dbt process the step has stopped reading (as dagster-dbt does on an interrupt: SIGINT,
-    then kill): it would otherwise keep building, and holding the warehouse's write lock. A process
-    started while SIGINT is ignored here (inherited, e.g. by a shell's background job) ignores it too:
-    it gets SIGTERM instead, not a wait for the kill."""
+    then kill after `timeout`): it would otherwise keep building, and holding the warehouse's write lock.
+    A process that ignores SIGINT gets SIGTERM; one that ignores both is killed at once. Both happen: a
+    process started while SIGINT was ignored here (a shell's background job, as in CI) ignores it too,
+    and after Dagster's interrupt set-up (SIGTERM gets SIGINT's handler) it ignores SIGTERM as well."""
     if process.poll() is not None:
         return
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    process.send_signal(signal.SIGTERM if ignored else signal.SIGINT)
+    heeded = heeded_signals(process.pid, (signal.SIGINT, signal.SIGTERM))
+    if heeded:
+        process.send_signal(heeded[0])
+        try:
+            process.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    process.kill()
+    process.wait()
+
+
+def heeded_signals(pid: int, signals: tuple[int, ...]) -> list[int]:
+    """Those of `signals` the process neither ignores nor blocks: read from /proc where there is one,
+    else judged from this process's own handlers (a child inherits SIG_IGN)."""
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return [s for s in signals if signal.getsignal(s) is not signal.SIG_IGN]
+    masks = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("SigIgn:", "SigBlk:")))
+    deaf = int(masks["SigIgn"], 16) | int(masks["SigBlk"], 16)
+    return [s for s in signals if not deaf >> (s - 1) & 1]
 
 
 def stale_manifest_error(failure: Exception) -> dg.Failure | None:
