@@ -3,6 +3,7 @@ for the enterprise tables of tests/firm_files.py (credit codes, organisation cod
 written into a copy of the built warehouse (with raw.user_series: the tables' columns are user series),
 and stg_firm__units, int_units and int_city_series_values built on them with every test those models
 declare (unit code range, unique ids, provinces and parents that exist, series in the catalogue).
+An organisation code in an earlier year is read as the credit code containing it (one firm).
 Then a firm index system declared in the copy's seeds leaves a firm out by its id
 (excluded_regions firm:<id>), and a word of excluded_regions that names nothing stops the build."""
 from __future__ import annotations
@@ -32,6 +33,8 @@ MODELS = ["stg_firm__units", "stg_city__observations", "int_units", "int_city_se
           "stg_ingest__user_series", "int_series_catalogue"]
 ORG, BEIJING, HANGZHOU = FIRST_TEXT_FIRM_CODE, FIRST_TEXT_FIRM_CODE + 1, FIRST_TEXT_FIRM_CODE + 2
 SYSTEM = "registration_firms"
+# the Beijing firm's organisation code (characters 9-17 of its credit code) in an earlier year: one firm
+EARLY_BEIJING = "法人代码,省份,年份,员工人数(人)\n10000000-0,北京,2020,12\n"
 
 
 @dataclass
@@ -49,7 +52,8 @@ def firm_copy(built_warehouse, tmp_path_factory) -> FirmCopy:
     inbox = root / "inbox"
     inbox.mkdir()
     (inbox / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
-    for name, text in (("企业.csv", REGISTRATION_CREDIT), ("机构.csv", REGISTRATION_ORG), ("上市.csv", REGISTRATION_STOCK)):
+    for name, text in (("企业.csv", REGISTRATION_CREDIT), ("机构.csv", REGISTRATION_ORG), ("上市.csv", REGISTRATION_STOCK),
+                       ("早年.csv", EARLY_BEIJING)):
         (inbox / name).write_text(text, encoding="utf-8")
     loaded = load_inbox(inbox)
     copy_dbt_project(root)
@@ -74,12 +78,16 @@ def test_registration_id_firms_build_with_their_tests(firm_copy):
         values = connection.execute(
             "select region_code, year, value from intermediate.int_city_series_values "
             "where region_code >= 1000000000 order by region_code, year").fetchall()
+        linked = connection.execute("select unit_code, linked_ids from staging.stg_firm__units "
+                                    "where linked_ids is not null").fetchall()
     assert units == [(1_000_600_519, "600519", "firm", 52, 52, "west"),
                      (ORG, "100000021", "firm", 31, 31, "east"),
                      (BEIJING, "91110000100000000X", "firm", 11, 11, "east"),
                      (HANGZHOU, "91330100000000003B", "firm", 33, 330100, "east")]
     assert [(code, year) for code, year, _ in values] == [
-        (1_000_600_519, 2021), (ORG, 2021), (ORG, 2022), (BEIJING, 2021), (BEIJING, 2022), (HANGZHOU, 2021)]
+        (1_000_600_519, 2021), (ORG, 2021), (ORG, 2022), (BEIJING, 2020), (BEIJING, 2021), (BEIJING, 2022),
+        (HANGZHOU, 2021)]
+    assert linked == [(BEIJING, "100000000")]
 
 
 def _declare_system(firm_copy: FirmCopy, excluded: str) -> subprocess.CompletedProcess:

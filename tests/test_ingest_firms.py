@@ -163,3 +163,51 @@ def test_nqp_inbox_counts_the_firms_by_kind_of_id(tmp_path, monkeypatch, capsys)
     assert main(["inbox"]) == 0
     out = capsys.readouterr().out
     assert "4 firms (1 by stock code, 3 by registration id) in 4 provinces, 1 placed in a prefecture city" in out
+
+
+# 工业企业数据库 style: the early years keyed by 法人代码 (organisation codes), the later years by credit
+# codes; 100000000 is characters 9-17 of Beijing's credit code in CREDIT, 100000021 (ORG) of none
+EARLY = "法人代码,企业名称,省份,年份,营业收入(万元)\n10000000-0,北京乙公司,北京,2013,40\n100000021,,上海,2013,7\n"
+
+
+def test_an_organisation_code_is_read_as_the_credit_code_containing_it(tmp_path):
+    result = load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "early.csv": EARLY}))
+    org, beijing, hangzhou = (FIRST_TEXT_FIRM_CODE + rank for rank in range(3))  # 100000021 < 9111… < 9133…
+    assert _values(result) == {
+        (beijing, 2013, "营业收入(万元)"): 40, (beijing, 2021, "营业收入(万元)"): 50,
+        (beijing, 2022, "营业收入(万元)"): 60, (hangzhou, 2021, "营业收入(万元)"): 100,
+        (org, 2013, "营业收入(万元)"): 7}
+    firms = result.firm_units.set_index("unit_code")
+    assert firms["firm_id"].to_dict() == {org: "100000021", beijing: "91110000100000000X", hangzhou: "91330100000000003B"}
+    assert firms["linked_ids"].fillna("").to_dict() == {org: "", beijing: "100000000", hangzhou: ""}
+    assert firms.loc[beijing, "province_code"] == 11 and firms.loc[beijing, "firm_name"] == "北京乙公司"
+    # the same whichever file comes first
+    assert _values(load_inbox(_inbox(tmp_path / "swapped", {"z.csv": CREDIT, "a.csv": EARLY}))) == _values(result)
+
+
+def test_an_organisation_code_and_its_credit_code_must_agree_on_the_province(tmp_path):
+    moved = "组织机构代码,省份,年份,员工人数(人)\n100000000,上海,2013,10\n"
+    with pytest.raises(DataError, match=r"b.csv, line 2, region '91110000100000000X': firm 100000000 \(inside "
+                                        r"credit code 91110000100000000X\) has province 11 at .*a.csv line 3 and 31"):
+        load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "b.csv": moved}))
+
+
+def test_an_organisation_code_inside_two_credit_codes_is_an_error_naming_the_three(tmp_path):
+    other = "统一社会信用代码,省份,年份,营业收入(万元)\n91310000100000000Y,上海,2021,5\n"
+    with pytest.raises(DataError, match=r"organisation code 100000000 is inside credit codes 9111\w+ \(.*a.csv "
+                                        r"line 3\) and 9131\w+.*which firm its rows belong to is not known"):
+        load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "b.csv": other, "early.csv": EARLY}))
+    # without that organisation code in the load, two credit codes sharing characters 9-17 are two firms
+    result = load_inbox(_inbox(tmp_path / "no_org", {"a.csv": CREDIT, "b.csv": other}))
+    assert {"91110000100000000X", "91310000100000000Y"} <= set(result.firm_units["firm_id"])
+    assert result.firm_units["linked_ids"].isna().all()
+
+
+def test_nqp_inbox_says_how_many_organisation_codes_it_read_as_credit_codes(tmp_path, monkeypatch, capsys):
+    from models_py.cli import main
+
+    monkeypatch.setenv("NQP_INBOX", str(_inbox(tmp_path, {"a.csv": CREDIT, "early.csv": EARLY})))
+    assert main(["inbox"]) == 0
+    out = capsys.readouterr().out
+    assert "3 firms (0 by stock code, 3 by registration id)" in out
+    assert "organisation codes read as the credit codes containing them: 1, of 1 firms (raw.firm_units.linked_ids)" in out

@@ -18,6 +18,11 @@ one of two kinds of id, by its header:
   code (raw.firm_units.firm_id, int_units.firm_id), so join on it across builds. While files are read a
   registration id carries a provisional negative code hashed from the id (the same in every file);
   `final_text_codes` gives the codes that replace them.
+  An organisation code and the credit code that contains it are one firm: by GB 32100-2015 characters
+  9-17 of an 18-character credit code are the organisation code (the 主体标识码), so a panel whose early
+  years give 组织机构代码 and later years 统一社会信用代码 (工业企业数据库 around 2015) is one panel of
+  firms. The firm keeps the credit code as its id; `linked_ids` lists what was joined to it. An
+  organisation code found in two credit codes is an error naming the three.
 
 Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
 and between provinces and clustering by province follow from it, as for cities. A 城市 column gives
@@ -53,7 +58,9 @@ REGISTRATION_ID_COLUMNS = frozenset({
     "org_code", "organization_code", "organisation_code"})
 STOCK_CODE_COLUMNS = frozenset({"证券代码", "股票代码", "公司代码", "企业代码", "stkcd", "stock_code", "stockcode",
                                 "firm", "firm_id", "firm_code", "ticker"})
-COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "source_file", "source_row"]
+COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "source_file", "source_row",
+           "linked_ids"]
+CREDIT_CODE_LENGTH, ORGANISATION_CODE_LENGTH = 18, 9
 
 
 def is_firm(code: int) -> bool:
@@ -111,6 +118,7 @@ class Firm:
     city_code: int | None
     source_file: str
     source_row: int
+    linked_ids: tuple[str, ...] = ()  # organisation codes joined to this credit code
 
 
 class FirmRows:
@@ -147,9 +155,10 @@ class FirmRows:
         return code
 
 
-def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None) -> None:
+def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None, shown: str | None = None) -> None:
     """Add `firm` to `firms`; a firm already there must have the same province and, where both rows
-    give them, the same city and name (its first row is kept, with what later rows add)."""
+    give them, the same city and name (its first row is kept, with what later rows add). `shown`: how
+    the error names the firm (default its id)."""
     known = firms.get(firm.unit_code)
     if known is None:
         firms[firm.unit_code] = firm
@@ -161,7 +170,7 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None) ->
     for field, mine, theirs in (("province", firm.province_code, known.province_code),
                                 ("city", firm.city_code, known.city_code), ("name", firm.name, known.name)):
         if mine is not None and theirs is not None and mine != theirs:
-            raise DataError(f"firm {firm.firm_id} has {field} {theirs!r} at {known.source_file} line "
+            raise DataError(f"firm {shown or firm.firm_id} has {field} {theirs!r} at {known.source_file} line "
                             f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel",
                             file=firm.source_file, sheet=sheet, row=firm.source_row, region=firm.firm_id)
     if (known.city_code is None and firm.city_code is not None) or (known.name is None and firm.name is not None):
@@ -169,25 +178,64 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None) ->
                                         city_code=known.city_code or firm.city_code)
 
 
+def organisation_code(text_id: str) -> str | None:
+    """The organisation code an id is or contains (GB 32100-2015: characters 9-17 of a credit code);
+    None for an id of another length."""
+    if len(text_id) == CREDIT_CODE_LENGTH:
+        return text_id[8:17]
+    return text_id if len(text_id) == ORGANISATION_CODE_LENGTH else None
+
+
 def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
-    """Provisional code -> unit code of every registration-id firm: FIRST_TEXT_FIRM_CODE + the id's rank."""
-    text = sorted((f for f in firms.values() if f.unit_code < 0), key=lambda f: f.firm_id)
-    if len(text) > MAX_TEXT_FIRMS:
-        raise DataError(f"{len(text):,} firms by registration id: region_code, a 32-bit integer, numbers at "
+    """Provisional code -> unit code of every registration-id firm: FIRST_TEXT_FIRM_CODE + the rank of
+    its id; an organisation code takes the code of the one credit code that contains it."""
+    text = [f for f in firms.values() if f.unit_code < 0]
+    present = {f.firm_id for f in text}
+    credit_of: dict[str, Firm] = {}
+    for firm in text:
+        if len(firm.firm_id) == CREDIT_CODE_LENGTH:
+            other = credit_of.setdefault(organisation_code(firm.firm_id), firm)
+            if other.firm_id != firm.firm_id and organisation_code(firm.firm_id) in present:
+                raise DataError(f"organisation code {organisation_code(firm.firm_id)} is inside credit codes "
+                                f"{other.firm_id} ({other.source_file} line {other.source_row}) and {firm.firm_id}: "
+                                "which firm its rows belong to is not known", file=firm.source_file,
+                                row=firm.source_row, region=firm.firm_id)
+
+    def own_id(firm: Firm) -> str:  # the id a firm is numbered (and shown) by
+        credit = credit_of.get(firm.firm_id) if len(firm.firm_id) == ORGANISATION_CODE_LENGTH else None
+        return credit.firm_id if credit is not None else firm.firm_id
+
+    ids = sorted({own_id(f) for f in text})
+    if len(ids) > MAX_TEXT_FIRMS:
+        raise DataError(f"{len(ids):,} firms by registration id: region_code, a 32-bit integer, numbers at "
                         f"most {MAX_TEXT_FIRMS:,}", file=text[0].source_file)
-    return {f.unit_code: FIRST_TEXT_FIRM_CODE + rank for rank, f in enumerate(text)}
+    rank = {firm_id: i for i, firm_id in enumerate(ids)}
+    return {f.unit_code: FIRST_TEXT_FIRM_CODE + rank[own_id(f)] for f in text}
 
 
 def renumber(firms: dict[int, Firm], codes: dict[int, int]) -> dict[int, Firm]:
-    """`firms` with their provisional codes replaced by `codes`."""
-    return {codes.get(code, code): replace(f, unit_code=codes.get(code, code)) for code, f in firms.items()}
+    """`firms` with their provisional codes replaced by `codes`; firms given one code (an organisation
+    code and its credit code) become one, which must agree on province, city and name, and keeps the
+    credit code as its id and the organisation code in `linked_ids`."""
+    merged: dict[int, Firm] = {}
+    for code, firm in sorted(firms.items(), key=lambda item: -len(item[1].firm_id)):  # credit codes first
+        final = codes.get(code, code)
+        known = merged.get(final)
+        if known is None:
+            merged[final] = replace(firm, unit_code=final)
+            continue
+        shown = f"{firm.firm_id} (inside credit code {known.firm_id})"
+        add_firm(merged, replace(firm, unit_code=final, firm_id=known.firm_id), shown=shown)
+        merged[final] = replace(merged[final], linked_ids=merged[final].linked_ids + (firm.firm_id,))
+    return merged
 
 
 def firms_frame(firms: dict[int, Firm]) -> pd.DataFrame:
     """raw.firm_units: one row per firm, typed even when empty."""
     frame = pd.DataFrame(
-        [(f.unit_code, f.firm_id, f.name, f.province_code, f.city_code, f.source_file, f.source_row)
+        [(f.unit_code, f.firm_id, f.name, f.province_code, f.city_code, f.source_file, f.source_row,
+          "; ".join(sorted(f.linked_ids)) or None)
          for f in sorted(firms.values(), key=lambda f: f.unit_code)], columns=COLUMNS)
     return frame.astype({"unit_code": "int32", "firm_id": "string", "firm_name": "string",
                          "province_code": "int32", "city_code": "Int32", "source_file": "string",
-                         "source_row": "int32"})
+                         "source_row": "int32", "linked_ids": "string"})

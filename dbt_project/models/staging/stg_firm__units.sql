@@ -1,6 +1,7 @@
 -- The firms of the inbox's firm tables, typed: one row per firm (models_py/ingest/firms.py gives each
 -- its unit code, 1,000,000,000 + its stock code or 1,100,000,000 + its registration id's rank, and
--- checks that its province, city and name agree in every row). int_units adds them to the catalogue's units.
+-- checks that its province, city and name agree in every row; an organisation code joins the credit code
+-- containing it, listed in linked_ids). int_units adds them to the catalogue's units.
 with source as (
     select * from {{ source('raw', 'firm_units') }}
 ),
@@ -13,7 +14,8 @@ typed as (
         cast(province_code as integer) as province_code,
         cast(city_code as integer) as city_code,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(source_row as integer) as source_row
+        cast(source_row as integer) as source_row,
+        cast(linked_ids as {{ dbt.type_string() }}) as linked_ids
     from source
 )
 
