@@ -179,7 +179,7 @@ def _inbox(_: argparse.Namespace) -> int:
         linked = firms["linked_ids"].dropna()
         if len(linked):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
             print(f"organisation codes read as the credit codes containing them: "
-                  f"{sum(len(ids.split('; ')) for ids in linked)}, of {len(linked)} firms (raw.firm_units.linked_ids)")
+                  f"{sum(len(ids.split()) for ids in linked)}, of {len(linked)} firms (raw.firm_units.linked_ids)")
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

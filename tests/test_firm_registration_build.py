@@ -126,6 +126,15 @@ def test_excluded_regions_leave_a_firm_out_by_its_id(firm_copy):
             "order by region_code", [SYSTEM]).fetchall()
     # the firms with values in 2021 but the Beijing firm; the organisation-code firm has no revenue
     assert sample == [(1_000_600_519, 900.0), (ORG, None), (HANGZHOU, 100.0)]
+    # the Beijing firm by the organisation code read as its credit code (EARLY_BEIJING) leaves the same out
+    seeded = _declare_system(firm_copy, "firm:100000000")
+    assert seeded.returncode == 0, seeded.stdout[-3000:]
+    ran = firm_copy.dbt("run", "--select", "int_index_indicator_values")
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    with duckdb.connect(str(firm_copy.warehouse), read_only=True) as connection:
+        assert connection.execute(
+            "select region_code, value from intermediate.int_index_indicator_values where system = ? "
+            "order by region_code", [SYSTEM]).fetchall() == sample
 
 
 def test_a_word_of_excluded_regions_naming_nothing_stops_the_build(firm_copy):

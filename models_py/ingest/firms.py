@@ -234,7 +234,7 @@ def firms_frame(firms: dict[int, Firm]) -> pd.DataFrame:
     """raw.firm_units: one row per firm, typed even when empty."""
     frame = pd.DataFrame(
         [(f.unit_code, f.firm_id, f.name, f.province_code, f.city_code, f.source_file, f.source_row,
-          "; ".join(sorted(f.linked_ids)) or None)
+          " ".join(sorted(f.linked_ids)) or None)
          for f in sorted(firms.values(), key=lambda f: f.unit_code)], columns=COLUMNS)
     return frame.astype({"unit_code": "int32", "firm_id": "string", "firm_name": "string",
                          "province_code": "int32", "city_code": "Int32", "source_file": "string",

@@ -15,6 +15,15 @@ declared_systems as (
     select * from {{ ref('index_systems') }}
 ),
 
+-- the ids a firm may be named by in excluded_regions (firm:<id>): its own, and the organisation codes
+-- the loader read as its credit code (stg_firm__units.linked_ids)
+firm_ids as (
+    select unit_code, firm_id as id from {{ ref('stg_firm__units') }}
+    union all
+    select unit_code, word as id
+    from ({{ nqp_words(ref('stg_firm__units'), 'unit_code', 'linked_ids') }}) as linked
+),
+
 -- what excluded_regions may name: any province; a unit of the system's level; a prefecture city in a
 -- county or firm system (its counties, the firms placed there); firm:<id> in a firm system (a stock
 -- code or registration id: registration-id unit codes are numbered per build)
@@ -29,10 +38,10 @@ excludable as (
         on catalogue_units.level = coalesce(declared.unit_level, 'province')
         or (catalogue_units.level = 'prefecture_city' and declared.unit_level in ('county', 'firm'))
     union all
-    select declared.system, 'firm:' || catalogue_units.firm_id as word
+    select declared.system, 'firm:' || firm_ids.id as word
     from declared_systems as declared
-    inner join {{ ref('int_units') }} as catalogue_units
-        on catalogue_units.level = 'firm' and declared.unit_level = 'firm'
+    cross join firm_ids
+    where declared.unit_level = 'firm'
 ),
 
 -- a word naming none of these is a typo (540000 for Tibet, a city code in a province system) that
@@ -69,7 +78,7 @@ systems as (
 -- the units a system may score, by level: the 31 provinces, or the cities (counties, firms) that have
 -- values (a city table covering 285 cities scores those 285, not all 337 of the catalogue)
 units as (
-    select unit_code as region_code, level, parent_code, province_code, firm_id
+    select unit_code as region_code, level, parent_code, province_code
     from {{ ref('int_units') }}
     where level = 'province'
         or unit_code in (
@@ -89,15 +98,25 @@ calendar_years as (
     select distinct year from series
 ),
 
+-- the firms a system leaves out by id
+excluded_firms as (
+    select distinct systems.system, firm_ids.unit_code
+    from systems
+    inner join firm_ids
+        on coalesce(' ' || systems.excluded_regions || ' ', '') like '% firm:' || firm_ids.id || ' %'
+),
+
 -- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities),
 -- whole parents (370100 leaves out Jinan's counties, or the firms a firm table places in Jinan) or
--- firms by id (firm:600519, firm:91110000100000000X)
+-- firms by id (firm:600519, firm:91110000100000000X, or an organisation code linked to a credit code)
 system_samples as (
     select systems.system, units.region_code, calendar_years.year
     from systems
     inner join units on units.level = coalesce(systems.unit_level, 'province')
     inner join calendar_years
         on calendar_years.year between systems.year_from and systems.year_to
+    left join excluded_firms
+        on systems.system = excluded_firms.system and units.region_code = excluded_firms.unit_code
     where coalesce(' ' || systems.excluded_regions || ' ', '')
         not like '% ' || cast(units.region_code as {{ dbt.type_string() }}) || ' %'
         and coalesce(' ' || systems.excluded_regions || ' ', '')
@@ -107,11 +126,7 @@ system_samples as (
             or coalesce(' ' || systems.excluded_regions || ' ', '')
             not like '% ' || cast(units.parent_code as {{ dbt.type_string() }}) || ' %'
         )
-        and (
-            units.firm_id is null
-            or coalesce(' ' || systems.excluded_regions || ' ', '')
-            not like '% firm:' || units.firm_id || ' %'
-        )
+        and excluded_firms.unit_code is null
 ),
 
 computed as (
