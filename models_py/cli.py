@@ -150,7 +150,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py import config
     from models_py.errors import DataError
     from models_py.ingest import load_inbox
-    from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE
+    from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, failed_check_characters
 
     inbox = config.data_inbox()
     try:
@@ -176,6 +176,11 @@ def _inbox(_: argparse.Namespace) -> int:
         print(f"{len(firms)} firms ({len(firms) - by_id} by stock code, {by_id} by registration id) in "
               f"{firms['province_code'].nunique()} provinces, {int(firms['city_code'].notna().sum())} placed in "
               f"a prefecture city")
+        failed = failed_check_characters(firms)
+        if failed:  # reported, not refused: real exports carry a few
+            print(f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB "
+                  f"11714-1997; a mistyped id loads as a firm of its own): {', '.join(failed[:5])}"
+                  + (" …" if len(failed) > 5 else ""))
         linked = firms["linked_ids"].dropna()
         if len(linked):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
             print(f"organisation codes read as the credit codes containing them: "

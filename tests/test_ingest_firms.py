@@ -9,8 +9,9 @@ import pytest
 
 from models_py.errors import DataError
 from models_py.ingest import load_inbox
-from models_py.ingest.firms import (FIRST_FIRM_CODE, FIRST_TEXT_FIRM_CODE, firm_id, firm_unit_code, is_firm,
-                                    is_registration_column, provisional_code, registration_id)
+from models_py.ingest.firms import (FIRST_FIRM_CODE, FIRST_TEXT_FIRM_CODE, check_character_holds, firm_id,
+                                    firm_unit_code, is_firm, is_registration_column, provisional_code,
+                                    registration_id)
 from tests.firm_files import REGISTRATION_CREDIT as CREDIT
 from tests.firm_files import REGISTRATION_ORG as ORG
 from tests.firm_files import REGISTRATION_STOCK as STOCK
@@ -211,3 +212,31 @@ def test_nqp_inbox_says_how_many_organisation_codes_it_read_as_credit_codes(tmp_
     out = capsys.readouterr().out
     assert "3 firms (0 by stock code, 3 by registration id)" in out
     assert "organisation codes read as the credit codes containing them: 1, of 1 firms (raw.firm_units.linked_ids)" in out
+
+
+def test_check_characters_of_credit_and_organisation_codes():
+    """GB 32100-2015's own example, 91350100M000100Y43, holds as a credit code (check character 3) and its
+    characters 9-17, M000100Y4, as an organisation code (GB 11714-1997, check character 4)."""
+    assert check_character_holds("91350100M000100Y43") is True
+    assert check_character_holds("M000100Y4") is True
+    for typo in ("91350100M000100Y42", "91350100M000100Y34", "91350100M000010Y43", "M000100Y5", "M001000Y4"):
+        assert check_character_holds(typo) is False, typo
+    assert check_character_holds("91350100M000100I43") is False  # I is not a credit code character
+    assert check_character_holds("600519") is None and check_character_holds("ABC123") is None
+    # the organisation-code check of 10 is X, of 11 is 0: every check digit is reached by some body
+    checks = {check for body in range(2000) for check in "0123456789X"
+              if check_character_holds(f"{body:08d}{check}")}
+    assert checks == set("0123456789X")
+
+
+def test_nqp_inbox_names_the_ids_whose_check_character_fails(tmp_path, monkeypatch, capsys):
+    from models_py.cli import main
+
+    good = "统一社会信用代码,省份,年份,营业收入(万元)\n91350100M000100Y43,福建,2021,1\n"
+    monkeypatch.setenv("NQP_INBOX", str(_inbox(tmp_path, {"a.csv": CREDIT, "good.csv": good, "early.csv": EARLY})))
+    assert main(["inbox"]) == 0
+    out = capsys.readouterr().out
+    # the made-up ids of CREDIT and EARLY fail, the organisation code joined to Beijing's credit code too;
+    # the standard's example does not
+    assert ("4 registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; a mistyped "
+            "id loads as a firm of its own): 100000000, 100000021, 91110000100000000X, 91330100000000003B\n") in out

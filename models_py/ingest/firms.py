@@ -61,6 +61,8 @@ STOCK_CODE_COLUMNS = frozenset({"证券代码", "股票代码", "公司代码", 
 COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "source_file", "source_row",
            "linked_ids"]
 CREDIT_CODE_LENGTH, ORGANISATION_CODE_LENGTH = 18, 9
+CREDIT_CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: values 0-30; no I, O, S, V, Z
+ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997
 
 
 def is_firm(code: int) -> bool:
@@ -184,6 +186,30 @@ def organisation_code(text_id: str) -> str | None:
     if len(text_id) == CREDIT_CODE_LENGTH:
         return text_id[8:17]
     return text_id if len(text_id) == ORGANISATION_CODE_LENGTH else None
+
+
+def check_character_holds(text_id: str) -> bool | None:
+    """Whether the last character of a credit code (GB 32100-2015: weights 3^i mod 31 over the 31 code
+    characters) or of an organisation code (GB 11714-1997: weights 3, 7, 9, 10, 5, 8, 4, 2 mod 11, 10 is X)
+    is the check character of the others; None for an id of another length. A typo that keeps an id's
+    shape loads as a firm of its own: the loader cannot tell, the check character usually can."""
+    if len(text_id) == CREDIT_CODE_LENGTH:
+        if any(ch not in CREDIT_CODE_CHARACTERS for ch in text_id):
+            return False
+        total = sum(CREDIT_CODE_CHARACTERS.index(ch) * pow(3, i, 31) for i, ch in enumerate(text_id[:17]))
+        return text_id[17] == CREDIT_CODE_CHARACTERS[-total % 31]
+    if len(text_id) == ORGANISATION_CODE_LENGTH:
+        total = sum(int(ch, 36) * weight for ch, weight in zip(text_id[:8], ORGANISATION_CODE_WEIGHTS))
+        check = -total % 11
+        return text_id[8] == ("X" if check == 10 else str(check))
+    return None
+
+
+def failed_check_characters(firms: pd.DataFrame) -> list[str]:
+    """The registration ids of raw.firm_units (their own and their linked ids) whose check character does
+    not hold, sorted."""
+    ids = list(firms["firm_id"]) + [i for linked in firms["linked_ids"].dropna() for i in linked.split()]
+    return sorted(i for i in ids if check_character_holds(i) is False)
 
 
 def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
