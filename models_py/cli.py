@@ -150,7 +150,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py import config
     from models_py.errors import DataError
     from models_py.ingest import load_inbox
-    from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, failed_check_characters
+    from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, check_character_summary, failed_check_characters
 
     inbox = config.data_inbox()
     try:
@@ -178,9 +178,7 @@ def _inbox(_: argparse.Namespace) -> int:
               f"a prefecture city")
         failed = failed_check_characters(firms)
         if failed:  # reported, not refused: real exports carry a few
-            print(f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB "
-                  f"11714-1997; a mistyped id loads as a firm of its own): {', '.join(failed[:5])}"
-                  + (" …" if len(failed) > 5 else ""))
+            print(check_character_summary(failed, shown=5))
         linked = firms["linked_ids"].dropna()
         if len(linked):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
             print(f"organisation codes read as the credit codes containing them: "

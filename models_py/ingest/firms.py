@@ -62,6 +62,8 @@ COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "s
            "linked_ids"]
 CREDIT_CODE_LENGTH, ORGANISATION_CODE_LENGTH = 18, 9
 CREDIT_CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: values 0-30; no I, O, S, V, Z
+_CREDIT_CODE_VALUE = {ch: value for value, ch in enumerate(CREDIT_CODE_CHARACTERS)}
+CREDIT_CODE_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, …
 ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997
 
 
@@ -194,9 +196,9 @@ def check_character_holds(text_id: str) -> bool | None:
     is the check character of the others; None for an id of another length. A typo that keeps an id's
     shape loads as a firm of its own: the loader cannot tell, the check character usually can."""
     if len(text_id) == CREDIT_CODE_LENGTH:
-        if any(ch not in CREDIT_CODE_CHARACTERS for ch in text_id):
+        if any(ch not in _CREDIT_CODE_VALUE for ch in text_id):
             return False
-        total = sum(CREDIT_CODE_CHARACTERS.index(ch) * pow(3, i, 31) for i, ch in enumerate(text_id[:17]))
+        total = sum(_CREDIT_CODE_VALUE[ch] * weight for ch, weight in zip(text_id, CREDIT_CODE_WEIGHTS))
         return text_id[17] == CREDIT_CODE_CHARACTERS[-total % 31]
     if len(text_id) == ORGANISATION_CODE_LENGTH:
         total = sum(int(ch, 36) * weight for ch, weight in zip(text_id[:8], ORGANISATION_CODE_WEIGHTS))
@@ -212,6 +214,13 @@ def failed_check_characters(firms: pd.DataFrame) -> list[str]:
     return sorted(i for i in ids if check_character_holds(i) is False)
 
 
+def check_character_summary(failed: list[str], shown: int) -> str:
+    """What `nqp inbox` and the build's log say of `failed` (failed_check_characters), naming `shown` of them."""
+    return (f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; "
+            f"a mistyped id loads as a firm of its own): {', '.join(failed[:shown])}"
+            + (" …" if len(failed) > shown else ""))
+
+
 def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
     """Provisional code -> unit code of every registration-id firm: FIRST_TEXT_FIRM_CODE + the rank of
     its id; an organisation code takes the code of the one credit code that contains it."""
@@ -220,9 +229,10 @@ def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
     credit_of: dict[str, Firm] = {}
     for firm in text:
         if len(firm.firm_id) == CREDIT_CODE_LENGTH:
-            other = credit_of.setdefault(organisation_code(firm.firm_id), firm)
-            if other.firm_id != firm.firm_id and organisation_code(firm.firm_id) in present:
-                raise DataError(f"organisation code {organisation_code(firm.firm_id)} is inside credit codes "
+            inside = organisation_code(firm.firm_id)
+            other = credit_of.setdefault(inside, firm)
+            if other.firm_id != firm.firm_id and inside in present:
+                raise DataError(f"organisation code {inside} is inside credit codes "
                                 f"{other.firm_id} ({other.source_file} line {other.source_row}) and {firm.firm_id}: "
                                 "which firm its rows belong to is not known", file=firm.source_file,
                                 row=firm.source_row, region=firm.firm_id)
@@ -244,7 +254,9 @@ def renumber(firms: dict[int, Firm], codes: dict[int, int]) -> dict[int, Firm]:
     code and its credit code) become one, which must agree on province, city and name, and keeps the
     credit code as its id and the organisation code in `linked_ids`."""
     merged: dict[int, Firm] = {}
-    for code, firm in sorted(firms.items(), key=lambda item: -len(item[1].firm_id)):  # credit codes first
+    absorbed = [item for item in firms.items() if len(item[1].firm_id) == ORGANISATION_CODE_LENGTH]
+    kept = [item for item in firms.items() if len(item[1].firm_id) != ORGANISATION_CODE_LENGTH]
+    for code, firm in kept + absorbed:  # an organisation code after the credit code it may join
         final = codes.get(code, code)
         known = merged.get(final)
         if known is None:

@@ -18,7 +18,7 @@ from models_py import config
 from models_py.data.real_only import ENV_VAR, synthetic_enabled
 from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.data.city_demo import load_city_demo
-from models_py.ingest.firms import failed_check_characters
+from models_py.ingest.firms import check_character_summary, failed_check_characters
 from models_py.ingest.inbox import InboxConfig
 from models_py.ingest.loader import load_inbox
 from models_py.ingest.sources.choice import choose_sources
@@ -96,8 +96,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
                      inbox, len(result.user_series))
     failed_ids = failed_check_characters(result.firm_units)
     if failed_ids:  # reported, not refused: real exports carry a few
-        context.log.warning("%s registration ids whose check character does not hold (a mistyped id loads as a "
-                            "firm of its own): %s", len(failed_ids), ", ".join(failed_ids[:20]))
+        context.log.warning(check_character_summary(failed_ids, shown=20))
     shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators", "user_series"])
     return dg.MaterializeResult(
         metadata={
