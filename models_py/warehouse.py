@@ -117,19 +117,27 @@ def connect_build(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection
         connection.close()
 
 
-def replace_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame) -> int:
-    """Replace schema.table with the frame's rows, in one transaction."""
+def replace_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame,
+                  *more: pd.DataFrame) -> int:
+    """Replace schema.table with the rows of `frame` and of each frame of `more` (by column name; column
+    types as of the frames appended), in one transaction. The frames are read where they are: appending
+    them to one frame first would copy them all."""
+    frames = (frame, *more)
+    names = [f"incoming_frame_{i}" for i in range(len(frames))]
     connection.execute(f"create schema if not exists {schema}")
     connection.execute("begin transaction")
     try:
-        connection.register("incoming_frame", frame)
-        connection.execute(f"create or replace table {schema}.{table} as select * from incoming_frame")
-        connection.unregister("incoming_frame")
+        for name, each in zip(names, frames):
+            connection.register(name, each)
+        rows = " union all by name ".join(f"select * from {name}" for name in names)
+        connection.execute(f"create or replace table {schema}.{table} as {rows}")
+        for name in names:
+            connection.unregister(name)
         connection.execute("commit")
     except Exception:
         connection.execute("rollback")
         raise
-    return len(frame)
+    return sum(len(each) for each in frames)
 
 
 def publish() -> dict:

@@ -30,6 +30,7 @@ from .firms import add_firm, final_text_codes, firms_frame, renumber
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
+from .observations import CandidateCells
 from .precedence import resolve_precedence
 from .regions import RegionResolver
 from .seeds import (
@@ -214,7 +215,7 @@ def _mappings(mappings):
 
 
 def _load(entries, mapper, resolver, root) -> LoadResult:
-    reports, rows, skipped, firms = [], [], [], {}
+    reports, skipped, firms, candidates = [], [], {}, CandidateCells()
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
@@ -224,11 +225,11 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
             continue
         for firm in parsed.firms.values():  # one province, city and name per firm across files
             add_firm(firms, firm)
-        report = _to_observations(parsed, shown, p.name, origin, mapper, rows)
+        report = _to_observations(parsed, shown, p.name, origin, mapper, candidates)
         report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
-    # One frame for the whole batch (a frame per file costs more than parsing the file).
-    candidates = pd.DataFrame(rows, columns=OBS_COLUMNS + RANKS) if rows else _empty(RANKS)
+    # one frame for the whole batch, made column by column (models_py.ingest.observations)
+    candidates = candidates.frame(OBS_COLUMNS + RANKS) if len(candidates) else _empty(RANKS)
     text_codes = final_text_codes(firms)  # registration ids: numbered once every file is read
     if text_codes:
         firms = renumber(firms, text_codes)
@@ -240,8 +241,8 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
     for r in reports:
         r.overridden = int(overridden_by_file.get(r.file, 0))
         r.kept = int(kept_by_file.get(r.file, 0))
-    kept = kept.sort_values(["series", "region_code", "year"], ignore_index=True)
-    return LoadResult(_typed(kept[OBS_COLUMNS]), reports, overridden, skipped,
+    kept = _typed(kept[OBS_COLUMNS].sort_values(["series", "region_code", "year"], ignore_index=True))
+    return LoadResult(kept, reports, overridden, skipped,
                       user_series=_user_series_frame(getattr(mapper, "user_series", None), kept),
                       firm_units=firms_frame(firms))
 
@@ -364,42 +365,47 @@ class _RouteMapper:
         return self.shipped.resolve(parsed, name, file, indicator, unit, origin)
 
 
-def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper, rows: list) -> FileReport:
-    """Append the file's mapped cells to ``rows`` (OBS_COLUMNS + RANKS); return its report."""
+def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapper,
+                     candidates: CandidateCells) -> FileReport:
+    """Add the file's mapped cells to ``candidates`` (and take them from ``parsed``); return its report."""
     report = FileReport(file=file, kind=parsed.kind, origin=origin, rows_read=parsed.rows_read,
                         source_id=INBOX_SOURCE_ID if origin == "inbox" else PORTAL_SOURCE_ID,
                         cells=len(parsed.cells), empty_cells=parsed.empty_cells,
                         placeholder_cells=parsed.placeholder_cells, database=parsed.database,
                         time_range=parsed.time_range)
-    resolved: dict[tuple[str, str | None], Resolved | str] = {}
+    # (indicator, cell unit) -> index of its mapping in candidates.mappings; None: not mapped
+    resolved: dict[tuple[str, str | None], int | None] = {}
 
-    def lookup(indicator: str, cell_unit: str | None):
+    def lookup(indicator: str, cell_unit: str | None) -> int | None:
         key = (indicator, cell_unit)
         if key not in resolved:
             unit = cell_unit or parsed.indicators.get(indicator)
-            resolved[key] = mapper.resolve(parsed, name, file, indicator, unit, origin)
-            if isinstance(resolved[key], str):
-                report.unmapped_indicators.append(f"{indicator} ({resolved[key]})")
-            elif resolved[key].is_user_series:
-                report.user_series.append(f"{resolved[key].series_code} {indicator}")
+            r = mapper.resolve(parsed, name, file, indicator, unit, origin)
+            if isinstance(r, str):
+                report.unmapped_indicators.append(f"{indicator} ({r})")
+                resolved[key] = None
+            else:
+                if r.is_user_series:
+                    report.user_series.append(f"{r.series_code} {indicator}")
+                resolved[key] = candidates.mapping_id((r.series_code, r.series_unit, r.unit_factor, r.source_unit,
+                                                       r.precedence, r.file_rank, r.via_mappings))
         return resolved[key]
 
-    before = len(rows)
-    provenance = f"real: {file}"
+    kept, mapping_ids = [], []
     for c in parsed.cells:
-        r = lookup(c.indicator_text, c.unit)
-        if isinstance(r, str):
+        mapping = lookup(c.indicator_text, c.unit)
+        if mapping is None:
             report.unmapped_cells += 1
             continue
-        rows.append((c.region_code, c.year, r.series_code, c.number * r.unit_factor, r.series_unit,
-                     provenance, file, c.source_sheet, c.source_row, c.source_column, c.raw_text,
-                     c.indicator_text, r.unit_factor, c.number, r.source_unit, parsed.kind,
-                     parsed.database, parsed.time_range, r.precedence, r.file_rank, r.via_mappings))
+        kept.append(c)
+        mapping_ids.append(mapping)
+    parsed.cells = []  # the file's arrays in `candidates` replace them
+    candidates.add(kept, mapping_ids, file, parsed.kind, parsed.database, parsed.time_range)
     if origin == "shipped":  # indicators whose every cell was empty are checked and reported too
         for indicator in parsed.indicators:
             if not any(k[0] == indicator for k in resolved):
                 lookup(indicator, None)
-    report.observations = len(rows) - before
+    report.observations = len(mapping_ids)
     return report
 
 
@@ -412,8 +418,9 @@ def _empty(extra: list[str]) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract types: INTEGER codes/years/rows, DOUBLE values and factor."""
-    frame = frame.copy()
+    """Contract types: INTEGER codes/years/rows, DOUBLE values and factor. The caller's frame is not
+    changed (copy-on-write: a shallow copy whose columns are replaced), and no column is copied twice."""
+    frame = frame.copy(deep=False)
     for col in ("region_code", "year", "source_row"):
         frame[col] = frame[col].astype("int32")
     for col in ("value", "unit_factor", "parsed_value"):

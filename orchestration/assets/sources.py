@@ -80,15 +80,15 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     result = load_inbox(inbox)  # raises DataError (file, line, reason) before any table is touched
     # city tables (城市 column) of the inbox, plus the generated city demo panel unless the build is
     # real-only or inbox.yml says shipped: false
-    cities = result.city_observations()
+    cities = [result.city_observations()]  # not appended into one frame: a firm table may bring millions
     shipped = InboxConfig.read(inbox).shipped if inbox.is_dir() else True
     if synthetic_enabled() and shipped:
-        cities = pd.concat([cities, load_city_demo()], ignore_index=True)
+        cities.append(load_city_demo())
     report = result.report()
     report.insert(0, "loaded_at", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     with build_lock(), connect_build() as connection:
         rows = replace_table(connection, "raw", "portal_observations", result.warehouse_observations())
-        replace_table(connection, "raw", "city_observations", cities)
+        city_rows = replace_table(connection, "raw", "city_observations", *cities)
         replace_table(connection, "raw", "ingest_files", report)
         replace_table(connection, "raw", "user_series", result.user_series)
         replace_table(connection, "raw", "firm_units", result.firm_units)
@@ -108,8 +108,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "placeholder_cells": int(report["placeholder_cells"].sum()),
             "series": sorted(result.warehouse_observations()["series"].unique().tolist()),
             "shipped_source_values": len(result.shipped_sources),
-            "city_values": len(cities),
-            "cities": int(cities["region_code"].nunique()),
+            "city_values": city_rows,
+            "cities": len(set().union(*(frame["region_code"].unique() for frame in cities))),
             "firms": len(result.firm_units),
             "firm_ids_failing_check_character": len(failed_ids),
             "skipped": result.skipped,

@@ -9,6 +9,9 @@
                                firms x 15 years x 20 series = 1.5 M values (models_py/ingest/firms.py)
   ingest_firm_dta_seconds      the same shape of table saved by Stata (format 118: numeric stkcd, the
                                series as variables labelled 指标k(万元)), read as a .dta (models_py/ingest/stata.py)
+  *_peak_rss_gib               the process's peak resident set over the loads of that inbox (its loaded frames
+                               included); *_peak_bytes_per_value: that peak less the resident set before the
+                               first load, per value loaded
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from models_py.ingest import load_inbox, load_regions, load_series_catalogue
+from tests.benchmarks.entropy_bench import current_rss_gib, peak_rss_gib, reset_peak_rss
 from tests.ingest_files import classic_csv, newer_csv, portal_sheet_rows, write_xls, write_xlsx
 
 SERIES = ["gdp", "tax_revenue", "employment", "urbanisation_rate", "population_sample", "trade_usd",
@@ -90,14 +94,18 @@ def write_firm_dta_inbox(folder: Path, rng: np.random.Generator) -> int:
     return len(table) * len(series)
 
 
-def _time(folder: Path, repeats: int) -> tuple[float, int]:
+def _time(folder: Path, repeats: int) -> tuple[float, int, float, float]:
+    """Best seconds of `repeats` loads, the values loaded, and the peak resident set over the loads
+    (GiB) with the resident set before them (GiB; NaN where /proc cannot reset the peak)."""
     best, rows = float("inf"), 0
+    before = current_rss_gib() if reset_peak_rss() else float("nan")
     for _ in range(repeats):
         started = time.perf_counter()
         result = load_inbox(folder)
         best = min(best, time.perf_counter() - started)
         rows = len(result.observations)
-    return best, rows
+        del result  # the next load's peak must not include this one's frames
+    return best, rows, peak_rss_gib(), before
 
 
 def run(repeats: int = 3) -> None:
@@ -108,11 +116,13 @@ def run(repeats: int = 3) -> None:
             folder = Path(work) / name
             folder.mkdir()
             expected = writer(folder, rng)
-            seconds, rows = _time(folder, repeats)
+            seconds, rows, peak, before = _time(folder, repeats)
             assert rows == expected, (name, rows, expected)  # a benchmark of a loader that drops rows is void
             size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
             print(f"{name}_seconds {seconds:.3g}")
             print(f"{name}_observations {rows}")
+            print(f"{name}_peak_rss_gib {peak:.3g}")
+            print(f"{name}_peak_bytes_per_value {(peak - before) * 2**30 / rows:.0f}")
             print(f"# {name}: {size:.1f} MiB, {rows / seconds:,.0f} observations/s (best of {repeats})")
 
 
