@@ -80,6 +80,8 @@ def test_registration_id_firms_build_with_their_tests(firm_copy):
             "where region_code >= 1000000000 order by region_code, year").fetchall()
         linked = connection.execute("select unit_code, linked_ids from staging.stg_firm__units "
                                     "where linked_ids is not null").fetchall()
+        linked_units = connection.execute("select unit_code, linked_ids from intermediate.int_units "
+                                          "where linked_ids is not null").fetchall()
     assert units == [(1_000_600_519, "600519", "firm", 52, 52, "west"),
                      (ORG, "100000021", "firm", 31, 31, "east"),
                      (BEIJING, "91110000100000000X", "firm", 11, 11, "east"),
@@ -87,7 +89,7 @@ def test_registration_id_firms_build_with_their_tests(firm_copy):
     assert [(code, year) for code, year, _ in values] == [
         (1_000_600_519, 2021), (ORG, 2021), (ORG, 2022), (BEIJING, 2020), (BEIJING, 2021), (BEIJING, 2022),
         (HANGZHOU, 2021)]
-    assert linked == [(BEIJING, "100000000")]
+    assert linked == linked_units == [(BEIJING, "100000000")]
 
 
 def _declare_system(firm_copy: FirmCopy, excluded: str) -> subprocess.CompletedProcess:

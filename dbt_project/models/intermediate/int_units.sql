@@ -11,7 +11,8 @@ with catalogue_units as (
         name_full,
         name_short,
         area_km2,
-        cast(null as {{ dbt.type_string() }}) as firm_id
+        cast(null as {{ dbt.type_string() }}) as firm_id,
+        cast(null as {{ dbt.type_string() }}) as linked_ids
     from {{ ref('units') }}
 ),
 
@@ -25,7 +26,8 @@ firm_units as (
         coalesce(firm_name, firm_id) as name_full,
         coalesce(firm_name, firm_id) as name_short,
         cast(null as double) as area_km2,
-        firm_id
+        firm_id,
+        linked_ids
     from {{ ref('stg_firm__units') }}
 ),
 
@@ -48,6 +50,7 @@ select
     units.name_short,
     units.area_km2,
     units.firm_id,
+    units.linked_ids,
     regions.name_short as province_name,
     regions.region3,
     regions.region4,
