@@ -240,3 +240,29 @@ def test_nqp_inbox_names_the_ids_whose_check_character_fails(tmp_path, monkeypat
     # the standard's example does not
     assert ("4 registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; a mistyped "
             "id loads as a firm of its own): 100000000, 100000021, 91110000100000000X, 91330100000000003B\n") in out
+
+
+def test_check_characters_error_stops_the_load_at_the_first_bad_id(tmp_path):
+    """inbox.yml `check_characters: error`: the first failing id in id order (the organisation code of
+    early.csv, as written there) is named with the file and line it was read at, the others after it;
+    the same inbox with only the standard's example loads."""
+    good = "统一社会信用代码,省份,年份,营业收入(万元)\n91350100M000100Y43,福建,2021,1\n"
+    inbox = _inbox(tmp_path, {"a.csv": CREDIT, "good.csv": good, "early.csv": EARLY})
+    (inbox / "inbox.yml").write_text("shipped: false\ncheck_characters: error\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_inbox(inbox)
+    error = caught.value
+    assert (error.file, error.row, error.value) == (str(inbox / "early.csv"), 2, "100000000"), str(error)
+    assert "3 more: 100000021, 91110000100000000X, 91330100000000003B" in str(error)
+    assert "check_characters: report" in str(error)
+    for name in ("a.csv", "early.csv"):
+        (inbox / name).unlink()
+    assert load_inbox(inbox).firm_units["firm_id"].tolist() == ["91350100M000100Y43"]
+
+
+def test_check_characters_takes_report_or_error(tmp_path):
+    inbox = _inbox(tmp_path, {})
+    (inbox / "inbox.yml").write_text("check_characters: warn\n", encoding="utf-8")
+    with pytest.raises(DataError, match="check_characters must be one of report, error") as caught:
+        load_inbox(inbox)
+    assert caught.value.column == "check_characters" and caught.value.value == "warn"

@@ -214,6 +214,21 @@ def failed_check_characters(firms: pd.DataFrame) -> list[str]:
     return sorted(i for i in ids if check_character_holds(i) is False)
 
 
+def refuse_failed_check_characters(firms: dict[int, Firm]) -> None:
+    """inbox.yml `check_characters: error`: a registration id whose check character does not hold stops the
+    load, naming the file and line the first of them (in id order) was first read at, and the others."""
+    failed = sorted((f for f in firms.values() if check_character_holds(f.firm_id) is False),
+                    key=lambda f: f.firm_id)
+    if not failed:
+        return
+    first, others = failed[0], [f.firm_id for f in failed[1:]]
+    more = (f"; {len(others)} more: {', '.join(others[:5])}" + (" …" if len(others) > 5 else "")) if others else ""
+    raise DataError(f"registration id {first.firm_id}: its last character is not the check character of the "
+                    f"others (GB 32100-2015 / GB 11714-1997){more}. Correct the ids, or set check_characters: "
+                    "report in inbox.yml to load them and have them listed", file=first.source_file,
+                    row=first.source_row, region=first.firm_id, value=first.firm_id)
+
+
 def check_character_summary(failed: list[str], shown: int) -> str:
     """What `nqp inbox` and the build's log say of `failed` (failed_check_characters), naming `shown` of them."""
     return (f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; "

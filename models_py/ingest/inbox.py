@@ -16,6 +16,8 @@
       - 农林牧渔业增加值
     unmapped: series         # an indicator nothing maps: series (default) = a user series of its
                              # own (models_py.ingest.user_series), skip = not loaded, error = stop
+    check_characters: report # a firm's registration id whose check character does not hold: report
+                             # (default) = loaded and listed, error = stop (models_py.ingest.firms)
 
 Inbox values beat shipped ones (the point of bringing your own data); between inbox files a
 duplicate region-year-series is an error unless `precedence` ranks them. An indicator that neither
@@ -39,8 +41,9 @@ from .units import UnitConverter
 from .user_series import UserSeriesRegistry
 
 CONFIG_NAME = "inbox.yml"
-KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped"}
+KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped", "check_characters"}
 UNMAPPED_RULES = ("series", "skip", "error")
+CHECK_CHARACTER_RULES = ("report", "error")
 # Inbox observations outrank every shipped mapping (those are < 1000), then by declared file rank.
 INBOX_BASE_PRECEDENCE = 1_000_000
 FILE_RANK_STEP = 1_000
@@ -63,6 +66,7 @@ class InboxConfig:
     synthetic: bool = True  # false: real-only build (models_py.data.real_only)
     skip: set[str] = field(default_factory=set)  # normalised indicator texts (with or without unit)
     unmapped: str = "series"
+    check_characters: str = "report"
 
     @classmethod
     def read(cls, folder: Path) -> InboxConfig:
@@ -78,7 +82,7 @@ class InboxConfig:
                             row=None if line is None else line + 1) from None
         if not isinstance(raw, dict):
             raise DataError("expected a mapping of shipped / synthetic / precedence / series / files / skip / "
-                            "unmapped", file=shown)
+                            "unmapped / check_characters", file=shown)
         unknown = set(raw) - KEYS
         if unknown:
             raise DataError(f"unknown keys {sorted(unknown)}", file=shown)
@@ -116,8 +120,12 @@ class InboxConfig:
         if unmapped not in UNMAPPED_RULES:
             raise DataError(f"unmapped must be one of {', '.join(UNMAPPED_RULES)}", file=shown,
                             column="unmapped", value=unmapped)
+        check_characters = raw.get("check_characters", "report")
+        if check_characters not in CHECK_CHARACTER_RULES:
+            raise DataError(f"check_characters must be one of {', '.join(CHECK_CHARACTER_RULES)}", file=shown,
+                            column="check_characters", value=check_characters)
         return cls(Path(folder), shipped, precedence, series, files, synthetic, {_key(t) for t in skip},
-                   unmapped)
+                   unmapped, check_characters)
 
 
 def _key(text: str) -> str:

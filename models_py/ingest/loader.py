@@ -26,7 +26,7 @@ from models_py.errors import DataError
 from . import portal, portal_xls, stata, tables
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
-from .firms import add_firm, final_text_codes, firms_frame, renumber
+from .firms import add_firm, final_text_codes, firms_frame, refuse_failed_check_characters, renumber
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -172,7 +172,7 @@ def load_inbox(inbox: Path, *, shipped: Path = SHIPPED_EXPORTS_DIR, mappings=Non
         raise DataError(f"inbox.yml files: names {sorted(unlisted)}, not in the inbox", file=inbox / CONFIG_NAME)
     mapper = _RouteMapper(_ShippedMapper(mappings),
                           InboxMapper(config, mappings, load_series_catalogue(root), load_unit_converter(root)))
-    result = _load(entries, mapper, resolver, root)
+    result = _load(entries, mapper, resolver, root, refuse_bad_ids=config.check_characters == "error")
     if config.shipped or same:
         _read_shipped_sources(result, sources, resolver, root)
     return result
@@ -214,7 +214,7 @@ def _mappings(mappings):
     return SourceMappings.from_frame(mappings) if isinstance(mappings, pd.DataFrame) else mappings
 
 
-def _load(entries, mapper, resolver, root) -> LoadResult:
+def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> LoadResult:
     reports, skipped, firms, candidates = [], [], {}, CandidateCells()
     for p, origin in entries:
         shown = display_path(p, root)
@@ -230,6 +230,8 @@ def _load(entries, mapper, resolver, root) -> LoadResult:
         reports.append(report)
     # one frame for the whole batch, made column by column (models_py.ingest.observations)
     candidates = candidates.frame(OBS_COLUMNS + RANKS) if len(candidates) else _empty(RANKS)
+    if refuse_bad_ids:  # each firm as first read (file, line), before organisation codes join credit codes
+        refuse_failed_check_characters(firms)
     text_codes = final_text_codes(firms)  # registration ids: numbered once every file is read
     if text_codes:
         firms = renumber(firms, text_codes)

@@ -95,7 +95,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
     failed_ids = failed_check_characters(result.firm_units)
-    if failed_ids:  # reported, not refused: real exports carry a few
+    if failed_ids:  # reported (real exports carry a few); inbox.yml check_characters: error refuses them
         context.log.warning(check_character_summary(failed_ids, shown=20))
     shown = report.drop(columns=["loaded_at", "sha256", "unmapped_indicators", "user_series"])
     return dg.MaterializeResult(
