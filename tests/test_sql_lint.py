@@ -12,11 +12,14 @@ of `pytest -m "not build"`). A clean checkout (CI) has no cache and lints everyt
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -80,11 +83,22 @@ def lint_with_cache(folders: list[str], cache: Path, root: Path = PROJECT_ROOT, 
     return found
 
 
+def lint_once_at_a_time(folders: list[str], cache: Path, root: Path = PROJECT_ROOT,
+                        run=subprocess.run) -> list[dict]:
+    """lint_with_cache under an exclusive lock on the cache folder: the workers of `pytest -n 2` each start
+    this early build, and with a cold cache both linted the whole project; the second now waits and reads
+    what the first kept."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return lint_with_cache(folders, cache, root, run=run)
+
+
 @early_builds.early_build("house_style_lint", lane="own", priority=-1, seconds=70)
 def _prepare_house_style_lint(_tmp_path_factory):
     # in the background: linting the whole project takes ~50 s CPU (a cached session: a second or two)
     cache = Path(os.environ["NQP_CACHE"]) / "sql_lint"
-    return lambda: lint_with_cache(LINTED, cache, run=early_builds.run)
+    return lambda: lint_once_at_a_time(LINTED, cache, run=early_builds.run)
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +172,26 @@ def test_a_file_is_linted_again_only_when_it_or_the_lint_settings_changed(tmp_pa
     lint_now()
     lint_now()
     assert calls[-2:] == [[str(skipped.relative_to(root))]] * 2
+
+
+def test_two_workers_with_a_cold_cache_lint_once(tmp_path):
+    """lint_once_at_a_time from two threads at once (as the two workers of `pytest -n 2`): the stand-in
+    sqlfluff, slow enough for both to be waiting, runs once; both get every file's findings."""
+    root, cache, calls = tmp_path / "project", tmp_path / "cache", []
+    for name, text in {".sqlfluff": "[sqlfluff]\n", "dbt_project/models/a.sql": "select 1"}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+    def slow_sqlfluff(command, cwd, **_):
+        calls.append(command)
+        time.sleep(0.5)
+        paths = command[command.index("lint") + 1:command.index("--format")]
+        findings = [{"filepath": p, "violations": []} for p in paths]
+        return subprocess.CompletedProcess(command, 0, json.dumps(findings), "")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(lint_once_at_a_time, ["dbt_project/models"], cache, root, slow_sqlfluff)
+                for _ in range(2)]
+        found = [run.result() for run in runs]
+    assert len(calls) == 1
+    assert found[0] == found[1] == [{"filepath": "dbt_project/models/a.sql", "violations": []}]
