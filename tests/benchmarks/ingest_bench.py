@@ -9,6 +9,8 @@
                                firms x 15 years x 20 series = 1.5 M values (models_py/ingest/firms.py)
   ingest_firm_dta_seconds      the same shape of table saved by Stata (format 118: numeric stkcd, the
                                series as variables labelled 指标k(万元)), read as a .dta (models_py/ingest/stata.py)
+  ingest_firm_10M_*            (--ingest-large only) 50,000 firms x 10 years x 20 series = 10^7 values, one CSV,
+                               loaded once
   *_peak_rss_gib               the process's peak resident set over the loads of that inbox (its loaded frames
                                included); *_peak_bytes_per_value: that peak less the resident set before the
                                first load, per value loaded
@@ -62,10 +64,10 @@ def write_newer_inbox(folder: Path, rng: np.random.Generator) -> int:
     return 100 * 31 * 5
 
 
-def firm_table(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
-    """5,000 firms (random stock codes) x 2008-2022 x 20 columns of made-up values, in five provinces:
-    the table (one row per firm-year) and its series columns."""
-    n_firms, years, n_series = 5000, np.arange(2008, 2023), 20
+def firm_table(rng: np.random.Generator, n_firms: int = 5000, last_year: int = 2022) -> tuple[pd.DataFrame, list[str]]:
+    """`n_firms` firms (random stock codes) x 2008-`last_year` x 20 columns of made-up values, in five
+    provinces: the table (one row per firm-year) and its series columns."""
+    years, n_series = np.arange(2008, last_year + 1), 20
     codes = np.sort(rng.choice(np.arange(1, 700000), n_firms, replace=False))
     provinces = rng.choice(list(load_regions().name_full)[:5], n_firms)
     values = rng.uniform(1, 1e6, (n_firms * len(years), n_series)).round(2)
@@ -75,9 +77,9 @@ def firm_table(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
     return pd.concat([table, pd.DataFrame(values, columns=series)], axis=1), series
 
 
-def write_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
+def write_firm_inbox(folder: Path, rng: np.random.Generator, **shape) -> int:
     """The firm table as a CSV export: codes six digits wide."""
-    table, series = firm_table(rng)
+    table, series = firm_table(rng, **shape)
     (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
     table.assign(证券代码=table["证券代码"].map("{:06d}".format)).to_csv(folder / "firms.csv", index=False)
     return len(table) * len(series)
@@ -108,22 +110,33 @@ def _time(folder: Path, repeats: int) -> tuple[float, int, float, float]:
     return best, rows, peak_rss_gib(), before
 
 
-def run(repeats: int = 3) -> None:
+def write_large_firm_inbox(folder: Path, rng: np.random.Generator) -> int:
+    """50,000 firms x 2008-2017 x 20 series = 10^7 values as one CSV (105 MiB): the loader at the scale
+    where its memory, not SQL, is the limit."""
+    return write_firm_inbox(folder, rng, n_firms=50_000, last_year=2017)
+
+
+def run(repeats: int = 3, large: bool = False) -> None:
+    """Each inbox loaded `repeats` times (best kept); `large`: also the 10^7-value firm table, loaded once
+    (about 90 s and 6 GiB)."""
     rng = np.random.default_rng(5)
+    cases = [("ingest_100_exports", write_mixed_inbox, repeats), ("ingest_100_newer", write_newer_inbox, repeats),
+             ("ingest_firm_table", write_firm_inbox, repeats), ("ingest_firm_dta", write_firm_dta_inbox, repeats)]
+    if large:
+        cases.append(("ingest_firm_10M", write_large_firm_inbox, 1))
     with tempfile.TemporaryDirectory(prefix="nqp_ingest_bench_") as work:
-        for name, writer in [("ingest_100_exports", write_mixed_inbox), ("ingest_100_newer", write_newer_inbox),
-                             ("ingest_firm_table", write_firm_inbox), ("ingest_firm_dta", write_firm_dta_inbox)]:
+        for name, writer, times in cases:
             folder = Path(work) / name
             folder.mkdir()
             expected = writer(folder, rng)
-            seconds, rows, peak, before = _time(folder, repeats)
+            seconds, rows, peak, before = _time(folder, times)
             assert rows == expected, (name, rows, expected)  # a benchmark of a loader that drops rows is void
             size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
             print(f"{name}_seconds {seconds:.3g}")
             print(f"{name}_observations {rows}")
             print(f"{name}_peak_rss_gib {peak:.3g}")
             print(f"{name}_peak_bytes_per_value {(peak - before) * 2**30 / rows:.0f}")
-            print(f"# {name}: {size:.1f} MiB, {rows / seconds:,.0f} observations/s (best of {repeats})")
+            print(f"# {name}: {size:.1f} MiB, {rows / seconds:,.0f} observations/s (best of {times})")
 
 
 if __name__ == "__main__":

@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-numpy-large", action="store_true", help="skip the NumPy run on the large panel")
     parser.add_argument("--only", choices=["entropy", "estimators", "ingest", "inequality", *SMALL_FAMILIES],
                         default=None, help="run one family only")
+    parser.add_argument("--ingest-large", action="store_true",
+                        help="also load a firm table of 10^7 values (about 90 s and 6 GiB)")
     args = parser.parse_args(argv)
     if args.only in (None, "ingest"):
-        ingest_bench.run(repeats=args.repeats)
+        ingest_bench.run(repeats=args.repeats, large=args.ingest_large)
     if args.only == "ingest":
         return 0
     for name, run in SMALL_FAMILIES.items():
