@@ -252,7 +252,7 @@ def test_check_characters_error_stops_the_load_at_the_first_bad_id(tmp_path):
     with pytest.raises(DataError) as caught:
         load_inbox(inbox)
     error = caught.value
-    assert (error.file, error.row, error.value) == (str(inbox / "early.csv"), 2, "100000000"), str(error)
+    assert (error.file, error.row, error.region) == (str(inbox / "early.csv"), 2, "100000000"), str(error)
     assert "3 more: 100000021, 91110000100000000X, 91330100000000003B" in str(error)
     assert "check_characters: report" in str(error)
     for name in ("a.csv", "early.csv"):

@@ -226,7 +226,7 @@ def refuse_failed_check_characters(firms: dict[int, Firm]) -> None:
     raise DataError(f"registration id {first.firm_id}: its last character is not the check character of the "
                     f"others (GB 32100-2015 / GB 11714-1997){more}. Correct the ids, or set check_characters: "
                     "report in inbox.yml to load them and have them listed", file=first.source_file,
-                    row=first.source_row, region=first.firm_id, value=first.firm_id)
+                    row=first.source_row, region=first.firm_id)
 
 
 def check_character_summary(failed: list[str], shown: int) -> str:
