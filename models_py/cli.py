@@ -179,10 +179,14 @@ def _inbox(_: argparse.Namespace) -> int:
         failed = failed_check_characters(firms)
         if failed:  # reported, not refused: real exports carry a few
             print(check_character_summary(failed, shown=5))
-        linked = firms["linked_ids"].dropna()
-        if len(linked):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
+        text = firms[firms["unit_code"] >= FIRST_TEXT_FIRM_CODE]["linked_ids"].dropna()
+        if len(text):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
             print(f"organisation codes read as the credit codes containing them: "
-                  f"{sum(len(ids.split()) for ids in linked)}, of {len(linked)} firms (raw.firm_units.linked_ids)")
+                  f"{sum(len(ids.split()) for ids in text)}, of {len(text)} firms (raw.firm_units.linked_ids)")
+        listed = firms[firms["unit_code"] < FIRST_TEXT_FIRM_CODE]["linked_ids"].dropna()
+        if len(listed):  # tables with a stock-code and a registration-id column
+            print(f"registration ids read as listed firms: {sum(len(ids.split()) for ids in listed)}, of "
+                  f"{len(listed)} stock codes (raw.firm_units.linked_ids)")
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

@@ -3,7 +3,8 @@ for the enterprise tables of tests/firm_files.py (credit codes, organisation cod
 written into a copy of the built warehouse (with raw.user_series: the tables' columns are user series),
 and stg_firm__units, int_units and int_city_series_values built on them with every test those models
 declare (unit code range, unique ids, provinces and parents that exist, series in the catalogue).
-An organisation code in an earlier year is read as the credit code containing it (one firm).
+An organisation code in an earlier year is read as the credit code containing it (one firm), and a link
+table gives the listed firm a credit code.
 Then a firm index system declared in the copy's seeds leaves a firm out by its id
 (excluded_regions firm:<id>), and a word of excluded_regions that names nothing stops the build."""
 from __future__ import annotations
@@ -35,6 +36,9 @@ ORG, BEIJING, HANGZHOU = FIRST_TEXT_FIRM_CODE, FIRST_TEXT_FIRM_CODE + 1, FIRST_T
 SYSTEM = "registration_firms"
 # the Beijing firm's organisation code (characters 9-17 of its credit code) in an earlier year: one firm
 EARLY_BEIJING = "法人代码,省份,年份,员工人数(人)\n10000000-0,北京,2020,12\n"
+# a link table: the listed firm's credit code (no table has rows of it), read as that firm's id too
+LISTED_CREDIT = "91520000MA0000001X"
+LINK = f"证券代码,证券简称,统一社会信用代码,省份\n600519,贵州茅台,{LISTED_CREDIT},贵州\n"
 
 
 @dataclass
@@ -53,7 +57,7 @@ def firm_copy(built_warehouse, tmp_path_factory) -> FirmCopy:
     inbox.mkdir()
     (inbox / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
     for name, text in (("企业.csv", REGISTRATION_CREDIT), ("机构.csv", REGISTRATION_ORG), ("上市.csv", REGISTRATION_STOCK),
-                       ("早年.csv", EARLY_BEIJING)):
+                       ("早年.csv", EARLY_BEIJING), ("公司信息.csv", LINK)):
         (inbox / name).write_text(text, encoding="utf-8")
     loaded = load_inbox(inbox)
     copy_dbt_project(root)
@@ -79,9 +83,9 @@ def test_registration_id_firms_build_with_their_tests(firm_copy):
             "select region_code, year, value from intermediate.int_city_series_values "
             "where region_code >= 1000000000 order by region_code, year").fetchall()
         linked = connection.execute("select unit_code, linked_ids from staging.stg_firm__units "
-                                    "where linked_ids is not null").fetchall()
+                                    "where linked_ids is not null order by unit_code").fetchall()
         linked_units = connection.execute("select unit_code, linked_ids from intermediate.int_units "
-                                          "where linked_ids is not null").fetchall()
+                                          "where linked_ids is not null order by unit_code").fetchall()
     assert units == [(1_000_600_519, "600519", "firm", 52, 52, "west"),
                      (ORG, "100000021", "firm", 31, 31, "east"),
                      (BEIJING, "91110000100000000X", "firm", 11, 11, "east"),
@@ -89,7 +93,7 @@ def test_registration_id_firms_build_with_their_tests(firm_copy):
     assert [(code, year) for code, year, _ in values] == [
         (1_000_600_519, 2021), (ORG, 2021), (ORG, 2022), (BEIJING, 2020), (BEIJING, 2021), (BEIJING, 2022),
         (HANGZHOU, 2021)]
-    assert linked == linked_units == [(BEIJING, "100000000")]
+    assert linked == linked_units == [(1_000_600_519, LISTED_CREDIT), (BEIJING, "100000000")]
 
 
 def _declare_system(firm_copy: FirmCopy, excluded: str) -> subprocess.CompletedProcess:
@@ -117,26 +121,26 @@ def _append_row(path: Path, row: dict) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def test_excluded_regions_leave_a_firm_out_by_its_id(firm_copy):
-    seeded = _declare_system(firm_copy, "firm:91110000100000000X")
+def _sample_without(firm_copy: FirmCopy, excluded: str) -> list[tuple]:
+    """SYSTEM's 2021 sample (firm, revenue) with `excluded` as its excluded_regions."""
+    seeded = _declare_system(firm_copy, excluded)
     assert seeded.returncode == 0, seeded.stdout[-3000:]
     ran = firm_copy.dbt("run", "--select", "int_index_indicator_values")
     assert ran.returncode == 0, ran.stdout[-3000:]
     with duckdb.connect(str(firm_copy.warehouse), read_only=True) as connection:
-        sample = connection.execute(
+        return connection.execute(
             "select region_code, value from intermediate.int_index_indicator_values where system = ? "
             "order by region_code", [SYSTEM]).fetchall()
+
+
+def test_excluded_regions_leave_a_firm_out_by_its_id(firm_copy):
     # the firms with values in 2021 but the Beijing firm; the organisation-code firm has no revenue
+    sample = _sample_without(firm_copy, "firm:91110000100000000X")
     assert sample == [(1_000_600_519, 900.0), (ORG, None), (HANGZHOU, 100.0)]
     # the Beijing firm by the organisation code read as its credit code (EARLY_BEIJING) leaves the same out
-    seeded = _declare_system(firm_copy, "firm:100000000")
-    assert seeded.returncode == 0, seeded.stdout[-3000:]
-    ran = firm_copy.dbt("run", "--select", "int_index_indicator_values")
-    assert ran.returncode == 0, ran.stdout[-3000:]
-    with duckdb.connect(str(firm_copy.warehouse), read_only=True) as connection:
-        assert connection.execute(
-            "select region_code, value from intermediate.int_index_indicator_values where system = ? "
-            "order by region_code", [SYSTEM]).fetchall() == sample
+    assert _sample_without(firm_copy, "firm:100000000") == sample
+    # the listed firm by the credit code a link table gives it
+    assert _sample_without(firm_copy, f"firm:{LISTED_CREDIT}") == [(ORG, None), (BEIJING, 50.0), (HANGZHOU, 100.0)]
 
 
 def test_a_word_of_excluded_regions_naming_nothing_stops_the_build(firm_copy):

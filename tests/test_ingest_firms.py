@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from models_py.errors import DataError
@@ -266,3 +267,77 @@ def test_check_characters_takes_report_or_error(tmp_path):
     with pytest.raises(DataError, match="check_characters must be one of report, error") as caught:
         load_inbox(inbox)
     assert caught.value.column == "check_characters" and caught.value.value == "warn"
+
+
+# A CSMAR 公司基本信息 style table: a listed firm's stock code beside its credit code (000003 has none),
+# linking Beijing's credit code of CREDIT (and the organisation code inside it, EARLY) to stock code 000002
+LINKS = "证券代码,证券简称,统一社会信用代码,省份\n000002,北京乙股份,91110000100000000X,北京\n000003,丙股份,,浙江\n"
+LISTED = "证券代码,省份,年份,研发投入(万元)\n000002,北京,2021,5\n"
+
+
+def test_a_link_table_reads_registration_ids_as_the_listed_firm(tmp_path):
+    """The credit code's rows (CREDIT) and its organisation code's (EARLY) are read as listed firm 000002
+    beside its own rows (LISTED): one unit code, the stock code as id, the short name of the link table,
+    the registration ids in linked_ids; the firms no link names keep their numbering."""
+    result = load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "early.csv": EARLY, "links.csv": LINKS,
+                                          "listed.csv": LISTED}))
+    listed, other = FIRST_FIRM_CODE + 2, FIRST_FIRM_CODE + 3
+    shanghai, hangzhou = FIRST_TEXT_FIRM_CODE, FIRST_TEXT_FIRM_CODE + 1  # 100000021 < 91330100000000003B
+    assert _values(result) == {
+        (hangzhou, 2021, "营业收入(万元)"): 100, (listed, 2021, "营业收入(万元)"): 50,
+        (listed, 2022, "营业收入(万元)"): 60, (listed, 2013, "营业收入(万元)"): 40,
+        (shanghai, 2013, "营业收入(万元)"): 7, (listed, 2021, "研发投入(万元)"): 5}
+    firms = result.firm_units.set_index("unit_code")
+    assert firms.loc[listed, ["firm_id", "firm_name", "province_code", "linked_ids"]].tolist() == [
+        "000002", "北京乙股份", 11, "100000000 91110000100000000X"]
+    assert firms.loc[other, ["firm_id", "firm_name", "province_code"]].tolist() == ["000003", "丙股份", 33]
+    assert firms.loc[other, "linked_ids"] is pd.NA
+    assert firms.loc[hangzhou, "firm_id"] == "91330100000000003B" and firms.loc[shanghai, "firm_id"] == "100000021"
+    report = result.report().set_index("file")
+    assert report.loc[str(tmp_path / "inbox" / "links.csv"), ["kind", "rows_read", "observations"]].tolist() == [
+        "firm_links", 2, 0]
+
+
+def test_a_link_names_its_registration_id_even_without_rows_of_it(tmp_path):
+    """excluded_regions firm:<credit code> and an analyst's join find the listed firm by its credit code."""
+    result = load_inbox(_inbox(tmp_path, {"links.csv": LINKS, "listed.csv": LISTED}))
+    firms = result.firm_units.set_index("firm_id")
+    assert firms.loc["000002", "linked_ids"] == "91110000100000000X"
+
+
+def test_a_firm_table_with_both_ids_keys_its_rows_by_the_stock_code(tmp_path):
+    both = "证券代码,统一社会信用代码,省份,年份,营业收入(万元)\n000002,91110000100000000X,北京,2023,70\n"
+    result = load_inbox(_inbox(tmp_path, {"a.csv": CREDIT, "both.csv": both}))
+    listed = FIRST_FIRM_CODE + 2
+    assert {k: v for k, v in _values(result).items() if k[0] == listed} == {
+        (listed, 2021, "营业收入(万元)"): 50, (listed, 2022, "营业收入(万元)"): 60, (listed, 2023, "营业收入(万元)"): 70}
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"links.csv": LINKS, "more.csv": "证券代码,统一社会信用代码,省份\n000004,91110000100000000X,北京\n"},
+     r"more.csv, line 2, region '91110000100000000X': registration id 91110000100000000X is linked to stock "
+     r"codes 000002 \(.*links.csv line 2\) and 000004: a firm has one stock code"),
+    ({"links.csv": LINKS, "more.csv": "证券代码,统一社会信用代码,省份\n000002,91330100000000003B,北京\n"},
+     r"more.csv, line 2, region '000002': stock code 000002 is linked to registration ids 91110000100000000X "
+     r"\(.*links.csv line 2\) and 91330100000000003B, which are not one firm's"),
+    ({"links.csv": LINKS, "a.csv": CREDIT.replace("北京乙公司,北京", "北京乙公司,天津")},
+     r"firm 91110000100000000X \(linked to stock code 000002\) has province 11 at .*links.csv line 2 and 12"),
+    ({"links.csv": LINKS.replace("统一社会信用代码,省份", "统一社会信用代码,省份,上市日期").replace("北京\n", "北京,2001\n")
+      .replace("浙江\n", "浙江,2002\n")},
+     r"links.csv, line 1, column '上市日期': a link table .* reads only the ids, 省份, 城市 and 证券简称"),
+    ({"twice.csv": "证券代码,股票代码,省份,年份,x(元)\n1,1,北京,2021,1\n"},
+     r"twice.csv, line 1, column '股票代码': two firm id columns of one kind"),
+])
+def test_links_that_contradict_each_other_or_a_firm_are_errors_naming_both_rows(tmp_path, files, message):
+    with pytest.raises(DataError, match=message):
+        load_inbox(_inbox(tmp_path, files))
+
+
+def test_nqp_inbox_says_how_many_registration_ids_it_read_as_listed_firms(tmp_path, monkeypatch, capsys):
+    from models_py.cli import main
+
+    monkeypatch.setenv("NQP_INBOX", str(_inbox(tmp_path, {"a.csv": CREDIT, "early.csv": EARLY, "links.csv": LINKS})))
+    assert main(["inbox"]) == 0
+    out = capsys.readouterr().out
+    assert "registration ids read as listed firms: 2, of 1 stock codes (raw.firm_units.linked_ids)" in out
+    assert "organisation codes read as the credit codes containing them" not in out

@@ -52,6 +52,8 @@ class ParsedFile:
     indicators: dict[str, str | None] = field(default_factory=dict)
     # a firm table's firms: unit code -> models_py.ingest.firms.Firm (province, city, name, first row)
     firms: dict = field(default_factory=dict)
+    # registration ids linked to stock codes by tables with both columns (models_py.ingest.firms.FirmLink)
+    firm_links: list = field(default_factory=list)
 
 
 def is_placeholder(text: str) -> bool:

@@ -23,6 +23,10 @@ one of two kinds of id, by its header:
   years give 组织机构代码 and later years 统一社会信用代码 (工业企业数据库 around 2015) is one panel of
   firms. The firm keeps the credit code as its id; `linked_ids` lists what was joined to it. An
   organisation code found in two credit codes is an error naming the three.
+- both: a table with a stock-code column and a registration-id column (a CSMAR 公司基本信息 export) links
+  them (FirmLink): the rows of that credit code, or of the organisation code inside it, in any table are
+  read as the listed firm, which keeps its stock code's unit code and id, the registration ids in
+  `linked_ids` (even where no table has rows of them). Without a year column such a table only links.
 
 Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
 and between provinces and clustering by province follow from it, as for cities. A 城市 column gives
@@ -125,11 +129,23 @@ class Firm:
     linked_ids: tuple[str, ...] = ()  # organisation codes joined to this credit code
 
 
+@dataclass(frozen=True)
+class FirmLink:
+    """A row giving a listed firm's stock code and its registration id (credit or organisation code)."""
+
+    unit_code: int  # the stock code's
+    registration_id: str
+    source_file: str
+    source_row: int
+
+
 class FirmRows:
-    """Reads one firm table's unit columns row by row: the firm's id, province, city and name."""
+    """Reads one firm table's unit columns row by row: the firm's id, province, city and name, and the
+    registration id linked to its stock code where the table has both (`link_col`)."""
 
     def __init__(self, header: list[str], firm_col: int, province_col: int | None, city_col: int | None,
-                 name_col: int | None, provinces: RegionResolver, *, file: str, sheet: str | None, row: int):
+                 name_col: int | None, provinces: RegionResolver, *, file: str, sheet: str | None, row: int,
+                 link_col: int | None = None):
         if province_col is None:
             raise DataError("a firm table needs a province column (省份) beside its firm column: each firm's "
                             "province places it in the region groups and the province clusters",
@@ -137,10 +153,12 @@ class FirmRows:
         self.header, self.firm_col, self.province_col = header, firm_col, province_col
         self.city_col, self.name_col, self.provinces = city_col, name_col, provinces
         self.text_ids = is_registration_column(header[firm_col])
+        self.link_col = link_col
 
-    def resolve(self, cells: list[str], firms: dict[int, Firm], *, file: str, sheet: str | None, row: int) -> int:
+    def resolve(self, cells: list[str], firms: dict[int, Firm], *, file: str, sheet: str | None, row: int,
+                links: list[FirmLink] | None = None) -> int:
         """The row's firm code (provisional for a registration id); the firm is added to (or checked
-        against) `firms`."""
+        against) `firms`, and the row's link, if any, appended to `links`."""
         where = dict(file=file, sheet=sheet, row=row)
         text, column = cells[self.firm_col], self.header[self.firm_col]
         if self.text_ids:
@@ -156,6 +174,9 @@ class FirmRows:
                 cells[self.city_col], cells[self.province_col], column=self.header[self.city_col], **where)
         name = cells[self.name_col].strip() or None if self.name_col is not None else None
         add_firm(firms, Firm(code, shown, name, province, city, file, row), sheet=sheet)
+        if self.link_col is not None and cells[self.link_col].strip():  # a listed firm without one: no link
+            linked = registration_id(cells[self.link_col], column=self.header[self.link_col], **where)
+            links.append(FirmLink(code, linked, file, row))
         return code
 
 
@@ -236,50 +257,93 @@ def check_character_summary(failed: list[str], shown: int) -> str:
             + (" …" if len(failed) > shown else ""))
 
 
-def final_text_codes(firms: dict[int, Firm]) -> dict[int, int]:
-    """Provisional code -> unit code of every registration-id firm: FIRST_TEXT_FIRM_CODE + the rank of
-    its id; an organisation code takes the code of the one credit code that contains it."""
+def final_text_codes(firms: dict[int, Firm], links: list[FirmLink] = ()) -> dict[int, int]:
+    """Provisional code -> unit code of every registration-id firm. A firm linked to a stock code (by its
+    id, by the credit code containing its organisation code or by the organisation code inside its credit
+    code) takes the stock code's unit code; an organisation code takes the code of the one credit code
+    (of the firms or of the links) that contains it; the others FIRST_TEXT_FIRM_CODE + the rank of their id."""
     text = [f for f in firms.values() if f.unit_code < 0]
     present = {f.firm_id for f in text}
-    credit_of: dict[str, Firm] = {}
-    for firm in text:
-        if len(firm.firm_id) == CREDIT_CODE_LENGTH:
-            inside = organisation_code(firm.firm_id)
-            other = credit_of.setdefault(inside, firm)
-            if other.firm_id != firm.firm_id and inside in present:
+    stock_of = linked_stock_codes(links)
+    credit_of: dict[str, tuple[str, str, int]] = {}  # organisation code -> (credit code, file, line)
+    for text_id, file, row in [(f.firm_id, f.source_file, f.source_row) for f in text] + \
+            [(link.registration_id, link.source_file, link.source_row) for link in links]:
+        if len(text_id) == CREDIT_CODE_LENGTH:
+            inside = organisation_code(text_id)
+            other = credit_of.setdefault(inside, (text_id, file, row))
+            if other[0] != text_id and inside in present:
                 raise DataError(f"organisation code {inside} is inside credit codes "
-                                f"{other.firm_id} ({other.source_file} line {other.source_row}) and {firm.firm_id}: "
-                                "which firm its rows belong to is not known", file=firm.source_file,
-                                row=firm.source_row, region=firm.firm_id)
+                                f"{other[0]} ({other[1]} line {other[2]}) and {text_id}: "
+                                "which firm its rows belong to is not known", file=file, row=row, region=text_id)
 
-    def own_id(firm: Firm) -> str:  # the id a firm is numbered (and shown) by
-        credit = credit_of.get(firm.firm_id) if len(firm.firm_id) == ORGANISATION_CODE_LENGTH else None
-        return credit.firm_id if credit is not None else firm.firm_id
+    def own_id(text_id: str) -> str:  # the id a firm is numbered (and shown) by, unless linked
+        credit = credit_of.get(text_id) if len(text_id) == ORGANISATION_CODE_LENGTH else None
+        return credit[0] if credit is not None else text_id
 
-    ids = sorted({own_id(f) for f in text})
+    def stock_code(text_id: str) -> int | None:
+        own = own_id(text_id)
+        link = stock_of.get(own) or stock_of.get(text_id) or stock_of.get(organisation_code(own) or "")
+        return None if link is None else link.unit_code
+
+    ids = sorted({own_id(f.firm_id) for f in text if stock_code(f.firm_id) is None})
     if len(ids) > MAX_TEXT_FIRMS:
         raise DataError(f"{len(ids):,} firms by registration id: region_code, a 32-bit integer, numbers at "
                         f"most {MAX_TEXT_FIRMS:,}", file=text[0].source_file)
-    rank = {firm_id: i for i, firm_id in enumerate(ids)}
-    return {f.unit_code: FIRST_TEXT_FIRM_CODE + rank[own_id(f)] for f in text}
+    rank = {text_id: i for i, text_id in enumerate(ids)}
+    return {f.unit_code: stock_code(f.firm_id) or FIRST_TEXT_FIRM_CODE + rank[own_id(f.firm_id)] for f in text}
 
 
-def renumber(firms: dict[int, Firm], codes: dict[int, int]) -> dict[int, Firm]:
-    """`firms` with their provisional codes replaced by `codes`; firms given one code (an organisation
-    code and its credit code) become one, which must agree on province, city and name, and keeps the
-    credit code as its id and the organisation code in `linked_ids`."""
+def linked_stock_codes(links: list[FirmLink]) -> dict[str, FirmLink]:
+    """Registration id -> its link to a stock code. One registration id linked to two stock codes, or one
+    stock code to two ids that are not a credit code and the organisation code inside it, is an error
+    naming both rows."""
+    stock_of: dict[str, FirmLink] = {}
+    first_of_stock: dict[tuple[int, str], FirmLink] = {}  # (stock code, the organisation code the id is or holds)
+    for link in links:
+        known = stock_of.setdefault(link.registration_id, link)
+        if known.unit_code != link.unit_code:
+            raise DataError(f"registration id {link.registration_id} is linked to stock codes "
+                            f"{firm_id(known.unit_code)} ({known.source_file} line {known.source_row}) and "
+                            f"{firm_id(link.unit_code)}: a firm has one stock code", file=link.source_file,
+                            row=link.source_row, region=link.registration_id)
+        same = organisation_code(link.registration_id) or link.registration_id
+        first_of_stock.setdefault((link.unit_code, same), link)
+        other = next((k for (code, key), k in first_of_stock.items() if code == link.unit_code and key != same),
+                     None)
+        if other is not None:
+            raise DataError(f"stock code {firm_id(link.unit_code)} is linked to registration ids "
+                            f"{other.registration_id} ({other.source_file} line {other.source_row}) and "
+                            f"{link.registration_id}, which are not one firm's (a credit code and the organisation "
+                            "code inside it)", file=link.source_file, row=link.source_row,
+                            region=firm_id(link.unit_code))
+    return stock_of
+
+
+def renumber(firms: dict[int, Firm], codes: dict[int, int], links: list[FirmLink] = ()) -> dict[int, Firm]:
+    """`firms` with their provisional codes replaced by `codes`; firms given one code (a stock code and the
+    registration ids linked to it, an organisation code and its credit code) become one, which must agree
+    on province, city and name, and keeps the stock code, else the credit code, as its id and the others
+    in `linked_ids`, with every registration id a link table gives for its stock code."""
     merged: dict[int, Firm] = {}
-    absorbed = [item for item in firms.items() if len(item[1].firm_id) == ORGANISATION_CODE_LENGTH]
-    kept = [item for item in firms.items() if len(item[1].firm_id) != ORGANISATION_CODE_LENGTH]
-    for code, firm in kept + absorbed:  # an organisation code after the credit code it may join
+    stock = [item for item in firms.items() if item[0] > 0]
+    organisation = [item for item in firms.items() if item[0] < 0 and len(item[1].firm_id) == ORGANISATION_CODE_LENGTH]
+    credit = [item for item in firms.items() if item[0] < 0 and len(item[1].firm_id) != ORGANISATION_CODE_LENGTH]
+    for code, firm in stock + credit + organisation:  # each after the firm it may join
         final = codes.get(code, code)
         known = merged.get(final)
         if known is None:
             merged[final] = replace(firm, unit_code=final)
             continue
-        shown = f"{firm.firm_id} (inside credit code {known.firm_id})"
-        add_firm(merged, replace(firm, unit_code=final, firm_id=known.firm_id), shown=shown)
+        listed = final < FIRST_TEXT_FIRM_CODE  # a stock code's: its 证券简称 is not the registered name
+        shown = f"{firm.firm_id} ({'linked to stock code' if listed else 'inside credit code'} {known.firm_id})"
+        joined = replace(firm, unit_code=final, firm_id=known.firm_id,
+                         name=None if listed and known.name is not None else firm.name)
+        add_firm(merged, joined, shown=shown)
         merged[final] = replace(merged[final], linked_ids=merged[final].linked_ids + (firm.firm_id,))
+    for link in links:  # a link's id is the firm's even where no table has rows of it
+        firm = merged[link.unit_code]
+        if link.registration_id not in firm.linked_ids:
+            merged[link.unit_code] = replace(firm, linked_ids=firm.linked_ids + (link.registration_id,))
     return merged
 
 

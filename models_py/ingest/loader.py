@@ -215,7 +215,7 @@ def _mappings(mappings):
 
 
 def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> LoadResult:
-    reports, skipped, firms, candidates = [], [], {}, CandidateCells()
+    reports, skipped, firms, links, candidates = [], [], {}, [], CandidateCells()
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
@@ -225,6 +225,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
             continue
         for firm in parsed.firms.values():  # one province, city and name per firm across files
             add_firm(firms, firm)
+        links += parsed.firm_links
         report = _to_observations(parsed, shown, p.name, origin, mapper, candidates)
         report.sha256 = hashlib.sha256(data).hexdigest()
         reports.append(report)
@@ -232,9 +233,9 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
     candidates = candidates.frame(OBS_COLUMNS + RANKS) if len(candidates) else _empty(RANKS)
     if refuse_bad_ids:  # each firm as first read (file, line), before organisation codes join credit codes
         refuse_failed_check_characters(firms)
-    text_codes = final_text_codes(firms)  # registration ids: numbered once every file is read
-    if text_codes:
-        firms = renumber(firms, text_codes)
+    text_codes = final_text_codes(firms, links)  # registration ids: numbered once every file is read
+    if text_codes or links:
+        firms = renumber(firms, text_codes, links)
         provisional = candidates["region_code"] < 0
         candidates.loc[provisional, "region_code"] = candidates.loc[provisional, "region_code"].map(text_codes)
     kept, overridden = resolve_precedence(candidates)

@@ -19,7 +19,8 @@ province, either settling a name several counties share (市中区: 济南 and �
 A firm table has a 证券代码 / stkcd / firm column (stock codes) or a 统一社会信用代码 / 组织机构代码 / 法人代码
 column (registration ids): its units are the firms it names (models_py.ingest.firms), with their
 province from a 省份 column (required), their city from a 城市 column and their name from a 证券简称
-column (both optional).
+column (both optional). A table with both a stock-code and a registration-id column keys its firms by the
+stock code and links the registration id to it; without a year column it is a link table (no values).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from models_py.errors import DataError
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
-from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows
+from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
+KIND_LINKS = "firm_links"  # stock code + registration id, no year: links only, no values
 _ROLES = {
     "region": {"地区", "省份", "省", "省区市", "地区名称", "省份名称", "region", "province"},
     # a city table (城市统计年鉴): its units are prefecture-level cities (models_py.ingest.cities); a
@@ -86,18 +88,22 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         header.pop()
     row = header_i + 1
     _check_header(header, file, sheet, row)
-    roles = {}
+    roles, firm_cols = {}, []
     for i, name in enumerate(header):
         role = _role(name)
         if role is not None:
             roles.setdefault(role, i)
+        if role == "firm":
+            firm_cols.append(i)
     # a city or county table's province (and a county table's city) column picks among units sharing a name
-    province_col, parent_col, units, firm_rows, name_col = None, None, None, None, None
+    province_col, parent_col, units, firm_rows, name_col, link_col = None, None, None, None, None, None
     if "firm" in roles:
         province_col, parent_col, name_col = roles.get("region"), roles.pop("city", None), roles.pop("firm_name", None)
-        roles["region"] = roles.pop("firm")
-        firm_rows = FirmRows(header, roles["region"], province_col, parent_col, name_col, resolver,
-                             file=file, sheet=sheet, row=row)
+        roles.pop("firm")
+        firm_col, link_col = _firm_and_link_columns(header, firm_cols, file=file, sheet=sheet, row=row)
+        roles["region"] = firm_col
+        firm_rows = FirmRows(header, firm_col, province_col, parent_col, name_col, resolver,
+                             file=file, sheet=sheet, row=row, link_col=link_col)
     elif "county" in roles:
         province_col, parent_col = roles.get("region"), roles.pop("city", None)
         roles["region"] = roles.pop("county")
@@ -106,7 +112,9 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         province_col = roles.get("region")
         roles["region"] = roles.pop("city")
         units = load_unit_resolver(CITY_LEVEL)
-    unit_cols = {roles["region"], province_col, parent_col, name_col} - {None}
+    unit_cols = {roles["region"], province_col, parent_col, name_col, link_col} - {None}
+    if link_col is not None and "year" not in roles and not any(parse_year(h) for h in header):
+        return _parse_link_table(grid, header, row, unit_cols, firm_rows, file, parsed)
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
     elif {"region", "year"} <= roles.keys():
@@ -138,19 +146,11 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
     rows_before = parsed.rows_read
-    for n in range(row + 1, len(grid.rows) + 1):
-        cells = grid.rows[n - 1]
-        if not any(c.strip() for c in cells):
-            continue
-        if grid.lines is not None and len(cells) != len(header):
-            raise DataError(f"{len(cells)} fields, the header has {len(header)}", file=file, row=n)
-        cells = cells + [""] * (len(header) - len(cells))
-        if any(c.strip() for c in cells[len(header):]):
-            raise DataError("value beyond the last header column", file=file, sheet=sheet, row=n)
+    for n, cells in _data_rows(grid, header, row, file):
         parsed.rows_read += 1
         region_text = cells[roles["region"]].strip()
         if firm_rows is not None:
-            code = firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n)
+            code = firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
         elif units is None:
             code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
         else:
@@ -180,6 +180,57 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
     if parsed.rows_read == rows_before:
         raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)
     return parsed
+
+
+def _firm_and_link_columns(header: list[str], firm_cols: list[int], **where) -> tuple[int, int | None]:
+    """A firm table's firm column and, when it also has a registration-id column beside its stock-code
+    column (a CSMAR 公司基本信息 style export), that column: the stock code keys the row's firm, the
+    registration id is linked to it (models_py.ingest.firms.FirmLink)."""
+    stock = [i for i in firm_cols if not is_registration_column(header[i])]
+    registration = [i for i in firm_cols if is_registration_column(header[i])]
+    if len(stock) > 1 or len(registration) > 1:
+        twice = stock if len(stock) > 1 else registration
+        raise DataError(f"two firm id columns of one kind, {header[twice[0]]!r} and {header[twice[1]]!r}: a firm "
+                        "table keys its firms by one stock-code column, one registration-id column, or one of "
+                        "each (the registration id then linked to the stock code)", column=header[twice[1]], **where)
+    if stock and registration:
+        return stock[0], registration[0]
+    return firm_cols[0], None
+
+
+def _parse_link_table(grid: Grid, header: list[str], row: int, unit_cols: set[int], firm_rows: FirmRows,
+                      file: str, parsed: ParsedFile | None) -> ParsedFile:
+    """A table with a stock-code and a registration-id column and no year: it only links the ids (and
+    gives each listed firm's province, city and name); every column must be one of those."""
+    sheet = grid.sheet
+    other = next((h for i, h in enumerate(header) if i not in unit_cols), None)
+    if other is not None:
+        raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市 and "
+                        "证券简称: remove this column, or add a 年份 column to read its values",
+                        file=file, sheet=sheet, row=row, column=other)
+    parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS)
+    rows_before = parsed.rows_read
+    for n, cells in _data_rows(grid, header, row, file):
+        parsed.rows_read += 1
+        firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
+    if parsed.rows_read == rows_before:
+        raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)
+    return parsed
+
+
+def _data_rows(grid: Grid, header: list[str], row: int, file: str):
+    """(line, cells padded to the header's width) of each non-blank row after the header at `row`; a text
+    row with another number of fields, or a sheet row with a value beyond the last header column, is an error."""
+    for n in range(row + 1, len(grid.rows) + 1):
+        cells = grid.rows[n - 1]
+        if not any(c.strip() for c in cells):
+            continue
+        if grid.lines is not None and len(cells) != len(header):
+            raise DataError(f"{len(cells)} fields, the header has {len(header)}", file=file, row=n)
+        cells = cells + [""] * (len(header) - len(cells))
+        if any(c.strip() for c in cells[len(header):]):
+            raise DataError("value beyond the last header column", file=file, sheet=grid.sheet, row=n)
+        yield n, cells
 
 
 def _take(raw, code, region_text, year, indicator, header, unit, where, parsed: ParsedFile) -> None:
