@@ -341,3 +341,14 @@ def test_nqp_inbox_says_how_many_registration_ids_it_read_as_listed_firms(tmp_pa
     out = capsys.readouterr().out
     assert "registration ids read as listed firms: 2, of 1 stock codes (raw.firm_units.linked_ids)" in out
     assert "organisation codes read as the credit codes containing them" not in out
+
+
+def test_check_characters_error_covers_the_ids_of_a_link_table(tmp_path):
+    """A link table's credit code that no other table has rows of is checked too (report mode lists it
+    among the firm's linked_ids)."""
+    inbox = _inbox(tmp_path, {"links.csv": LINKS})
+    (inbox / "inbox.yml").write_text("shipped: false\ncheck_characters: error\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_inbox(inbox)
+    assert (caught.value.file, caught.value.row, caught.value.region) == (
+        str(inbox / "links.csv"), 2, "91110000100000000X"), str(caught.value)

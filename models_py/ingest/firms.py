@@ -235,19 +235,25 @@ def failed_check_characters(firms: pd.DataFrame) -> list[str]:
     return sorted(i for i in ids if check_character_holds(i) is False)
 
 
-def refuse_failed_check_characters(firms: dict[int, Firm]) -> None:
-    """inbox.yml `check_characters: error`: a registration id whose check character does not hold stops the
-    load, naming the file and line the first of them (in id order) was first read at, and the others."""
-    failed = sorted((f for f in firms.values() if check_character_holds(f.firm_id) is False),
-                    key=lambda f: f.firm_id)
+def refuse_failed_check_characters(firms: dict[int, Firm], links: list[FirmLink] = ()) -> None:
+    """inbox.yml `check_characters: error`: a registration id (of a firm, or of a link table's row) whose
+    check character does not hold stops the load, naming the file and line the first of them (in id order)
+    was first read at, and the others."""
+    read = [(f.firm_id, f.source_file, f.source_row) for f in firms.values()]
+    read += [(link.registration_id, link.source_file, link.source_row) for link in links]
+    first_read: dict[str, tuple[str, str, int]] = {}
+    for text_id, file, row in read:
+        if check_character_holds(text_id) is False:
+            first_read.setdefault(text_id, (text_id, file, row))
+    failed = [first_read[text_id] for text_id in sorted(first_read)]
     if not failed:
         return
-    first, others = failed[0], [f.firm_id for f in failed[1:]]
+    (first_id, first_file, first_row), others = failed[0], [text_id for text_id, _, _ in failed[1:]]
     more = (f"; {len(others)} more: {', '.join(others[:5])}" + (" …" if len(others) > 5 else "")) if others else ""
-    raise DataError(f"registration id {first.firm_id}: its last character is not the check character of the "
+    raise DataError(f"registration id {first_id}: its last character is not the check character of the "
                     f"others (GB 32100-2015 / GB 11714-1997){more}. Correct the ids, or set check_characters: "
-                    "report in inbox.yml to load them and have them listed", file=first.source_file,
-                    row=first.source_row, region=first.firm_id)
+                    "report in inbox.yml to load them and have them listed", file=first_file, row=first_row,
+                    region=first_id)
 
 
 def check_character_summary(failed: list[str], shown: int) -> str:

@@ -232,7 +232,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
     # one frame for the whole batch, made column by column (models_py.ingest.observations)
     candidates = candidates.frame(OBS_COLUMNS + RANKS) if len(candidates) else _empty(RANKS)
     if refuse_bad_ids:  # each firm as first read (file, line), before organisation codes join credit codes
-        refuse_failed_check_characters(firms)
+        refuse_failed_check_characters(firms, links)
     text_codes = final_text_codes(firms, links)  # registration ids: numbered once every file is read
     if text_codes or links:
         firms = renumber(firms, text_codes, links)
