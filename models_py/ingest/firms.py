@@ -126,7 +126,7 @@ class Firm:
     city_code: int | None
     source_file: str
     source_row: int
-    linked_ids: tuple[str, ...] = ()  # organisation codes joined to this credit code
+    linked_ids: tuple[str, ...] = ()  # registration ids read as this firm (organisation codes, linked ids)
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,8 @@ def linked_stock_codes(links: list[FirmLink]) -> dict[str, FirmLink]:
     stock code to two ids that are not a credit code and the organisation code inside it, is an error
     naming both rows."""
     stock_of: dict[str, FirmLink] = {}
-    first_of_stock: dict[tuple[int, str], FirmLink] = {}  # (stock code, the organisation code the id is or holds)
+    # stock code -> (the organisation code its first linked id is or holds, that link)
+    first_of_stock: dict[int, tuple[str, FirmLink]] = {}
     for link in links:
         known = stock_of.setdefault(link.registration_id, link)
         if known.unit_code != link.unit_code:
@@ -313,10 +314,8 @@ def linked_stock_codes(links: list[FirmLink]) -> dict[str, FirmLink]:
                             f"{firm_id(link.unit_code)}: a firm has one stock code", file=link.source_file,
                             row=link.source_row, region=link.registration_id)
         same = organisation_code(link.registration_id) or link.registration_id
-        first_of_stock.setdefault((link.unit_code, same), link)
-        other = next((k for (code, key), k in first_of_stock.items() if code == link.unit_code and key != same),
-                     None)
-        if other is not None:
+        key, other = first_of_stock.setdefault(link.unit_code, (same, link))
+        if key != same:
             raise DataError(f"stock code {firm_id(link.unit_code)} is linked to registration ids "
                             f"{other.registration_id} ({other.source_file} line {other.source_row}) and "
                             f"{link.registration_id}, which are not one firm's (a credit code and the organisation "
