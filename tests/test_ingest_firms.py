@@ -123,8 +123,12 @@ def test_a_firm_in_two_provinces_is_an_error_naming_both_places(tmp_path):
                                         r".*a.csv line 2 and 11 here"):
         load_inbox(_inbox(tmp_path, {"a.csv": first, "b.csv": second}))
     same_file = "证券代码,证券简称,省份,年份,营业收入(万元)\n000001,平安银行,广东,2021,100\n000001,万科A,广东,2022,100\n"
-    with pytest.raises(DataError, match=r"c.csv, line 3.*firm 000001 has name '平安银行'.*'万科A'"):
+    with pytest.raises(DataError, match=r"c.csv, line 3.*firm 000001 has name '平安银行'.*'万科A'.*a renamed firm "
+                                        r"\(ST, \*ST, a new short name\) loads without the name column"):
         load_inbox(_inbox(tmp_path / "c", {"c.csv": same_file}))
+    # as the message says: without its name column the same table loads, one firm
+    nameless = "\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != 1) for line in same_file.splitlines())
+    assert len(load_inbox(_inbox(tmp_path / "d", {"d.csv": nameless})).firm_units) == 1
 
 
 def test_a_firm_city_outside_its_province_is_an_error(tmp_path):

@@ -195,8 +195,10 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None, sh
     for field, mine, theirs in (("province", firm.province_code, known.province_code),
                                 ("city", firm.city_code, known.city_code), ("name", firm.name, known.name)):
         if mine is not None and theirs is not None and mine != theirs:
+            renamed = ("; a renamed firm (ST, *ST, a new short name) loads without the name column (证券简称 / "
+                       "企业名称), or with one name per firm") if field == "name" else ""
             raise DataError(f"firm {shown or firm.firm_id} has {field} {theirs!r} at {known.source_file} line "
-                            f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel",
+                            f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel{renamed}",
                             file=firm.source_file, sheet=sheet, row=firm.source_row, region=firm.firm_id)
     if (known.city_code is None and firm.city_code is not None) or (known.name is None and firm.name is not None):
         firms[firm.unit_code] = replace(known, name=known.name or firm.name,
