@@ -172,21 +172,21 @@ def _inbox(_: argparse.Namespace) -> int:
           f"({', '.join(sorted(mine['series'].unique())) or 'none'}); {len(replaced)} shipped values replaced")
     firms = result.firm_units
     if len(firms):  # the units the firm tables bring (raw.firm_units)
-        by_id = int((firms["unit_code"] >= FIRST_TEXT_FIRM_CODE).sum())
+        by_registration_id = firms["unit_code"] >= FIRST_TEXT_FIRM_CODE
+        by_id = int(by_registration_id.sum())
         print(f"{len(firms)} firms ({len(firms) - by_id} by stock code, {by_id} by registration id) in "
               f"{firms['province_code'].nunique()} provinces, {int(firms['city_code'].notna().sum())} placed in "
               f"a prefecture city")
         failed = failed_check_characters(firms)
-        if failed:  # reported, not refused: real exports carry a few
+        if failed:  # reported (real exports carry a few); inbox.yml check_characters: error refuses them
             print(check_character_summary(failed, shown=5))
-        text = firms[firms["unit_code"] >= FIRST_TEXT_FIRM_CODE]["linked_ids"].dropna()
-        if len(text):  # GB 32100-2015: a credit code's characters 9-17 are the organisation code
-            print(f"organisation codes read as the credit codes containing them: "
-                  f"{sum(len(ids.split()) for ids in text)}, of {len(text)} firms (raw.firm_units.linked_ids)")
-        listed = firms[firms["unit_code"] < FIRST_TEXT_FIRM_CODE]["linked_ids"].dropna()
-        if len(listed):  # tables with a stock-code and a registration-id column
-            print(f"registration ids read as listed firms: {sum(len(ids.split()) for ids in listed)}, of "
-                  f"{len(listed)} stock codes (raw.firm_units.linked_ids)")
+        # GB 32100-2015: a credit code's characters 9-17 are the organisation code; link tables: stock codes
+        for ids, what, whose in ((firms[by_registration_id]["linked_ids"].dropna(),
+                                  "organisation codes read as the credit codes containing them", "firms"),
+                                 (firms[~by_registration_id]["linked_ids"].dropna(),
+                                  "registration ids read as listed firms", "stock codes")):
+            if len(ids):
+                print(f"{what}: {sum(len(i.split()) for i in ids)}, of {len(ids)} {whose} (raw.firm_units.linked_ids)")
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

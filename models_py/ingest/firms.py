@@ -233,36 +233,41 @@ def check_character_holds(text_id: str) -> bool | None:
 def failed_check_characters(firms: pd.DataFrame) -> list[str]:
     """The registration ids of raw.firm_units (their own and their linked ids) whose check character does
     not hold, sorted."""
-    ids = list(firms["firm_id"]) + [i for linked in firms["linked_ids"].dropna() for i in linked.split()]
-    return sorted(i for i in ids if check_character_holds(i) is False)
+    return _failing(list(firms["firm_id"]) + [i for linked in firms["linked_ids"].dropna() for i in linked.split()])
 
 
 def refuse_failed_check_characters(firms: dict[int, Firm], links: list[FirmLink] = ()) -> None:
     """inbox.yml `check_characters: error`: a registration id (of a firm, or of a link table's row) whose
     check character does not hold stops the load, naming the file and line the first of them (in id order)
     was first read at, and the others."""
-    read = [(f.firm_id, f.source_file, f.source_row) for f in firms.values()]
-    read += [(link.registration_id, link.source_file, link.source_row) for link in links]
-    first_read: dict[str, tuple[str, str, int]] = {}
-    for text_id, file, row in read:
-        if check_character_holds(text_id) is False:
-            first_read.setdefault(text_id, (text_id, file, row))
-    failed = [first_read[text_id] for text_id in sorted(first_read)]
+    first_read: dict[str, tuple[str, int]] = {}  # id -> (file, line) it was first read at
+    for text_id, file, row in [(f.firm_id, f.source_file, f.source_row) for f in firms.values()] + \
+            [(link.registration_id, link.source_file, link.source_row) for link in links]:
+        first_read.setdefault(text_id, (file, row))
+    failed = _failing(first_read)
     if not failed:
         return
-    (first_id, first_file, first_row), others = failed[0], [text_id for text_id, _, _ in failed[1:]]
-    more = (f"; {len(others)} more: {', '.join(others[:5])}" + (" …" if len(others) > 5 else "")) if others else ""
-    raise DataError(f"registration id {first_id}: its last character is not the check character of the "
+    first, others = failed[0], failed[1:]
+    more = f"; {len(others)} more: {_listed(others, shown=5)}" if others else ""
+    raise DataError(f"registration id {first}: its last character is not the check character of the "
                     f"others (GB 32100-2015 / GB 11714-1997){more}. Correct the ids, or set check_characters: "
-                    "report in inbox.yml to load them and have them listed", file=first_file, row=first_row,
-                    region=first_id)
+                    "report in inbox.yml to load them and have them listed", file=first_read[first][0],
+                    row=first_read[first][1], region=first)
 
 
 def check_character_summary(failed: list[str], shown: int) -> str:
     """What `nqp inbox` and the build's log say of `failed` (failed_check_characters), naming `shown` of them."""
     return (f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; "
-            f"a mistyped id loads as a firm of its own): {', '.join(failed[:shown])}"
-            + (" …" if len(failed) > shown else ""))
+            f"a mistyped id loads as a firm of its own): {_listed(failed, shown)}")
+
+
+def _failing(ids) -> list[str]:
+    """The ids whose check character does not hold, sorted."""
+    return sorted(i for i in ids if check_character_holds(i) is False)
+
+
+def _listed(ids: list[str], shown: int) -> str:
+    return ", ".join(ids[:shown]) + (" …" if len(ids) > shown else "")
 
 
 def final_text_codes(firms: dict[int, Firm], links: list[FirmLink] = ()) -> dict[int, int]:
@@ -293,12 +298,14 @@ def final_text_codes(firms: dict[int, Firm], links: list[FirmLink] = ()) -> dict
         link = stock_of.get(own) or stock_of.get(text_id) or stock_of.get(organisation_code(own) or "")
         return None if link is None else link.unit_code
 
-    ids = sorted({own_id(f.firm_id) for f in text if stock_code(f.firm_id) is None})
+    listed = {f.unit_code: stock_code(f.firm_id) for f in text}
+    own = {f.unit_code: own_id(f.firm_id) for f in text if listed[f.unit_code] is None}
+    ids = sorted(set(own.values()))
     if len(ids) > MAX_TEXT_FIRMS:
         raise DataError(f"{len(ids):,} firms by registration id: region_code, a 32-bit integer, numbers at "
                         f"most {MAX_TEXT_FIRMS:,}", file=text[0].source_file)
     rank = {text_id: i for i, text_id in enumerate(ids)}
-    return {f.unit_code: stock_code(f.firm_id) or FIRST_TEXT_FIRM_CODE + rank[own_id(f.firm_id)] for f in text}
+    return {code: listed[code] or FIRST_TEXT_FIRM_CODE + rank[own[code]] for code in listed}
 
 
 def linked_stock_codes(links: list[FirmLink]) -> dict[str, FirmLink]:
@@ -332,10 +339,11 @@ def renumber(firms: dict[int, Firm], codes: dict[int, int], links: list[FirmLink
     on province, city and name, and keeps the stock code, else the credit code, as its id and the others
     in `linked_ids`, with every registration id a link table gives for its stock code."""
     merged: dict[int, Firm] = {}
-    stock = [item for item in firms.items() if item[0] > 0]
-    organisation = [item for item in firms.items() if item[0] < 0 and len(item[1].firm_id) == ORGANISATION_CODE_LENGTH]
-    credit = [item for item in firms.items() if item[0] < 0 and len(item[1].firm_id) != ORGANISATION_CODE_LENGTH]
-    for code, firm in stock + credit + organisation:  # each after the firm it may join
+    stock, credit, organisation = [], [], []  # each after the firm it may join: stock codes, credit codes, the rest
+    for code, firm in firms.items():
+        kind = stock if code > 0 else organisation if len(firm.firm_id) == ORGANISATION_CODE_LENGTH else credit
+        kind.append((code, firm))
+    for code, firm in stock + credit + organisation:
         final = codes.get(code, code)
         known = merged.get(final)
         if known is None:

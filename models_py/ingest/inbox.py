@@ -42,6 +42,7 @@ from .user_series import UserSeriesRegistry
 
 CONFIG_NAME = "inbox.yml"
 KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped", "check_characters"}
+# the values of the keys that take one of a few (the first is the default)
 UNMAPPED_RULES = ("series", "skip", "error")
 CHECK_CHARACTER_RULES = ("report", "error")
 # Inbox observations outrank every shipped mapping (those are < 1000), then by declared file rank.
@@ -116,16 +117,18 @@ class InboxConfig:
         if not isinstance(skip, list) or not all(isinstance(t, str) and t.strip() for t in skip):
             raise DataError("skip must be a list of indicator texts (- 农林牧渔业增加值 lines)", file=shown,
                             column="skip")
-        unmapped = raw.get("unmapped", "series")
-        if unmapped not in UNMAPPED_RULES:
-            raise DataError(f"unmapped must be one of {', '.join(UNMAPPED_RULES)}", file=shown,
-                            column="unmapped", value=unmapped)
-        check_characters = raw.get("check_characters", "report")
-        if check_characters not in CHECK_CHARACTER_RULES:
-            raise DataError(f"check_characters must be one of {', '.join(CHECK_CHARACTER_RULES)}", file=shown,
-                            column="check_characters", value=check_characters)
+        unmapped = _rule(raw, "unmapped", UNMAPPED_RULES, shown)
+        check_characters = _rule(raw, "check_characters", CHECK_CHARACTER_RULES, shown)
         return cls(Path(folder), shipped, precedence, series, files, synthetic, {_key(t) for t in skip},
                    unmapped, check_characters)
+
+
+def _rule(raw: dict, key: str, rules: tuple[str, ...], shown: str) -> str:
+    """The value of a key that takes one of `rules` (the first is its default)."""
+    value = raw.get(key, rules[0])
+    if value not in rules:
+        raise DataError(f"{key} must be one of {', '.join(rules)}", file=shown, column=key, value=value)
+    return value
 
 
 def _key(text: str) -> str:

@@ -67,11 +67,11 @@ class CandidateCells:
         return sum(len(f) for f in self.files)
 
     def frame(self, columns: list[str]) -> pd.DataFrame:
-        """The candidates with `columns` (OBS_COLUMNS + RANKS), files in the order added; empties self."""
+        """The candidates with `columns` (OBS_COLUMNS + RANKS), files in the order added (at least one cell;
+        the loader makes an empty frame itself); empties self."""
         files, self.files = self.files, []
         # only the mappings some cell uses: pandas infers a column's type from the values in it
-        used, mapping_ids = np.unique(np.concatenate([f.mapping_ids for f in files] or [np.zeros(0, np.int64)]),
-                                      return_inverse=True)
+        used, mapping_ids = np.unique(np.concatenate([f.mapping_ids for f in files]), return_inverse=True)
         mappings = pd.DataFrame([self.mappings[i] for i in used], columns=MAPPING_COLUMNS)
         per_file = pd.DataFrame([(f"real: {f.file}", f.file, f.kind, f.database, f.time_range) for f in files],
                                 columns=FILE_COLUMNS)
@@ -79,7 +79,7 @@ class CandidateCells:
         parts = {column: _taken(mappings[column], mapping_ids) for column in MAPPING_COLUMNS}
         parts |= {column: _taken(per_file[column], file_ids) for column in FILE_COLUMNS}
         for column in CELL_COLUMNS:
-            parts[column] = _concatenated([f.columns.pop(column) for f in files], NUMERIC.get(column))
+            parts[column] = _concatenated([f.columns.pop(column) for f in files])
         parts["value"] = parts["parsed_value"] * parts["unit_factor"]
         return pd.DataFrame({column: parts.pop(column) for column in columns})
 
@@ -92,10 +92,9 @@ def _array(values: tuple, dtype) -> np.ndarray:
     return array
 
 
-def _concatenated(pieces: list[np.ndarray], dtype) -> np.ndarray:
-    if len(pieces) == 1:  # one file: its array as it is (a copy would double the peak)
-        return pieces[0]
-    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=dtype or object)
+def _concatenated(pieces: list[np.ndarray]) -> np.ndarray:
+    # one file: its array as it is (a copy would double the peak)
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def _taken(column: pd.Series, index: np.ndarray) -> pd.Series:

@@ -44,11 +44,16 @@ excludable as (
     where declared.unit_level = 'firm'
 ),
 
+-- the words of each system's excluded_regions
+excluded_words as (
+    {{ nqp_words('declared_systems', 'system', 'excluded_regions') }}
+),
+
 -- a word naming none of these is a typo (540000 for Tibet, a city code in a province system) that
 -- would leave nothing out, silently: the build stops naming the system and the word
 unknown_exclusions as (
     select excluded.system, min(excluded.word) as word, count(*) - 1 as n_others
-    from ({{ nqp_words('declared_systems', 'system', 'excluded_regions') }}) as excluded
+    from excluded_words as excluded
     left join excludable
         on excluded.system = excludable.system and excluded.word = excludable.word
     where excludable.word is null
@@ -98,12 +103,11 @@ calendar_years as (
     select distinct year from series
 ),
 
--- the firms a system leaves out by id
+-- the firms a system leaves out by id (a firm named by two of its ids is left out once)
 excluded_firms as (
-    select distinct systems.system, firm_ids.unit_code
-    from systems
-    inner join firm_ids
-        on coalesce(' ' || systems.excluded_regions || ' ', '') like '% firm:' || firm_ids.id || ' %'
+    select distinct excluded.system, firm_ids.unit_code
+    from excluded_words as excluded
+    inner join firm_ids on excluded.word = 'firm:' || firm_ids.id
 ),
 
 -- excluded_regions names units, whole provinces (54 leaves out Tibet and, at city level, its cities),
