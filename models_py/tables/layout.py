@@ -183,13 +183,20 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
         diagnostics = pd.DataFrame(columns=["column_id", "equation", "statistic", "value", "df", "df2", "p", "note"])
     columns = _display_columns(coefficients, fits, lang, column_titles)
 
+    # Looked up per cell (thousands per build): indexed once, not a mask over the frame per cell.
+    first_diagnostic = {}  # (column_id, statistic, equation) -> the first such row
+    for record in diagnostics.to_dict("records"):
+        first_diagnostic.setdefault((record["column_id"], record["statistic"], record["equation"]), record)
+    coefficient_rows = {}  # (column_id, term) -> its rows, in order
+    for record in coefficients.to_dict("records"):
+        coefficient_rows.setdefault((record["column_id"], record["term"]), []).append(record)
+
     def diag(col: dict, statistic: str) -> dict | None:
         """The diagnostic of this display column: its equation's, or the model-level one."""
-        fit_rows = diagnostics[(diagnostics["column_id"] == col["fit"].column_id) & (diagnostics["statistic"] == statistic)]
         for equation in [col["equation"], *(["main"] if col["model_level"] else [])]:
-            match = fit_rows[fit_rows["equation"] == equation]
-            if not match.empty and not missing(match.iloc[0]["value"]):
-                return match.iloc[0].to_dict()
+            record = first_diagnostic.get((col["fit"].column_id, statistic, equation))
+            if record is not None and not missing(record["value"]):
+                return record
         return None
 
     header = [[_t("variable", lang), *(column_header(c, lang) for c in columns)],
@@ -208,17 +215,16 @@ def regression_display(coefficients: pd.DataFrame, fits: pd.DataFrame, diagnosti
     for term in [*terms.itertuples(), *shown[shown["term"] == "_cons"].head(1).itertuples(), *block.itertuples()]:
         estimates, beneath_cells = [], []
         for col in columns:
-            match = coefficients[(coefficients["column_id"] == col["fit"].column_id)
-                                 & coefficients["equation"].isin([col["equation"], *col["stacked"]])
-                                 & (coefficients["term"] == term.term)]
-            if match.empty:
+            equations = (col["equation"], *col["stacked"])
+            row = next((r for r in coefficient_rows.get((col["fit"].column_id, term.term), ())
+                        if r["equation"] in equations), None)
+            if row is None:
                 estimates.append("")
                 beneath_cells.append("")
                 continue
-            row = match.iloc[0]
-            places = decimals(row.estimate, row.std_error)
-            estimates.append(f"{row.estimate:.{places}f}{stars(row.p)}")
-            second = row.std_error if beneath == "se" else row.t
+            places = decimals(row["estimate"], row["std_error"])
+            estimates.append(f"{row['estimate']:.{places}f}{stars(row['p'])}")
+            second = row["std_error"] if beneath == "se" else row["t"]
             if beneath == "t":
                 stat_kinds.add(row.get("stat_kind") if not missing(row.get("stat_kind")) else "t")
             beneath_cells.append("" if missing(second) else f"({second:.{places}f})" if beneath == "se"
