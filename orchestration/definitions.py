@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from models_py.declarations import load_manifest, study_declarations
 from orchestration.assets.dbt import dbt_model_assets
@@ -22,6 +21,7 @@ from orchestration.assets.sources import (
     synthetic_observations,
     user_series,
 )
+from orchestration.dbt_cli import NqpDbtCliResource
 from orchestration.event_log import install as no_fsync_per_event
 from orchestration.executor import build_locked_executor
 from orchestration.jobs import build_all, study_job
@@ -51,7 +51,7 @@ defs = dg.Definitions(
     jobs=[build_all, *study_jobs],
     sensors=[data_inbox_sensor],
     resources={
-        "dbt": DbtCliResource(
+        "dbt": NqpDbtCliResource(
             project_dir=nqp_dbt_project,
             profiles_dir=str(nqp_dbt_project.profiles_dir),
             # the dbt of this environment, whether or not its bin/ is on PATH

@@ -285,3 +285,15 @@ def test_a_run_waits_for_a_build_already_running_and_says_so(lock_env):
     assert any(m.startswith("waiting: another build is running: build lock held by pid") for m in messages), messages
     with result:
         assert result.output_for_node("second_step") == [False, False]
+
+
+def test_the_dbt_resource_runs_this_environments_dbt_core_without_an_adapter():
+    """orchestration/dbt_cli.py skips dagster-dbt's `dbt --version` subprocess and its in-process
+    adapter: sound only while the executable the resource runs is the dbt Core imported here, so its
+    version is the one the executable itself prints, and nothing asks for the adapter (no fetch_*)."""
+    dbt = defs.resources["dbt"]
+    printed = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {dbt._cli_version}" in printed, printed
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "orchestration").rglob("*.py"))
+    assert "fetch_row_counts()" not in sources and "fetch_column_metadata()" not in sources
