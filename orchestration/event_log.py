@@ -10,6 +10,7 @@ written by dbt and the assets). Only the SQLite files under $DAGSTER_HOME are af
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 
@@ -19,13 +20,19 @@ from sqlalchemy.pool import Pool
 _installed = False
 
 
+@functools.lru_cache(maxsize=256)
+def _real(path: str) -> str:
+    """os.path.realpath, once per path: Dagster opens a connection per event (~10,000 a build)."""
+    return os.path.realpath(path)
+
+
 def _in_dagster_home(connection: sqlite3.Connection) -> bool:
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         return False
     files = [row[2] for row in connection.execute("pragma database_list").fetchall()]
-    root = os.path.realpath(home) + os.sep
-    return any(file and os.path.realpath(file).startswith(root) for file in files)
+    root = _real(home) + os.sep
+    return any(file and _real(file).startswith(root) for file in files)
 
 
 def _no_fsync(dbapi_connection, _record) -> None:
