@@ -30,7 +30,7 @@ def session_reports(warehouse: Path) -> Path:
     return warehouse.parent / "reports"
 
 
-@early_builds.early_build("built_warehouse", seconds=230)
+@early_builds.early_build("built_warehouse", seconds=250)
 def _prepare_session_build(tmp_path_factory) -> Callable[[], Path]:
     warehouse = tmp_path_factory.mktemp("warehouse") / "nqp.duckdb"
     env = {
@@ -65,7 +65,7 @@ class InboxBuild(NamedTuple):
     dagster_home: Path  # the rebuild's run history
 
 
-@early_builds.early_build("inbox_build", seconds=180)
+@early_builds.early_build("inbox_build", seconds=200)
 def _prepare_inbox_build(tmp_path_factory) -> Callable[[], InboxBuild]:
     root = tmp_path_factory.mktemp("inbox_build")
 

@@ -501,7 +501,7 @@ def copy_project(destination: Path) -> None:
             target.write_bytes(source.read_bytes())
 
 
-@early_builds.early_build("guided_copy", lane="own", seconds=240)
+@early_builds.early_build("guided_copy", lane="own", seconds=275)
 def _prepare_guided_copy(tmp_path_factory):
     """The project copy with the guide's edits (made now) and the function that builds it."""
     root = tmp_path_factory.mktemp("project")

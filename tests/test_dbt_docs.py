@@ -18,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEAD_PROXY = "http://127.0.0.1:9"  # anything dbt tried to fetch would fail here
 
 
-@early_builds.early_build("docs", lane="own", seconds=30)
+@early_builds.early_build("docs", seconds=40)
 def _prepare_docs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("docs")
 

@@ -17,7 +17,7 @@ from tests import early_builds
 pytestmark = pytest.mark.build
 
 
-@early_builds.early_build("real_only_build", lane="own", seconds=145)
+@early_builds.early_build("real_only_build", lane="own", seconds=165)
 def _prepare_real_only_build(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("real_only") / "nqp.duckdb"
     env = {**os.environ, "NQP_SYNTHETIC": "off", "NQP_WAREHOUSE": str(warehouse),

@@ -188,7 +188,7 @@ def test_figure_declarations():
 # --------------------------------------------------------------------------- reports of the built warehouse
 
 
-@early_builds.early_build("reports", lane="own", seconds=35)
+@early_builds.early_build("reports", seconds=40)
 def _prepare_reports(tmp_path_factory):
     directory = tmp_path_factory.mktemp("reports_zh")
 

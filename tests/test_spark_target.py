@@ -27,7 +27,7 @@ from tests.guide_systems import COUNTY_SYSTEM, FIRM_SYSTEM, SYSTEM
 TOLERANCE = 1e-9
 
 
-@early_builds.early_build("spark_build", seconds=120)
+@early_builds.early_build("spark_build", seconds=140)
 def _prepare_spark_build(tmp_path_factory):
     directory = tmp_path_factory.mktemp("spark")
     # a short job on small tables: C1-only JIT, serial GC and no whole-stage codegen spend less CPU on
@@ -36,7 +36,7 @@ def _prepare_spark_build(tmp_path_factory):
                  "NQP_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
 
     def build() -> tuple[Path, Path]:
-        # the guide's copy builds in the other lane; this lane has the session builds before it
+        # the guide's copy builds in the other lane; this lane has the session build's jobs before it
         root, env, warehouse = early_builds.outcome("guided_copy", tmp_path_factory)
         completed = early_builds.run(
             [sys.executable, "-m", "models_py.spark", "build", "--warehouse", str(warehouse),

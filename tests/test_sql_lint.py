@@ -94,7 +94,7 @@ def lint_once_at_a_time(folders: list[str], cache: Path, root: Path = PROJECT_RO
         return lint_with_cache(folders, cache, root, run=run)
 
 
-@early_builds.early_build("house_style_lint", lane="own", priority=-1, seconds=70)
+@early_builds.early_build("house_style_lint", lane="own", priority=-1, seconds=80)
 def _prepare_house_style_lint(_tmp_path_factory):
     # in the background: linting the whole project takes ~50 s CPU (a cached session: a second or two)
     cache = Path(os.environ["NQP_CACHE"]) / "sql_lint"
