@@ -76,7 +76,7 @@ run: prepare
 
 # every property test with all its examples (tests/examples.py; a plain pytest run takes a third)
 test: prepare spark
-	NQP_EXAMPLES=full $(BIN)/python -m pytest tests
+	NQP_EXAMPLES=full $(BIN)/python -m pytest --durations=25 tests
 
 ui: prepare
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
