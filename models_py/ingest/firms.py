@@ -241,8 +241,7 @@ def refuse_failed_check_characters(firms: dict[int, Firm], links: list[FirmLink]
     check character does not hold stops the load, naming the file and line the first of them (in id order)
     was first read at, and the others."""
     first_read: dict[str, tuple[str, int]] = {}  # id -> (file, line) it was first read at
-    for text_id, file, row in [(f.firm_id, f.source_file, f.source_row) for f in firms.values()] + \
-            [(link.registration_id, link.source_file, link.source_row) for link in links]:
+    for text_id, file, row in _ids_as_read(firms.values(), links):
         first_read.setdefault(text_id, (file, row))
     failed = _failing(first_read)
     if not failed:
@@ -259,6 +258,12 @@ def check_character_summary(failed: list[str], shown: int) -> str:
     """What `nqp inbox` and the build's log say of `failed` (failed_check_characters), naming `shown` of them."""
     return (f"{len(failed)} registration ids whose check character does not hold (GB 32100-2015 / GB 11714-1997; "
             f"a mistyped id loads as a firm of its own): {_listed(failed, shown)}")
+
+
+def _ids_as_read(firms, links: list[FirmLink]) -> list[tuple[str, str, int]]:
+    """(id, file, line) of each firm's id and then of each link's registration id, as read."""
+    return [(f.firm_id, f.source_file, f.source_row) for f in firms] + \
+        [(link.registration_id, link.source_file, link.source_row) for link in links]
 
 
 def _failing(ids) -> list[str]:
@@ -279,8 +284,7 @@ def final_text_codes(firms: dict[int, Firm], links: list[FirmLink] = ()) -> dict
     present = {f.firm_id for f in text}
     stock_of = linked_stock_codes(links)
     credit_of: dict[str, tuple[str, str, int]] = {}  # organisation code -> (credit code, file, line)
-    for text_id, file, row in [(f.firm_id, f.source_file, f.source_row) for f in text] + \
-            [(link.registration_id, link.source_file, link.source_row) for link in links]:
+    for text_id, file, row in _ids_as_read(text, links):
         if len(text_id) == CREDIT_CODE_LENGTH:
             inside = organisation_code(text_id)
             other = credit_of.setdefault(inside, (text_id, file, row))

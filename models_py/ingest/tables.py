@@ -145,9 +145,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             if i not in unit_cols | {roles["year"]}:
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
-    rows_before = parsed.rows_read
-    for n, cells in _data_rows(grid, header, row, file):
-        parsed.rows_read += 1
+    for n, cells in _data_rows(grid, header, row, file, parsed):
         region_text = cells[roles["region"]].strip()
         if firm_rows is not None:
             code = firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
@@ -177,8 +175,6 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         for i, name in enumerate(header):
             if i not in unit_cols | {roles["year"]}:
                 _take(cells[i], code, region_text, year, name, name, None, where, parsed)
-    if parsed.rows_read == rows_before:
-        raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)
     return parsed
 
 
@@ -209,18 +205,16 @@ def _parse_link_table(grid: Grid, header: list[str], row: int, unit_cols: set[in
                         "证券简称: remove this column, or add a 年份 column to read its values",
                         file=file, sheet=sheet, row=row, column=other)
     parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS)
-    rows_before = parsed.rows_read
-    for n, cells in _data_rows(grid, header, row, file):
-        parsed.rows_read += 1
+    for n, cells in _data_rows(grid, header, row, file, parsed):
         firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
-    if parsed.rows_read == rows_before:
-        raise DataError("no data rows after the header", file=file, sheet=sheet, row=row)
     return parsed
 
 
-def _data_rows(grid: Grid, header: list[str], row: int, file: str):
-    """(line, cells padded to the header's width) of each non-blank row after the header at `row`; a text
-    row with another number of fields, or a sheet row with a value beyond the last header column, is an error."""
+def _data_rows(grid: Grid, header: list[str], row: int, file: str, parsed: ParsedFile):
+    """(line, cells padded to the header's width) of each non-blank row after the header at `row`, each
+    counted in `parsed.rows_read`; a text row with another number of fields, a sheet row with a value
+    beyond the last header column, or no such row at all is an error."""
+    rows_before = parsed.rows_read
     for n in range(row + 1, len(grid.rows) + 1):
         cells = grid.rows[n - 1]
         if not any(c.strip() for c in cells):
@@ -230,7 +224,10 @@ def _data_rows(grid: Grid, header: list[str], row: int, file: str):
         cells = cells + [""] * (len(header) - len(cells))
         if any(c.strip() for c in cells[len(header):]):
             raise DataError("value beyond the last header column", file=file, sheet=grid.sheet, row=n)
+        parsed.rows_read += 1
         yield n, cells
+    if parsed.rows_read == rows_before:
+        raise DataError("no data rows after the header", file=file, sheet=grid.sheet, row=row)
 
 
 def _take(raw, code, region_text, year, indicator, header, unit, where, parsed: ParsedFile) -> None:
