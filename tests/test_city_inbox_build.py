@@ -20,6 +20,7 @@ import pytest
 from models_py.data import city_demo
 from tests.city_files import FILE_NAME
 from tests.reference import inequality_numpy as ref
+from tests.reference.deflators import province_gdp_deflators, real_gdp
 from tests.reference.entropy_numpy import compute_long
 
 
@@ -88,12 +89,16 @@ def test_city_inequality_is_computed_from_the_file(connection, expected_scores):
 
 
 def test_city_regression_is_estimated_on_the_file(city_build, connection, expected_scores):
-    """table2 (1): the two-way FE slope of the GDP-per-capita gap on NQP, both from the file."""
+    """table2 (1): the two-way FE slope of the real-GDP-per-capita gap on NQP, both from the file (GDP put
+    at 2011 prices by the province's GDP deflator); the fit counts as generated exactly when a deflator
+    it used chains a generated provincial value (the shipped data's Beijing GDP index 2015-2023)."""
     wide = city_build.city_values.pivot_table(index=["region_code", "year"], columns="series",
                                               values="value").reset_index()
-    national = wide.groupby("year")[["gdp", "population"]].sum()
-    ln_national = np.log(national["gdp"] * 1e4 / national["population"])
-    wide["gap"] = (np.log(wide["gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
+    deflators = province_gdp_deflators(connection, base_year=2011)
+    wide["real_gdp"] = real_gdp(wide, deflators)
+    national = wide.groupby("year")[["real_gdp", "population"]].sum()
+    ln_national = np.log(national["real_gdp"] * 1e4 / national["population"])
+    wide["gap"] = (np.log(wide["real_gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
     data = wide.merge(expected_scores.scores, on=["region_code", "year"])[["region_code", "year", "gap", "weighted_sum"]]
     for column in ("gap", "weighted_sum"):
         x = data[column]
@@ -105,7 +110,9 @@ def test_city_regression_is_estimated_on_the_file(city_build, connection, expect
     assert got == pytest.approx(slope, rel=1e-7)
     fit = connection.execute("select nobs, n_clusters, uses_synthetic from results.regression_fits "
                              "where study = 'city_demo' and table_id = 'table2' and column_id = '(1)'").fetchone()
-    assert fit == (337 * 12, 337, False)  # the user's table is not generated
+    used = deflators.loc[[(province, year) for province in (wide["region_code"] // 10000).unique()
+                          for year in range(2011, 2023)]]
+    assert fit == (337 * 12, 337, bool(used["is_synthetic"].any()))  # the user's table itself is not generated
 
 
 def test_city_choropleth_draws_the_file_scores(connection, expected_scores):

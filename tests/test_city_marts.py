@@ -3,12 +3,15 @@ sums to the provinces, city units take their province's groups, and the city ind
 and its inequality measures match pandas / NumPy recomputed from the raw city values."""
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from models_py.data.city_demo import SERIES
 from tests.reference import inequality_numpy as ref
+from tests.reference.dbt_inline import compile_queries
+from tests.reference.deflators import province_gdp_deflators, real_gdp
 from tests.reference.entropy_numpy import compute_long
 
 TOL = 1e-10
@@ -111,19 +114,39 @@ def test_city_inequality_by_province_and_region_matches_numpy(warehouse_connecti
     assert checked == 2 * 12
 
 
+@pytest.mark.parametrize("base_year", [2011, 2016])
+def test_province_gdp_deflator_matches_the_reference(built_warehouse, warehouse_connection, base_year):
+    """nqp_province_gdp_deflator(base_year) on the built warehouse against the deflator chained here from
+    series_values, every province and year, before and after the base year; 1 in the base year."""
+    compiled, _project = compile_queries({"deflators": f"{{{{ nqp_province_gdp_deflator({base_year}) }}}}"})
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{built_warehouse}' as compile (read_only)")  # refs compile to `compile`
+        got = connection.execute(compiled["deflators"]).df().set_index(["province_code", "year"]).sort_index()
+    expected = province_gdp_deflators(warehouse_connection, base_year)
+    assert got.index.equals(expected.index) and len(got) > 31 * 20
+    _close(got["gdp_deflator"], expected["deflator"], "gdp_deflator")
+    assert (got["is_synthetic"] == expected["is_synthetic"]).all()
+    assert (got.xs(base_year, level="year")["gdp_deflator"] == 1).all()
+
+
 def test_city_study_panel_and_its_regression(warehouse_connection):
-    """panel_city_demo recomputed from the city series; the declared TWFE columns estimated on it, by
+    """panel_city_demo recomputed from the city series (GDP deflated by the province's GDP deflator, chained
+    here from the published provincial GDP index); the declared TWFE columns estimated on it, by
     city (337 clusters) and by province (31), with the coefficient a NumPy within-regression gives."""
     panel = _frame(warehouse_connection, "select * from panel_city_demo order by region_code, year")
     assert len(panel) == 337 * 12 and panel["uses_synthetic"].all()
     values = _frame(warehouse_connection, "select region_code, year, series, value from intermediate.int_city_series_values")
     wide = values.pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
-    national = wide.groupby("year")[["gdp", "population"]].sum()
-    ln_national = np.log(national["gdp"] * 1e4 / national["population"])
-    gap = (np.log(wide["gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
-    merged = panel.merge(wide.assign(gap=gap)[["region_code", "year", "gap", "budget_expenditure", "gdp"]],
-                         on=["region_code", "year"])
+    wide["real_gdp"] = real_gdp(wide, province_gdp_deflators(warehouse_connection, base_year=2011))
+    national = wide.groupby("year")[["real_gdp", "population"]].sum()
+    ln_national = np.log(national["real_gdp"] * 1e4 / national["population"])
+    gap = (np.log(wide["real_gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
+    merged = panel.merge(wide.assign(gap=gap)[["region_code", "year", "gap", "budget_expenditure", "gdp",
+                                               "real_gdp", "population"]], on=["region_code", "year"])
     _close(merged["regional_gap_abs"], merged["gap"], "regional_gap_abs")
+    _close(merged["real_gdp_per_capita"], merged["real_gdp"] * 1e4 / merged["population"], "real_gdp_per_capita")
+    base = merged[merged["year"] == 2011]
+    _close(base["real_gdp_per_capita"], base["gdp_per_capita"], "real = nominal in the base year")
     _close(merged["gov_intervention"], merged["budget_expenditure"] / merged["gdp"], "gov_intervention")
     assert (panel["province_code"] == panel["region_code"] // 10000).all()
 

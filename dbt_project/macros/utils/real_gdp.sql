@@ -15,3 +15,32 @@
         on volume_chain.region_code = base_year.region_code
         and base_year.year = {{ base_year }}
 {%- endmacro %}
+
+
+{#
+  The implicit GDP deflator of every province-year against `base_year`: nominal GDP over GDP at
+  base-year prices, gdp_t / (gdp_b * (volume_chain_t / volume_chain_b)) (the real GDP of nqp_real_gdp,
+  the chain ratio taken first so that the base year's deflator is exactly 1). For values published
+  only in current prices below the province (a city's or county's GDP, a firm's output),
+  value / gdp_deflator of its province is the value at base-year prices: the usual practice where
+  cities publish no price index of their own. is_synthetic: a generated GDP or GDP index of the
+  province in any year from the base year to this one (the deflator chains them all).
+  Columns: province_code, year, gdp_deflator, is_synthetic.
+#}
+{% macro nqp_province_gdp_deflator(base_year) -%}
+    select
+        volume_chain.region_code as province_code,
+        volume_chain.year,
+        volume_chain.gdp / (base_year.gdp * (volume_chain.volume_chain / base_year.volume_chain)) as gdp_deflator,
+        bool_or(chained_years.is_synthetic) as is_synthetic
+    from {{ ref('int_gdp_volume_chain') }} as volume_chain
+    inner join {{ ref('int_gdp_volume_chain') }} as base_year
+        on volume_chain.region_code = base_year.region_code
+        and base_year.year = {{ base_year }}
+    inner join {{ ref('int_gdp_volume_chain') }} as chained_years
+        on volume_chain.region_code = chained_years.region_code
+        and chained_years.year between least(volume_chain.year, {{ base_year }})
+            and greatest(volume_chain.year, {{ base_year }})
+    group by volume_chain.region_code, volume_chain.year, volume_chain.gdp, volume_chain.volume_chain,
+        base_year.gdp, base_year.volume_chain
+{%- endmacro %}

@@ -1,15 +1,18 @@
 -- City demo study panel (GENERATED data, seeds/shipped/city-demo): Paper A's baseline at city level,
 -- 337 prefecture-level divisions x 2011-2022, and the columns the other estimator kinds declare on it
--- (mediator, moderator, threshold variable, economic-distance weights variable). Outcome: the city's
--- gap in log GDP per capita against the national average (national GDP over national population,
--- both summed over the cities); regressor: the nqp_city index; controls from the city series. Nominal
--- values: the year fixed effects absorb the common price level (provincial deflators are not applied
--- at city level).
--- the cities' values only: a county table in the inbox adds county rows to int_city_series_values,
--- which must not enter the cities' national average
+-- (mediator, moderator, threshold variable, economic-distance weights variable). Outcome, as Paper A's:
+-- the city's gap in log real GDP per capita against the national average (national real GDP over
+-- national population, both summed over the cities); a city's GDP at constant prices of
+-- var city_demo_base_year is its nominal GDP over its province's GDP deflator (cities publish no price
+-- index). Regressor: the nqp_city index; controls from the city series (ratios of current-price values).
+{% set sample_years = (2011, 2022) %}
+
+-- the cities' values of the sample years only: a county table in the inbox adds county rows to
+-- int_city_series_values, which must not enter the cities' national average
 with city_values as (
     select * from {{ ref('int_city_series_values') }}
     where level = 'prefecture_city'
+        and year between {{ sample_years[0] }} and {{ sample_years[1] }}
 ),
 
 city_years as (
@@ -18,34 +21,64 @@ city_years as (
     ]) }}
 ),
 
-per_capita as (
+units as (
+    select * from {{ ref('int_units') }}
+    where level = 'prefecture_city'
+),
+
+province_deflators as (
+    {{ nqp_province_gdp_deflator(var('city_demo_base_year')) }}
+),
+
+-- a city-year whose province has no deflator stops the build (never a silently missing outcome)
+real_values as (
     select
         city_years.*,
-        city_years.gdp * 10000 / city_years.population as gdp_per_capita
+        {{ nqp_raise_if(
+            'province_deflators.gdp_deflator is null',
+            "'no GDP deflator of province ' || " ~ nqp_text('units.province_code') ~ " || ' in year ' || "
+                ~ nqp_text('city_years.year') ~ " || ' for city ' || " ~ nqp_text('city_years.region_code')
+                ~ " || ': its GDP cannot be put at " ~ var('city_demo_base_year')
+                ~ " prices (the province needs gdp and gdp_index in every year from the base year on)'",
+            'city_years.gdp / province_deflators.gdp_deflator'
+        ) }} as real_gdp,
+        city_years.uses_synthetic or coalesce(province_deflators.is_synthetic, false) as uses_synthetic_any
     from city_years
+    inner join units on city_years.region_code = units.unit_code
+    left join province_deflators
+        on units.province_code = province_deflators.province_code
+        and city_years.year = province_deflators.year
+),
+
+per_capita as (
+    select
+        real_values.*,
+        real_values.gdp * 10000 / real_values.population as gdp_per_capita,
+        real_values.real_gdp * 10000 / real_values.population as real_gdp_per_capita
+    from real_values
 ),
 
 logged as (
     select
         per_capita.*,
         {{ nqp_safe_ln('per_capita.gdp_per_capita', "'city GDP per capita'",
-            'per_capita.region_code', 'per_capita.year') }} as ln_gdp_per_capita
+            'per_capita.region_code', 'per_capita.year') }} as ln_gdp_per_capita,
+        {{ nqp_safe_ln('per_capita.real_gdp_per_capita', "'city real GDP per capita'",
+            'per_capita.region_code', 'per_capita.year') }} as ln_real_gdp_per_capita
     from per_capita
 ),
 
 national_average as (
-    select year, ln(sum(gdp) * 10000 / sum(population)) as ln_gdp_per_capita_national
-    from city_years
+    select
+        year,
+        ln(sum(gdp) * 10000 / sum(population)) as ln_gdp_per_capita_national,
+        ln(sum(real_gdp) * 10000 / sum(population)) as ln_real_gdp_per_capita_national
+    from real_values
     group by year
 ),
 
 nqp_index as (
     {{ nqp_index_total('nqp_city', 'nqp') }}
-),
-
-units as (
-    select * from {{ ref('int_units') }}
-    where level = 'prefecture_city'
 ),
 
 panel as (
@@ -57,7 +90,8 @@ panel as (
         units.province_name,
         units.region3,
         units.region4,
-        abs(logged.ln_gdp_per_capita - national_average.ln_gdp_per_capita_national) as regional_gap_abs,
+        abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national)
+            as regional_gap_abs,
         nqp_index.nqp,
         logged.budget_expenditure / logged.gdp as gov_intervention,
         logged.fixed_asset_investment / logged.gdp as investment_rate,
@@ -67,14 +101,16 @@ panel as (
         logged.gdp_per_capita,
         logged.ln_gdp_per_capita,
         national_average.ln_gdp_per_capita_national,
-        logged.uses_synthetic
+        logged.real_gdp_per_capita,
+        logged.ln_real_gdp_per_capita,
+        national_average.ln_real_gdp_per_capita_national,
+        logged.uses_synthetic_any as uses_synthetic
     from logged
     inner join national_average on logged.year = national_average.year
     inner join units on logged.region_code = units.unit_code
     left join nqp_index
         on logged.region_code = nqp_index.region_code
         and logged.year = nqp_index.year
-    where logged.year between 2011 and 2022
 )
 
 select * from panel
