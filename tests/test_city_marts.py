@@ -3,11 +3,14 @@ sums to the provinces, city units take their province's groups, and the city ind
 and its inequality measures match pandas / NumPy recomputed from the raw city values."""
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from models_py.config import PROJECT_ROOT
 from models_py.data.city_demo import SERIES
 from tests.reference import inequality_numpy as ref
 from tests.reference.dbt_inline import compile_queries
@@ -127,6 +130,32 @@ def test_province_gdp_deflator_matches_the_reference(built_warehouse, warehouse_
     _close(got["gdp_deflator"], expected["deflator"], "gdp_deflator")
     assert (got["is_synthetic"] == expected["is_synthetic"]).all()
     assert (got.xs(base_year, level="year")["gdp_deflator"] == 1).all()
+
+
+def test_a_city_year_without_its_province_deflator_has_no_real_gdp(built_warehouse, warehouse_connection, tmp_path):
+    """panel_city_demo's SQL on a copy of the build whose Jiangsu lacks its GDP chain in 2020: Jiangsu's
+    cities have no real GDP that year (NULL, no error), the national average and so every city's gap of
+    2020 are NULL (never an average over the other cities), and every other year is the build's."""
+    copy = tmp_path / "compile.duckdb"  # the refs compile to catalog `compile`, this file's stem
+    shutil.copy(built_warehouse, copy)
+    compiled, _project = compile_queries(
+        {"panel": (PROJECT_ROOT / "dbt_project/models/marts/studies/panel_city_demo.sql").read_text()})
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("delete from intermediate.int_gdp_volume_chain where region_code = 32 and year = 2020")
+        panel = connection.execute(compiled["panel"]).df()
+    built = _frame(warehouse_connection, "select * from panel_city_demo")
+    assert len(panel) == len(built) == 337 * 12
+    in_2020 = panel["year"] == 2020
+    jiangsu = panel["province_code"] == 32
+    assert panel.loc[in_2020 & jiangsu, "real_gdp_per_capita"].isna().all()
+    assert panel.loc[in_2020 & ~jiangsu, "real_gdp_per_capita"].notna().all()
+    assert panel.loc[in_2020, ["regional_gap_abs", "ln_real_gdp_per_capita_national"]].isna().all().all()
+    assert panel.loc[in_2020, "ln_gdp_per_capita_national"].notna().all()  # the nominal one is complete
+    columns = ["region_code", "year", "regional_gap_abs", "real_gdp_per_capita", "uses_synthetic"]
+    other = panel.loc[~in_2020, columns].merge(built[columns], on=["region_code", "year"], suffixes=("", "_built"))
+    assert len(other) == 337 * 11
+    _close(other["regional_gap_abs"], other["regional_gap_abs_built"], "other years' gaps")
+    _close(other["real_gdp_per_capita"], other["real_gdp_per_capita_built"], "other years' real GDP per capita")
 
 
 def test_city_study_panel_and_its_regression(warehouse_connection):

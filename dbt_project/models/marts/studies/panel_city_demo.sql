@@ -30,18 +30,12 @@ province_deflators as (
     {{ nqp_province_gdp_deflator(var('city_demo_base_year')) }}
 ),
 
--- a city-year whose province has no deflator stops the build (never a silently missing outcome)
+-- a city-year whose province has no deflator (a real-only build without the province's GDP or GDP
+-- index) has no real GDP: NULL, so the study reports the outcome as missing (models_py.study_gaps)
 real_values as (
     select
         city_years.*,
-        {{ nqp_raise_if(
-            'province_deflators.gdp_deflator is null',
-            "'no GDP deflator of province ' || " ~ nqp_text('units.province_code') ~ " || ' in year ' || "
-                ~ nqp_text('city_years.year') ~ " || ' for city ' || " ~ nqp_text('city_years.region_code')
-                ~ " || ': its GDP cannot be put at " ~ var('city_demo_base_year')
-                ~ " prices (the province needs gdp and gdp_index in every year from the base year on)'",
-            'city_years.gdp / province_deflators.gdp_deflator'
-        ) }} as real_gdp,
+        city_years.gdp / province_deflators.gdp_deflator as real_gdp,
         city_years.uses_synthetic or coalesce(province_deflators.is_synthetic, false) as uses_synthetic_any
     from city_years
     inner join units on city_years.region_code = units.unit_code
@@ -68,11 +62,18 @@ logged as (
     from per_capita
 ),
 
+-- over every city of the year, or NULL when one lacks a value: never the average of a subset
 national_average as (
     select
         year,
-        ln(sum(gdp) * 10000 / sum(population)) as ln_gdp_per_capita_national,
-        ln(sum(real_gdp) * 10000 / sum(population)) as ln_real_gdp_per_capita_national
+        case
+            when count(gdp) = count(*) and count(population) = count(*)
+                then ln(sum(gdp) * 10000 / sum(population))
+        end as ln_gdp_per_capita_national,
+        case
+            when count(real_gdp) = count(*) and count(population) = count(*)
+                then ln(sum(real_gdp) * 10000 / sum(population))
+        end as ln_real_gdp_per_capita_national
     from real_values
     group by year
 ),
