@@ -64,30 +64,34 @@ def test_index_systems_match_pandas(warehouse_connection):
     assert np.allclose(mart[["share_real", "share_interpolated", "share_generated", "share_missing"]].sum(axis=1), 1)
 
 
-def expected_study_series(manifest: dict, known: set[str], index_inputs: pd.DataFrame) -> dict[str, set[str]]:
+def expected_study_series(manifest: dict, known: set[str], index_inputs: pd.DataFrame) -> dict[str, dict[str, str | None]]:
     """The macro nqp_study_series_rows re-read in Python: quoted codes and var values in the SQL of
     each study's models and of the study-less models they read, kept where they name a series; plus
-    the inputs of the study's index systems."""
+    the inputs of the study's index systems. Per study, series -> the level it is read at when only
+    models marked config.meta.unit_level read it (that level), else None (the study's own level)."""
     project_vars = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text("utf-8"))["vars"]
     nodes = manifest["nodes"]
     study_of = {key: (node["config"].get("meta") or {}).get("study") for key, node in nodes.items()
                 if node["resource_type"] == "model"}
-    out: dict[str, set[str]] = {}
+    levels: dict[str, dict[str, set]] = {}
     for key, study in study_of.items():
         if not study:
             continue
-        texts = [nodes[key]["raw_code"]] + [nodes[p]["raw_code"] for p in nodes[key]["depends_on"]["nodes"]
-                                           if p in study_of and not study_of[p]]
-        for text in texts:
+        texts = [(nodes[key]["raw_code"], None)] + [
+            (nodes[p]["raw_code"], (nodes[p]["config"].get("meta") or {}).get("unit_level"))
+            for p in nodes[key]["depends_on"]["nodes"] if p in study_of and not study_of[p]]
+        for text, level in texts:
             codes = set(re.findall(r"'([a-z][a-z0-9_]*)'", text))
             for name in re.findall(r"var\(\s*'([a-z][a-z0-9_]*)'", text):
                 value = project_vars.get(name)
                 codes |= {value} if isinstance(value, str) else {v for v in value or [] if isinstance(v, str)} \
                     if isinstance(value, list) else set()
-            out.setdefault(study, set()).update(codes & known)
+            for code in codes & known:
+                levels.setdefault(study, {}).setdefault(code, set()).add(level)
     for row in index_inputs.itertuples():
-        out.setdefault(row.study, set()).add(row.series)
-    return out
+        levels.setdefault(row.study, {}).setdefault(row.series, set()).add(None)
+    return {study: {code: (None if None in read else min(read)) for code, read in series.items()}
+            for study, series in levels.items()}
 
 
 def test_studies_match_pandas(warehouse_connection):
@@ -111,29 +115,49 @@ def test_studies_match_pandas(warehouse_connection):
                     "group by study").set_index("study")
     mart = frame(warehouse_connection, "select * from data_realness where subject_kind = 'study'").set_index("subject")
     assert set(mart.index) == set(expected) >= {"paper_a", "paper_b", "paper_c", "paper_d", "paper_e"}
-    assert {"gdp", "gdp_per_capita", "population"} <= expected["paper_d"]
-    for study, series in expected.items():
-        assert set(per_series.loc[per_series["study"] == study, "series"]) == series, study
+    assert {"gdp", "gdp_per_capita", "population"} <= set(expected["paper_d"])
+    sources = {"province": (values, n_regions),
+               "prefecture_city": (city_values, city_values["region_code"].nunique())}
+    for study, read_levels in expected.items():
+        mine = per_series[per_series["study"] == study].set_index("series")
+        assert set(mine.index) == set(read_levels), study
         first, last = (systems.loc[study, ["first", "last"]] if study in systems.index
                        else (values["year"].min(), values["year"].max()))
-        source, n_units = ((city_values, city_values["region_code"].nunique()) if study in city_studies
-                           else (values, n_regions))
-        window = source[source["series"].isin(series) & source["year"].between(first, last)].copy()
-        window["kind"] = classify(window["is_synthetic"], window["is_interpolated"], window["value"].notna())
-        got = window["kind"].value_counts()
+        own_level = "prefecture_city" if study in city_studies else "province"
+        at_level = {series: level or own_level for series, level in read_levels.items()}
+        assert mine["unit_level"].to_dict() == at_level, study
+        cells, n_values, got = 0, 0, pd.Series(dtype=int)
+        for level in set(at_level.values()):
+            series = {name for name, at in at_level.items() if at == level}
+            source, n_units = sources[level]
+            window = source[source["series"].isin(series) & source["year"].between(first, last)].copy()
+            window["kind"] = classify(window["is_synthetic"], window["is_interpolated"], window["value"].notna())
+            got = got.add(window["kind"].value_counts(), fill_value=0)
+            cells += len(series) * n_units * (last - first + 1)
+            n_values += int(window["value"].notna().sum())
         row = mart.loc[study]
-        assert row["n_cells"] == len(series) * n_units * (last - first + 1), study
+        assert row["n_cells"] == cells, study
         for kind in ("real", "interpolated", "generated"):
             assert row[f"n_{kind}"] == got.get(kind, 0), (study, kind)
-        assert row["n_missing"] == row["n_cells"] - int(window["value"].notna().sum()), study
+        assert row["n_missing"] == row["n_cells"] - n_values, study
+    # the city study reads its provinces' GDP index (their deflators) on the provinces, its own series on the cities
+    assert expected["city_demo"]["gdp_index"] == "province" and expected["city_demo"]["gdp"] is None
 
 
 def test_default_build_says_how_real_each_study_is(warehouse_connection):
-    """The shipped warehouse: every study has real values; Paper D (GDP, population) and Paper B's
-    industrial-digitisation index (value added by sector) are real throughout (interpolated between
-    real years, never generated); the other studies still need the demo fill for some series."""
+    """The shipped warehouse: every study has real values (the city demo only its provinces' GDP index);
+    Paper D (GDP, population) and Paper B's industrial-digitisation index (value added by sector) are
+    real throughout (interpolated between real years, never generated); the other studies still need
+    the demo fill for some series."""
     mart = frame(warehouse_connection, "select * from data_realness where subject_kind = 'study'").set_index("subject")
-    assert mart.loc["city_demo", "share_generated"] == 1  # the generated city demo panel, all of it
+    # the generated city demo panel, all of it, and its provinces' GDP index (the deflators: real but for
+    # Beijing's demo fill)
+    city = frame(warehouse_connection, "select series, unit_level, n_real, n_generated, n_region_years "
+                                       "from data_realness_series where study = 'city_demo'").set_index("series")
+    cities = city[city["unit_level"] == "prefecture_city"]
+    assert (cities["n_generated"] == cities["n_region_years"]).all() and len(cities) >= 10
+    assert city.loc["gdp_index", "unit_level"] == "province" and city.loc["gdp_index", "n_real"] > 0
+    assert mart.loc["city_demo", "share_generated"] > 0.95
     mart = mart.drop(index="city_demo")
     assert (mart["share_real"] > 0).all()
     assert mart.loc["paper_d", "share_generated"] == 0 and mart.loc["paper_d", "share_real"] > 0.9

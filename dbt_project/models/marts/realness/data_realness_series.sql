@@ -4,7 +4,9 @@
 -- series quoted in the SQL of its models or the models they read (macro nqp_study_series_rows).
 -- data_realness sums it per study. A study whose index systems are city-, county- or firm-level
 -- (index_systems.unit_level prefecture_city, county or firm) is counted on the values of that level
--- (int_city_series_values holds all three) and its units.
+-- (int_city_series_values holds all three) and its units; a series it reads only through a model marked
+-- config.meta.unit_level (int_gdp_volume_chain: province, the GDP index of its provinces' deflators) on
+-- the values and units of that level.
 {%- set derived = nqp_derived_series_codes() or [''] %}
 with known_series as (
     select series_code from {{ ref('int_series_catalogue') }}  -- catalogue and user series
@@ -32,12 +34,20 @@ index_inputs as (
     where indicators.denominator is not null
 ),
 
+-- each series once per study, with the level it is read at when only models of another level read it
 study_series as (
-    select quoted_series.study, quoted_series.series
-    from quoted_series
-    inner join known_series on quoted_series.series = known_series.series_code
-    union
-    select study, series from index_inputs
+    select
+        study,
+        series,
+        case when bool_and(unit_level is not null) then min(unit_level) end as read_level
+    from (
+        select quoted_series.study, quoted_series.series, quoted_series.unit_level
+        from quoted_series
+        inner join known_series on quoted_series.series = known_series.series_code
+        union all
+        select study, series, null as unit_level from index_inputs
+    ) as read_series
+    group by study, series
 ),
 
 -- the level of a study's units: the finest level one of its index systems scores
@@ -97,20 +107,23 @@ n_units as (
     group by unit_level
 ),
 
-study_units as (
+-- the level and units each series of a study is counted on
+series_units as (
     select
-        study_years.study,
+        study_series.study,
+        study_series.series,
         n_units.unit_level,
         n_units.n_regions
-    from study_years
-    left join study_levels on study_years.study = study_levels.study
-    inner join n_units on coalesce(study_levels.unit_level, 'province') = n_units.unit_level
+    from study_series
+    left join study_levels on study_series.study = study_levels.study
+    inner join n_units
+        on coalesce(study_series.read_level, study_levels.unit_level, 'province') = n_units.unit_level
 ),
 
 counted as (
     select
-        study_series.study,
-        study_series.series,
+        series_units.study,
+        series_units.series,
         study_years.first_year,
         study_years.last_year,
         count(series_values.value) as n_values,
@@ -123,28 +136,30 @@ counted as (
         count(series_values.value) filter (where series_values.is_synthetic) as n_generated,
         min(series_values.year) filter (where series_values.value is not null) as first_value_year,
         max(series_values.year) filter (where series_values.value is not null) as last_value_year
-    from study_series
-    inner join study_years on study_series.study = study_years.study
-    inner join study_units on study_series.study = study_units.study
+    from series_units
+    inner join study_years on series_units.study = study_years.study
     left join series_values
-        on study_series.series = series_values.series
-        and study_units.unit_level = series_values.unit_level
+        on series_units.series = series_values.series
+        and series_units.unit_level = series_values.unit_level
         and series_values.year between study_years.first_year and study_years.last_year
-    group by study_series.study, study_series.series, study_years.first_year, study_years.last_year
+    group by series_units.study, series_units.series, study_years.first_year, study_years.last_year
 )
 
 select
     counted.study,
     counted.series,
+    series_units.unit_level,
     counted.first_year,
     counted.last_year,
-    study_units.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
+    series_units.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
     counted.n_values,
     counted.n_real,
     counted.n_interpolated,
     counted.n_generated,
-    study_units.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
+    series_units.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
     counted.first_value_year,
     counted.last_value_year
 from counted
-inner join study_units on counted.study = study_units.study
+inner join series_units
+    on counted.study = series_units.study
+    and counted.series = series_units.series
