@@ -154,13 +154,40 @@ def study_years(study: str, query: Query) -> tuple[int, int] | None:
     return None if pd.isna(first) or pd.isna(last) else (int(first), int(last))
 
 
+PROVENANCE_COLUMNS = ["series", "name_zh", "name_en", "provenance", "n_values", "n_synthetic", "n_interpolated"]
+
+
 def provenance(study: str, query: Query, meta: StudyMeta | None) -> pd.DataFrame:
     """Per series of the study, over the study's years: catalogue name and provenance, values,
-    synthetic and interpolated ones (a series real from 2005 is real in a 2013-2022 study)."""
+    synthetic and interpolated ones (a series real from 2005 is real in a 2013-2022 study). Counted on
+    the level mart data_realness_series counts the series on: a city study's own series on the cities,
+    with the provenance of the city values, and a series it reads at province level (the GDP index of
+    its provinces' deflators) on the provinces, its source marked as province values."""
+    try:
+        counted = query("""select r.series, r.unit_level, r.n_values, r.n_generated as n_synthetic, r.n_interpolated,
+                                  c.name_zh, c.name_en, coalesce(c.provenance, 'derived') as provenance
+                           from main.data_realness_series r
+                           left join reference.series_catalogue c on c.series_code = r.series
+                           where r.study = ? order by r.n_generated = 0, r.series""", [study])
+    except duckdb.CatalogException:  # a warehouse built before the mart existed
+        return _provenance_from_series_values(study, query, meta)
+    subprovincial = counted["unit_level"] != "province"
+    if subprovincial.any():
+        first, last = study_years(study, query) or (-9999, 9999)
+        texts = query("""select series, level as unit_level, string_agg(distinct provenance, '; ' order by provenance)
+                                as unit_provenance
+                         from intermediate.int_city_series_values where year between ? and ?
+                         group by series, level""", [first, last])
+        counted = counted.merge(texts, on=["series", "unit_level"], how="left")
+        counted.loc[subprovincial, "provenance"] = counted.loc[subprovincial, "unit_provenance"].fillna("no values")
+        counted.loc[~subprovincial, "provenance"] = "province values: " + counted.loc[~subprovincial, "provenance"]
+    return counted[PROVENANCE_COLUMNS]
+
+
+def _provenance_from_series_values(study: str, query: Query, meta: StudyMeta | None) -> pd.DataFrame:
     series = study_series(study, query, meta)
     if not series:
-        return pd.DataFrame(columns=["series", "name_zh", "name_en", "provenance", "n_values", "n_synthetic",
-                                     "n_interpolated"])
+        return pd.DataFrame(columns=PROVENANCE_COLUMNS)
     first, last = study_years(study, query) or (-9999, 9999)
     return query("""select v.series, any_value(c.name_zh) as name_zh, any_value(c.name_en) as name_en,
                            coalesce(any_value(c.provenance), 'derived') as provenance, count(*) as n_values,

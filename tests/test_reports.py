@@ -341,6 +341,25 @@ def test_provenance_names_the_synthetic_series(reports, warehouse_connection):
     assert rows["gdp"][2] == "0 / 310", "GDP is real from 2006: real throughout Paper A's 2013-2022 (31 regions)"
 
 
+def test_city_study_provenance_counts_the_city_values(reports, warehouse_connection):
+    """The city study's provenance table counts its series on the cities (the demo's generated values,
+    with their provenance), and the GDP index it reads for its provinces' deflators on the provinces,
+    as mart data_realness_series does; the headline counts both."""
+    markdown = (reports / "city_demo.md").read_text(encoding="utf-8")
+    rows = {cells[0].strip("`"): cells for cells in _markdown_tables(markdown)[-1][1:]}
+    counted = warehouse_connection.execute(
+        "select series, unit_level, n_generated, n_values from data_realness_series where study = 'city_demo'").fetchall()
+    assert set(rows) == {series for series, *_ in counted} and len(rows) >= 11
+    for series, level, n_generated, n_values in counted:
+        assert rows[series][2] == f"{n_generated} / {n_values}", series
+        if level == "prefecture_city":
+            assert n_values == 337 * 12 and rows[series][3].startswith("synthetic: city demo panel"), series
+        else:
+            assert n_values == 31 * 12 and rows[series][3].startswith("province values: real"), series
+    assert rows["gdp_index"][2] == "8 / 372", "Beijing's GDP index 2015-2022 is a demo fill"
+    assert f"本研究使用的 {len(rows)} 个序列中，{len(rows)} 个含合成数据" in markdown
+
+
 def test_english_reports(built_warehouse, tmp_path, monkeypatch):
     from models_py.reporting import write_study_report
 

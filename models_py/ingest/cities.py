@@ -26,11 +26,6 @@ CITY_LEVEL, COUNTY_LEVEL = "prefecture_city", "county"
 FIRST_CITY_CODE = 100000  # unit codes from here on are cities, counties (and firms, firms.py); below, provinces
 
 
-def is_subprovincial(code: int) -> bool:
-    """True for a six-digit city / county code, False for a two-digit province code."""
-    return int(code) >= FIRST_CITY_CODE
-
-
 @dataclass(frozen=True)
 class Unit:
     code: int
