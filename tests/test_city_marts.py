@@ -3,17 +3,14 @@ sums to the provinces, city units take their province's groups, and the city ind
 and its inequality measures match pandas / NumPy recomputed from the raw city values."""
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from models_py.config import PROJECT_ROOT
 from models_py.data.city_demo import SERIES
 from tests.reference import inequality_numpy as ref
-from tests.reference.dbt_inline import compile_queries
+from tests.reference.dbt_inline import compile_queries, model_on_a_copy
 from tests.reference.deflators import province_gdp_deflators, real_gdp
 from tests.reference.entropy_numpy import compute_long
 
@@ -136,13 +133,8 @@ def test_a_city_year_without_its_province_deflator_has_no_real_gdp(built_warehou
     """panel_city_demo's SQL on a copy of the build whose Jiangsu lacks its GDP chain in 2020: Jiangsu's
     cities have no real GDP that year (NULL, no error), the national average and so every city's gap of
     2020 are NULL (never an average over the other cities), and every other year is the build's."""
-    copy = tmp_path / "compile.duckdb"  # the refs compile to catalog `compile`, this file's stem
-    shutil.copy(built_warehouse, copy)
-    compiled, _project = compile_queries(
-        {"panel": (PROJECT_ROOT / "dbt_project/models/marts/studies/panel_city_demo.sql").read_text()})
-    with duckdb.connect(str(copy)) as connection:
-        connection.execute("delete from intermediate.int_gdp_volume_chain where region_code = 32 and year = 2020")
-        panel = connection.execute(compiled["panel"]).df()
+    panel = model_on_a_copy(built_warehouse, tmp_path, "marts/studies/panel_city_demo.sql",
+                            ["delete from intermediate.int_gdp_volume_chain where region_code = 32 and year = 2020"])
     built = _frame(warehouse_connection, "select * from panel_city_demo")
     assert len(panel) == len(built) == 337 * 12
     in_2020 = panel["year"] == 2020

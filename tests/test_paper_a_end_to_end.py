@@ -109,3 +109,28 @@ def test_results_are_replaced_not_appended(warehouse_connection):
         "group by all having count(*) > 1"
     ).fetchall()
     assert duplicates == []
+
+
+@pytest.mark.parametrize("national_average", ["totals", "mean_of_logs"])
+def test_a_region_year_without_a_gdp_chain_keeps_its_row(built_warehouse, warehouse_connection, tmp_path,
+                                                         national_average):
+    """panel_paper_a's SQL on a copy of the build whose Jiangsu lacks its GDP chain in 2020: the row stays
+    with no real GDP (NULL, not dropped), the national average of 2020 and so every 2020 gap are NULL
+    (never an average over the other regions), and every other year is the build's."""
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    changes = ["delete from intermediate.int_gdp_volume_chain where region_code = 32 and year = 2020"]
+    vars_ = {"paper_a_national_average": national_average}
+    panel = model_on_a_copy(built_warehouse, tmp_path, "marts/studies/panel_paper_a.sql", changes, vars_)
+    built = warehouse_connection.execute("select * from panel_paper_a").df()
+    assert len(panel) == len(built) == 30 * 10
+    in_2020, jiangsu = panel["year"] == 2020, panel["region_code"] == 32
+    assert panel.loc[in_2020 & jiangsu, "real_gdp_per_capita"].isna().all()
+    assert panel.loc[in_2020 & ~jiangsu, "real_gdp_per_capita"].notna().all()
+    assert panel.loc[in_2020, ["regional_gap_abs", "ln_real_gdp_per_capita_national"]].isna().all().all()
+    if national_average == "totals":  # the build's own setting: the other years are the build's
+        columns = ["region_code", "year", "regional_gap_abs", "regional_gap_rel", "nqp"]
+        other = panel.loc[~in_2020, columns].merge(built[columns], on=["region_code", "year"], suffixes=("", "_built"))
+        assert len(other) == 30 * 9
+        for column in columns[2:]:
+            np.testing.assert_array_equal(other[column], other[f"{column}_built"], err_msg=column)

@@ -193,3 +193,19 @@ def test_paper_e_location_quotient_and_winsorising(warehouse_connection):
     # winsorising changed something at both tails (8 of 403 values: P = 4.03 -> x[5] and x[399])
     assert (merged["lq"] != merged["lq_w"]).sum() >= 2
     assert (merged["fd"] != merged["fd_w"]).sum() >= 2
+
+
+def test_paper_c_region_year_without_a_gdp_chain_keeps_its_row(built_warehouse, warehouse_connection, tmp_path):
+    """panel_paper_c's SQL on a copy of the build whose Jiangsu lacks its GDP chain in 2020: that row
+    stays with no real GDP (NULL outcome, not a dropped row); every other row is the build's."""
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    panel = model_on_a_copy(built_warehouse, tmp_path, "marts/studies/panel_paper_c.sql",
+                            ["delete from intermediate.int_gdp_volume_chain where region_code = 32 and year = 2020"])
+    built = warehouse_connection.execute("select * from panel_paper_c").df()
+    assert len(panel) == len(built)
+    gap = (panel["region_code"] == 32) & (panel["year"] == 2020)
+    assert gap.sum() == 1 and panel.loc[gap, ["real_gdp_per_capita", "ln_real_gdp_per_capita"]].isna().all().all()
+    merged = panel[~gap].merge(built, on=["region_code", "year"], suffixes=("", "_built"))
+    assert len(merged) == len(built) - 1
+    np.testing.assert_array_equal(merged["ln_real_gdp_per_capita"], merged["ln_real_gdp_per_capita_built"])

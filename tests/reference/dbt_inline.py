@@ -6,6 +6,7 @@ dbt; the caller runs the compiled SQL with the duckdb client against its own dat
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -71,11 +72,13 @@ def _keep_parse(target: str | None, work: Path) -> None:
     os.replace(partial, cached)
 
 
-def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple[dict[str, str], str]:
+def compile_queries(queries: dict[str, str], target: str | None = None,
+                    vars_: dict | None = None) -> tuple[dict[str, str], str]:
     """Compile {name: jinja_sql} in the real project; returns ({name: compiled_sql}, project dir).
 
     `target`: a profile target other than the DuckDB default (e.g. "spark": the macros dispatched per engine
-    render for it; the cache is not populated, so nothing connects).
+    render for it; the cache is not populated, so nothing connects). `vars_`: dbt --vars (a parse of their
+    own: the kept partial-parse file stays the one without them).
 
     Raises DbtCompileError with dbt's message if the project does not parse or a query does not compile.
     """
@@ -99,7 +102,7 @@ def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple
         result = dbtRunner().invoke(
             ["compile", "--inline", text, "--quiet", "--log-level", "none", "--no-write-json", "--no-populate-cache",
              "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-             *(["--target", target] if target else [])]
+             *(["--target", target] if target else []), *(["--vars", json.dumps(vars_)] if vars_ else [])]
         )
     finally:
         for key, value in saved.items():
@@ -107,7 +110,7 @@ def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if result.success:
+    if result.success and not vars_:
         _keep_parse(target, work)
     if not result.success:
         cause = result.exception.__context__ if result.exception is not None else None  # the macro's own message
@@ -120,3 +123,20 @@ def compile_queries(queries: dict[str, str], target: str | None = None) -> tuple
     if missing:
         raise DbtCompileError(f"compiled text lost the queries {sorted(missing)}")
     return compiled, str(PROJECT_ROOT)
+
+
+def model_on_a_copy(warehouse: Path, copy_dir: Path, model: str, changes: list[str], vars_: dict | None = None):
+    """The SQL of `model` (a path under dbt_project/models, compiled inline, with dbt --vars `vars_`) run on
+    a copy of `warehouse` after the `changes` statements: what the
+    model would give on that warehouse changed so. The copy is named compile.duckdb, the catalog the refs
+    compile to. Returns the rows as a pandas frame."""
+    import duckdb
+
+    copy = Path(copy_dir) / "compile.duckdb"
+    shutil.copy(warehouse, copy)
+    text = (PROJECT_ROOT / "dbt_project" / "models" / model).read_text()
+    compiled, _project = compile_queries({"model": text}, vars_=vars_)
+    with duckdb.connect(str(copy)) as connection:
+        for statement in changes:
+            connection.execute(statement)
+        return connection.execute(compiled["model"]).df()

@@ -20,13 +20,14 @@ real_gdp as (
     {{ nqp_real_gdp(base_year) }}
 ),
 
+-- a region-year without a GDP chain keeps its row with no real GDP (NULL), never dropped
 real_gdp_per_capita as (
     select
         region_years.*,
         real_gdp.real_gdp,
         real_gdp.real_gdp * 10000 / region_years.population as real_gdp_per_capita
     from region_years
-    inner join real_gdp
+    left join real_gdp
         on region_years.region_code = real_gdp.region_code
         and region_years.year = real_gdp.year
 ),
@@ -39,18 +40,29 @@ logged as (
 ),
 
 -- The national average of year t: national real GDP over national population (all 31 regions),
--- or, with var paper_a_national_average = 'mean_of_logs', the mean of the sample's provincial logs.
+-- or, with var paper_a_national_average = 'mean_of_logs', the mean of the sample's provincial logs;
+-- NULL when a region it needs lacks its value (never an average over the others).
 national_average as (
     select
         year,
         {% if var('paper_a_national_average') == 'mean_of_logs' %}
-            avg(case
-                when region_code not in ({{ excluded_regions | join(', ') }}) then ln_real_gdp_per_capita
-            end)
+            case
+                when count(ln_real_gdp_per_capita) filter (where not excluded)
+                    = count(*) filter (where not excluded)
+                    then avg(ln_real_gdp_per_capita) filter (where not excluded)
+            end
         {% else %}
-            ln(sum(real_gdp) * 10000 / sum(population))
+            case
+                when count(real_gdp) = count(*) and count(population) = count(*)
+                    then ln(sum(real_gdp) * 10000 / sum(population))
+            end
         {% endif %} as ln_real_gdp_per_capita_national
-    from logged
+    from (
+        select
+            *,
+            region_code in ({{ excluded_regions | join(', ') }}) as excluded
+        from logged
+    ) as regions_of_the_year
     group by year
 ),
 

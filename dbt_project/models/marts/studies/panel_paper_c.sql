@@ -16,13 +16,14 @@ real_gdp as (
     {{ nqp_real_gdp(base_year) }}
 ),
 
+-- a region-year without a GDP chain keeps its row with no real GDP (NULL), never dropped
 real_gdp_per_capita as (
     select
         region_years.*,
         real_gdp.real_gdp * 10000 / region_years.population as real_gdp_per_capita,
-        region_years.uses_synthetic or real_gdp.is_synthetic as uses_synthetic_any
+        region_years.uses_synthetic or coalesce(real_gdp.is_synthetic, false) as uses_synthetic_any
     from region_years
-    inner join real_gdp
+    left join real_gdp
         on region_years.region_code = real_gdp.region_code
         and region_years.year = real_gdp.year
     where region_years.year between {{ sample_years[0] }} and {{ sample_years[1] }}
