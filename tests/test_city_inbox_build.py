@@ -20,7 +20,7 @@ import pytest
 from models_py.data import city_demo
 from tests.city_files import FILE_NAME
 from tests.reference import inequality_numpy as ref
-from tests.reference.deflators import province_gdp_deflators, real_gdp
+from tests.reference.deflators import gap_to_national, province_gdp_deflators, real_gdp
 from tests.reference.entropy_numpy import compute_long
 
 
@@ -96,9 +96,7 @@ def test_city_regression_is_estimated_on_the_file(city_build, connection, expect
                                               values="value").reset_index()
     deflators = province_gdp_deflators(connection, base_year=2011)
     wide["real_gdp"] = real_gdp(wide, deflators)
-    national = wide.groupby("year")[["real_gdp", "population"]].sum()
-    ln_national = np.log(national["real_gdp"] * 1e4 / national["population"])
-    wide["gap"] = (np.log(wide["real_gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
+    wide["gap"] = gap_to_national(wide)
     data = wide.merge(expected_scores.scores, on=["region_code", "year"])[["region_code", "year", "gap", "weighted_sum"]]
     for column in ("gap", "weighted_sum"):
         x = data[column]

@@ -11,7 +11,7 @@ import pytest
 from models_py.data.city_demo import SERIES
 from tests.reference import inequality_numpy as ref
 from tests.reference.dbt_inline import compile_queries, model_on_a_copy
-from tests.reference.deflators import province_gdp_deflators, real_gdp
+from tests.reference.deflators import gap_to_national, province_gdp_deflators, real_gdp
 from tests.reference.entropy_numpy import compute_long
 
 TOL = 1e-10
@@ -159,10 +159,7 @@ def test_city_study_panel_and_its_regression(warehouse_connection):
     values = _frame(warehouse_connection, "select region_code, year, series, value from intermediate.int_city_series_values")
     wide = values.pivot_table(index=["region_code", "year"], columns="series", values="value").reset_index()
     wide["real_gdp"] = real_gdp(wide, province_gdp_deflators(warehouse_connection, base_year=2011))
-    national = wide.groupby("year")[["real_gdp", "population"]].sum()
-    ln_national = np.log(national["real_gdp"] * 1e4 / national["population"])
-    gap = (np.log(wide["real_gdp"] * 1e4 / wide["population"]) - wide["year"].map(ln_national)).abs()
-    merged = panel.merge(wide.assign(gap=gap)[["region_code", "year", "gap", "budget_expenditure", "gdp",
+    merged = panel.merge(wide.assign(gap=gap_to_national(wide))[["region_code", "year", "gap", "budget_expenditure", "gdp",
                                                "real_gdp", "population"]], on=["region_code", "year"])
     _close(merged["regional_gap_abs"], merged["gap"], "regional_gap_abs")
     _close(merged["real_gdp_per_capita"], merged["real_gdp"] * 1e4 / merged["population"], "real_gdp_per_capita")

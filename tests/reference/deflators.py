@@ -41,3 +41,11 @@ def real_gdp(frame: pd.DataFrame, deflators: pd.DataFrame) -> pd.Series:
     """`frame`'s gdp (columns region_code = a six-digit city code, year, gdp) at base-year prices."""
     keys = pd.MultiIndex.from_arrays([frame["region_code"] // 10000, frame["year"]])
     return frame["gdp"] / deflators["deflator"].reindex(keys).to_numpy()
+
+
+def gap_to_national(frame: pd.DataFrame, gdp: str = "real_gdp") -> pd.Series:
+    """Paper A's outcome on `frame` (region_code, year, `gdp` in 亿元, population in 万人):
+    |ln GDP per capita - ln national GDP per capita|, the national one the year's sums over the frame."""
+    national = frame.groupby("year")[[gdp, "population"]].sum()
+    ln_national = np.log(national[gdp] * 1e4 / national["population"])
+    return (np.log(frame[gdp] * 1e4 / frame["population"]) - frame["year"].map(ln_national)).abs()

@@ -35,6 +35,11 @@ province_deflators as (
 real_values as (
     select
         city_years.*,
+        units.province_code,
+        units.name_full as city_name,
+        units.province_name,
+        units.region3,
+        units.region4,
         city_years.gdp / province_deflators.gdp_deflator as real_gdp,
         city_years.uses_synthetic or coalesce(province_deflators.is_synthetic, false) as uses_synthetic_any
     from city_years
@@ -86,11 +91,11 @@ panel as (
     select
         logged.region_code,
         logged.year,
-        units.province_code,
-        units.name_full as city_name,
-        units.province_name,
-        units.region3,
-        units.region4,
+        logged.province_code,
+        logged.city_name,
+        logged.province_name,
+        logged.region3,
+        logged.region4,
         abs(logged.ln_real_gdp_per_capita - national_average.ln_real_gdp_per_capita_national)
             as regional_gap_abs,
         nqp_index.nqp,
@@ -108,7 +113,6 @@ panel as (
         logged.uses_synthetic_any as uses_synthetic
     from logged
     inner join national_average on logged.year = national_average.year
-    inner join units on logged.region_code = units.unit_code
     left join nqp_index
         on logged.region_code = nqp_index.region_code
         and logged.year = nqp_index.year
