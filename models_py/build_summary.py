@@ -6,6 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from models_py.study_gaps import series_labels
+
 
 def _read(connection: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame | None:
     try:
@@ -87,17 +89,16 @@ def study_model_lines(connection: duckdb.DuckDBPyConnection, manifest: dict) -> 
                      + (f"; EMPTY {', '.join(empty)}" if empty else ""))
         if not empty:
             continue
-        lacking = _read(connection, f"""select series, n_missing, n_region_years, first_value_year, last_value_year
-                                        from main.data_realness_series
-                                        where study = '{study}' and n_missing > 0 order by series""")
-        if lacking is None or lacking.empty:
+        series = _read(connection, f"select * from main.data_realness_series where study = '{study}' order by series")
+        if series is None or series.empty:
             continue
+        lacking = series.assign(label=series_labels(series))[series["n_missing"] > 0]
         none = lacking[lacking["first_value_year"].isna()]
         some = lacking[lacking["first_value_year"].notna()]
         if len(none):
-            lines.append(f"    series of {study} without any value: {', '.join(none['series'])}")
+            lines.append(f"    series of {study} without any value: {', '.join(none['label'])}")
         for row in some.itertuples():
-            lines.append(f"    series {row.series}: values {int(row.first_value_year)}-{int(row.last_value_year)}, "
+            lines.append(f"    series {row.label}: values {int(row.first_value_year)}-{int(row.last_value_year)}, "
                          f"{row.n_missing} of {row.n_region_years} region-years missing")
     return (["study tables built by dbt:"] + lines) if lines else []
 

@@ -17,7 +17,7 @@ import pandas as pd
 from models_py.declarations import StudyDeclaration
 from models_py.results import replace_study_results
 from models_py.robustness import index_robustness
-from models_py.study_gaps import table_gap
+from models_py.study_gaps import series_labels, table_gap
 from models_py.tables.descriptive import descriptive_statistics
 from models_py.tables.regression import ModelError, regression_table
 
@@ -128,10 +128,12 @@ def run_study(connection: duckdb.DuckDBPyConnection, study: StudyDeclaration, ru
 
 
 def series_without_values(connection: duckdb.DuckDBPyConnection, study: str) -> list[str]:
-    """Series the study reads (mart data_realness_series) that have no value in the warehouse."""
+    """Series the study reads (mart data_realness_series) that have no value in the warehouse, each
+    with its unit level when the study reads more than one ('gdp_index (province)' in a city study)."""
     try:
-        return connection.execute(
-            "select series from main.data_realness_series where study = ? and n_values = 0 order by series",
-            [study]).df()["series"].tolist()
+        frame = connection.execute("select * from main.data_realness_series where study = ? order by series",
+                                   [study]).df()
     except duckdb.CatalogException:  # a warehouse built before the mart existed
         return []
+    return series_labels(frame)[frame["n_values"] == 0].tolist()
+

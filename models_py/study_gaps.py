@@ -37,3 +37,11 @@ def table_gap(panel: pd.DataFrame, study: StudyDeclaration, table: TableDeclarat
     return {"reason": f"no value in any of the {len(panel)} rows of {study.model} ({describe_rows(panel)}) "
                       f"for: {', '.join(empty)}",
             "missing_variables": ", ".join(empty)}
+
+
+def series_labels(frame: pd.DataFrame) -> pd.Series:
+    """The names of one study's rows of data_realness_series, with ' (<unit level>)' added when its
+    series are counted on more than one level (a city study reading a provincial series)."""
+    if "unit_level" not in frame or frame["unit_level"].nunique() < 2:
+        return frame["series"]
+    return frame["series"] + " (" + frame["unit_level"].str.replace("_", " ") + ")"

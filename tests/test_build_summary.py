@@ -44,3 +44,18 @@ def test_summary_names_what_ran_what_did_not_and_why():
     assert "    series gdp: values 2015-2020, 4 of 10 region-years missing" in lines
     assert "study sim: real 50.0%, interpolated 10.0%, generated 0.0%, missing 40.0% of 20 values" in text
     assert "index systems" not in text  # no index_system_status mart in this warehouse
+
+
+def test_a_series_counted_on_another_level_is_named_with_its_level():
+    """A city study reads the provinces' GDP index (its deflator): the lines say which level lacks it."""
+    connection = warehouse()
+    connection.execute("drop table main.data_realness_series")
+    connection.execute("""create table main.data_realness_series as select * from (values
+        ('sim', 'gdp_index', 'province', 8, 372, 2011, 2022, 364), ('sim', 'gdp', 'prefecture_city', 0, 4044, 2011,
+        2022, 4044), ('sim', 'robot_density', 'prefecture_city', 4044, 4044, null, null, 0))
+        t(study, series, unit_level, n_missing, n_region_years, first_value_year, last_value_year, n_values)""")
+    manifest = {"nodes": {"model.nqp.gaps_sim": node("gaps_sim", "sim")}}
+    lines = summary_lines(connection, manifest)
+    assert "    series gdp_index (province): values 2011-2022, 8 of 372 region-years missing" in lines
+    assert "    series of sim without any value: robot_density (prefecture city)" in lines
+

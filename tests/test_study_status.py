@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models_py.declarations import parse_study
-from models_py.studies import compute_study_tables, run_study
+from models_py.studies import compute_study_tables, run_study, series_without_values
 from models_py.tables.regression import ModelError
 
 META = {"study": "sim", "tables": [
@@ -88,3 +88,14 @@ def test_run_study_writes_the_status_and_names_series_without_values():
     assert rows["is_computed"].tolist() == [True, True, False]
     assert rows.loc["t3", "missing_series"] == "robot_density"
     assert rows.loc["t3", "reason"].endswith("series of the study without any value: robot_density")
+
+
+
+def test_series_without_values_name_their_level_when_a_study_reads_two():
+    connection = duckdb.connect()
+    connection.execute("create table main.data_realness_series as select * from (values "
+                       "('c', 'gdp_index', 'province', 0), ('c', 'gdp', 'prefecture_city', 4044), "
+                       "('c', 'robot_density', 'prefecture_city', 0), ('p', 'robot_density', 'province', 0)) "
+                       "t(study, series, unit_level, n_values)")
+    assert series_without_values(connection, "c") == ["gdp_index (province)", "robot_density (prefecture city)"]
+    assert series_without_values(connection, "p") == ["robot_density"]
