@@ -161,6 +161,103 @@ def test_output_shares_sum_to_one_each_year(warehouse_connection):
     assert (totals["regions"] == 31).all()
 
 
+# ---------------------------------------------------------------- a missing input: kept, never a subset
+
+
+JIANGSU_2020 = "region_code = 32 and year = 2020"
+
+
+def test_production_inputs_keep_a_region_year_lacking_an_input(built_warehouse, warehouse_connection, tmp_path):
+    """int_production_inputs' SQL on a copy of the build without Jiangsu's 2020 employment: the row stays
+    with NULL employment and has_all_inputs false (the fit leaves it out and logs it); the output shares,
+    which need no employment, and every other row are the build's."""
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    inputs = model_on_a_copy(built_warehouse, tmp_path, "intermediate/int_production_inputs.sql",
+                             [f"delete from intermediate.int_series_values where series = 'employment' and {JIANGSU_2020}"])
+    built = warehouse_connection.execute("select * from intermediate.int_production_inputs").df()
+    assert len(inputs) == len(built)
+    merged = inputs.merge(built, on=["region_code", "year"], suffixes=("", "_built"))
+    gap = (merged["region_code"] == 32) & (merged["year"] == 2020)
+    assert merged.loc[gap, "employment"].isna().all() and not merged.loc[gap, "has_all_inputs"].any()
+    assert merged.loc[gap, "employment_built"].notna().all() and merged.loc[gap, "has_all_inputs_built"].all()
+    for column in ("employment", "has_all_inputs"):
+        np.testing.assert_array_equal(merged.loc[~gap, column], merged.loc[~gap, f"{column}_built"])
+    for column in ("gdp", "real_gdp", "capital_stock", "output_share"):  # window sums: last digits may move
+        np.testing.assert_allclose(merged[column], merged[f"{column}_built"], rtol=1e-13, err_msg=column)
+
+
+def test_output_shares_are_null_in_a_year_a_region_lacks_gdp(built_warehouse, warehouse_connection, tmp_path):
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    inputs = model_on_a_copy(built_warehouse, tmp_path, "intermediate/int_production_inputs.sql",
+                             [f"update intermediate.int_gdp_volume_chain set gdp = null where {JIANGSU_2020}"])
+    built = warehouse_connection.execute("select region_code, year, output_share from "
+                                         "intermediate.int_production_inputs").df()
+    merged = inputs.merge(built, on=["region_code", "year"], suffixes=("", "_built"))
+    in_2020 = merged["year"] == 2020
+    assert in_2020.sum() == 31 and merged.loc[in_2020, "output_share"].isna().all()
+    assert merged.loc[in_2020, "output_share_built"].notna().all()
+    np.testing.assert_allclose(merged.loc[~in_2020, "output_share"], merged.loc[~in_2020, "output_share_built"],
+                               rtol=1e-13)
+
+
+def test_misallocation_is_null_where_a_year_lacks_a_regions_factor(built_warehouse, warehouse_connection, tmp_path):
+    """The mart's SQL on a copy whose inputs lack Jiangsu's 2020 employment: the labour share of every
+    region in 2020 is NULL, and so are gamma_L, tau_L, M_lab and M_all of that year (never shares of
+    the other 30 regions' employment); capital misallocation and every other year are the build's."""
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    mart = model_on_a_copy(built_warehouse, tmp_path, "marts/studies/misallocation.sql", [
+        f"update intermediate.int_production_inputs set employment = null, has_all_inputs = false where {JIANGSU_2020}"])
+    built = warehouse_connection.execute("select * from misallocation").df()
+    merged = mart.merge(built, on=["region_code", "year"], suffixes=("", "_built"))
+    assert len(merged) == len(built) == len(mart)
+    in_2020 = merged["year"] == 2020
+    labour = ["gamma_l", "tau_l", "m_lab", "m_all"]
+    assert merged.loc[in_2020, labour].isna().all().all() and merged.loc[in_2020].shape[0] == 31
+    assert merged.loc[in_2020, [f"{c}_built" for c in labour]].notna().all().all()
+    for column in built.columns.drop(["region_code", "year"]):
+        rows = ~in_2020 if column in labour else slice(None)
+        actual, built_values = merged.loc[rows, column], merged.loc[rows, f"{column}_built"]
+        if actual.dtype == bool:
+            np.testing.assert_array_equal(actual, built_values, err_msg=column)
+        else:
+            np.testing.assert_allclose(actual, built_values, rtol=1e-12, err_msg=column)
+
+
+def test_misallocation_without_a_regions_elasticities(built_warehouse, tmp_path):
+    """A region with all inputs but no fitted elasticities stops the mart, naming it; a region the fit
+    could not use (no year with all inputs) leaves the output-weighted elasticities, and so every index,
+    NULL (never weighted over the other 30 regions)."""
+    import duckdb
+
+    from tests.reference.dbt_inline import model_on_a_copy
+
+    no_fit = "delete from intermediate.production_elasticities where region_code = 32"
+    with pytest.raises(duckdb.Error, match="no production elasticities for region 32"):
+        model_on_a_copy(built_warehouse, tmp_path, "marts/studies/misallocation.sql", [no_fit])
+    mart = model_on_a_copy(built_warehouse, tmp_path, "marts/studies/misallocation.sql", [no_fit, (
+        "update intermediate.int_production_inputs set capital_stock = null, has_all_inputs = false "
+        "where region_code = 32")])
+    assert len(mart) == 403
+    assert mart[["beta_k_bar", "beta_l_bar", "m_cap", "m_lab", "m_all"]].isna().all().all()
+    assert mart["output_share"].notna().all()
+
+
+def test_fit_leaves_out_and_names_the_rows_lacking_an_input():
+    from orchestration.assets.misallocation import complete_rows
+
+    rows = pd.DataFrame({"region_code": [31, 32, 32], "year": [2020, 2020, 2021], "real_gdp": [1.0, 2.0, np.nan],
+                         "capital_stock": [1.0, np.nan, np.nan], "employment": [1.0, np.nan, 3.0],
+                         "has_all_inputs": [True, False, False]})
+    used, left_out = complete_rows(rows)
+    assert used.to_dict("list") == {"region_code": [31], "year": [2020], "real_gdp": [1.0], "capital_stock": [1.0],
+                                    "employment": [1.0]}
+    assert left_out == ["region 32 in 2020 lacks capital stock, employment",
+                        "region 32 in 2021 lacks real GDP, capital stock"]
+
+
 # ---------------------------------------------------------------- the LSDV function on simulated panels
 
 

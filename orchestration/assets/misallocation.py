@@ -1,7 +1,8 @@
 """Paper E's production elasticities: the regression between two dbt layers.
 
 dbt builds int_production_inputs (real GDP, perpetual-inventory capital, employment, output shares);
-this asset fits the LSDV Cobb-Douglas with region-specific elasticities on it and writes
+this asset fits the LSDV Cobb-Douglas with region-specific elasticities on its rows with all three inputs
+(the region-years left out are logged and listed in the materialisation's metadata) and writes
 intermediate.production_elasticities, which the misallocation mart reads back as a dbt source.
 The fit is configured in the meta of int_production_inputs (rendered from dbt vars).
 """
@@ -40,11 +41,16 @@ def production_function_config(manifest: dict) -> ProductionFunctionConfig:
 def production_elasticities(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     spec = production_function_config(load_manifest(nqp_dbt_project.manifest_path))
     with build_lock(), connect_build() as connection:
-        inputs = connection.execute(
-            f"select region_code, year, real_gdp, capital_stock, employment from {spec.relation} "
+        rows = connection.execute(
+            f"select region_code, year, real_gdp, capital_stock, employment, has_all_inputs from {spec.relation} "
             "where year between ? and ? order by region_code, year",
             [spec.fit_from, spec.fit_to],
         ).df()
+        inputs, left_out = complete_rows(rows)
+        if left_out:
+            context.log.warning("production function: %d region-years of %s %s-%s lack an input and are not "
+                                "in the fit: %s", len(left_out), spec.relation, spec.fit_from, spec.fit_to,
+                                "; ".join(left_out))
         try:
             fit = fit_production_function(inputs, constant_returns=spec.constant_returns)
         except (DataError, ValueError) as error:
@@ -53,25 +59,40 @@ def production_elasticities(context: dg.AssetExecutionContext) -> dg.Materialize
             # real-only build: the inputs lack data; the misallocation mart and Paper E's tables reading
             # it come out empty and say so (results.study_status) instead of stopping the build
             reason = (f"production function not fitted on {spec.relation} {spec.fit_from}-{spec.fit_to} "
-                      f"({len(inputs)} rows, {inputs.dropna().shape[0]} complete): {error}")
+                      f"({len(rows)} rows, {len(inputs)} with all inputs): {error}")
             replace_table(connection, "intermediate", "production_elasticities", empty_elasticities())
             context.log.warning(reason)
-            return dg.MaterializeResult(metadata={"rows": 0, "dagster/row_count": 0, "not_fitted": reason})
+            return dg.MaterializeResult(metadata={"rows": 0, "dagster/row_count": 0, "not_fitted": reason,
+                                                  "left_out": "; ".join(left_out)})
         table = fit.table()
-        rows = replace_table(connection, "intermediate", "production_elasticities", table)
+        written = replace_table(connection, "intermediate", "production_elasticities", table)
     context.log.info("%s: N = %s, R² = %.4f", fit.specification, fit.nobs, fit.rsquared)
     return dg.MaterializeResult(
         metadata={
-            "rows": rows,
-            "dagster/row_count": rows,
+            "rows": written,
+            "dagster/row_count": written,
             "specification": fit.specification,
             "nobs": fit.nobs,
             "df_resid": fit.df_resid,
             "r2": fit.rsquared,
             "sample": f"{spec.fit_from}-{spec.fit_to}",
+            "left_out": "; ".join(left_out) or "none",
             "preview": dg.MetadataValue.md(table.round(4).to_markdown(index=False)),
         }
     )
+
+
+INPUTS = {"real_gdp": "real GDP", "capital_stock": "capital stock", "employment": "employment"}
+
+
+def complete_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The rows the fit uses (has_all_inputs: real GDP, capital stock and employment present), and each
+    row left out as 'region 32 in 2020 lacks employment', so the sample rule is logged, not silent."""
+    left = rows[~rows["has_all_inputs"].astype(bool)]
+    named = [f"region {row.region_code} in {row.year} lacks "
+             + ", ".join(label for column, label in INPUTS.items() if pd.isna(getattr(row, column)))
+             for row in left.itertuples()]
+    return rows[rows["has_all_inputs"].astype(bool)].drop(columns="has_all_inputs"), named
 
 
 def empty_elasticities() -> pd.DataFrame:

@@ -1,8 +1,10 @@
 -- Inputs of the production-function fit and of the misallocation indices (Paper E, Bai & Liu 2018),
--- one row per region-year with output, capital and labour all present:
+-- one row per region-year with any of output, capital and labour (NULL for an input it lacks;
+-- has_all_inputs says whether the fit can use the row):
 -- real GDP at constant prices of var production_base_year (the base-year nominal level moved by the
 -- chained GDP index, as in int_gdp_volume_chain), the perpetual-inventory capital stock (same prices),
--- employment as labour, and the region's share of the year's nominal GDP summed over the regions present.
+-- employment as labour, and the region's share of the year's nominal GDP summed over the regions,
+-- NULL in a year where a region lacks nominal GDP (never a share of the others' sum).
 {% set base_year = var('production_base_year') %}
 
 with real_gdp as (
@@ -20,23 +22,38 @@ capital as (
     from {{ ref('int_capital_stock') }}
 ),
 
+region_years as (
+    select region_code, year from real_gdp
+    union
+    select region_code, year from capital
+    union
+    select region_code, year from employment
+),
+
 inputs as (
     select
-        real_gdp.region_code,
-        real_gdp.year,
+        region_years.region_code,
+        region_years.year,
         real_gdp.gdp,
         real_gdp.real_gdp,
         capital.capital_stock,
         employment.employment,
-        real_gdp.is_synthetic or capital.is_synthetic or employment.is_synthetic as is_synthetic
-    from real_gdp
-    inner join capital
-        on real_gdp.region_code = capital.region_code
-        and real_gdp.year = capital.year
-    inner join employment
-        on real_gdp.region_code = employment.region_code
-        and real_gdp.year = employment.year
-    where real_gdp.gdp is not null
+        real_gdp.real_gdp is not null
+        and capital.capital_stock is not null
+        and employment.employment is not null as has_all_inputs,
+        coalesce(real_gdp.is_synthetic, false)
+        or coalesce(capital.is_synthetic, false)
+        or coalesce(employment.is_synthetic, false) as is_synthetic
+    from region_years
+    left join real_gdp
+        on region_years.region_code = real_gdp.region_code
+        and region_years.year = real_gdp.year
+    left join capital
+        on region_years.region_code = capital.region_code
+        and region_years.year = capital.year
+    left join employment
+        on region_years.region_code = employment.region_code
+        and region_years.year = employment.year
 ),
 
 with_shares as (
@@ -47,7 +64,11 @@ with_shares as (
         real_gdp,
         capital_stock,
         employment,
-        gdp / sum(gdp) over (partition by year) as output_share,
+        has_all_inputs,
+        case
+            when count(gdp) over (partition by year) = count(*) over (partition by year)
+                then gdp / sum(gdp) over (partition by year)
+        end as output_share,
         is_synthetic
     from inputs
 )

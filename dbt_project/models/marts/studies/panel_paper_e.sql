@@ -18,9 +18,15 @@ with region_years as (
     ]) }}
 ),
 
--- Industrial value added / GDP of all 31 regions in the year: the denominator of the location quotient.
+-- Industrial value added / GDP of all 31 regions in the year: the denominator of the location quotient;
+-- NULL in a year where a region lacks either (never a share over the others).
 national_industry as (
-    select year, sum(va_industry) / sum(gdp) as industry_share_national
+    select
+        year,
+        case
+            when count(va_industry) = count(*) and count(gdp) = count(*)
+                then sum(va_industry) / sum(gdp)
+        end as industry_share_national
     from region_years
     group by year
 ),
