@@ -9,8 +9,11 @@ import pytest
 
 from models_py.errors import DataError
 from models_py.ingest import load_inbox, load_region_resolver
+from models_py.ingest.cells import split_scope, unit_from_indicator
 from models_py.ingest.cities import CITY_LEVEL, COUNTY_LEVEL, UnitResolver, load_unit_resolver
+from models_py.ingest.inbox import series_name
 from models_py.ingest.seeds import REPO_ROOT, read_reference_csv
+from models_py.ingest.tables import unit_from_column
 from models_py.ingest.unit_catalogue import build_catalogue, read_index, short_name
 
 
@@ -130,6 +133,68 @@ def test_unknown_city_is_an_error_naming_file_and_row(tmp_path):
     with pytest.raises(DataError, match="unknown prefecture_city name") as error:
         load_inbox(_inbox(tmp_path, "cities.csv", text))
     assert "cities.csv" in str(error.value) and "不存在市" in str(error.value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("地区生产总值(万元)(全市)", ("地区生产总值(万元)", "全市")),
+    ("地区生产总值（全市）（万元）", ("地区生产总值（万元）", "全市")),
+    ("地区生产总值_全市_万元", ("地区生产总值_万元", "全市")),
+    ("全市地区生产总值(万元)", ("地区生产总值(万元)", "全市")),
+    ("地区生产总值_市辖区(万元)", ("地区生产总值(万元)", "市辖区")),
+    ("地区生产总值:市辖区", ("地区生产总值", "市辖区")),
+    ("市辖区年末总人口(万人)", ("年末总人口(万人)", "市辖区")),
+    ("全市场份额(%)", ("全市场份额(%)", None)),  # a word starting with 全市, not a scope
+    ("地区生产总值(亿元)", ("地区生产总值(亿元)", None)),
+])
+def test_split_scope_finds_the_city_yearbook_scope(text, expected):
+    assert split_scope(text) == expected
+
+
+def test_a_scope_is_not_a_unit():
+    assert unit_from_indicator("地区生产总值(万元)(全市)") == "万元"  # the last bracket is the scope
+    assert unit_from_column("地区生产总值_全市_万元") == "万元"
+    assert unit_from_column("地区生产总值_市辖区") is None
+    assert series_name("地区生产总值(万元)(全市)") == series_name("地区生产总值(万元)") == "地区生产总值"
+    assert series_name("地区生产总值（万元）（市辖区）") == series_name("地区生产总值_市辖区_万元") == "地区生产总值_市辖区"
+
+
+def test_whole_city_columns_are_the_citys_series_and_districts_another(tmp_path):
+    """A 中国城市统计年鉴 style table gives most indicators twice: 全市 (the whole city, what a city unit
+    holds) loads into the catalogue's series, 市辖区 (the urban districts) into a user series of its own,
+    the same one however the scope is written, never into gdp."""
+    text = ("城市,省份,年份,地区生产总值_全市(万元),地区生产总值_市辖区(万元),年末户籍人口(万人)(全市),"
+            "年末户籍人口(万人)(市辖区)\n"
+            "石家庄市,河北省,2020,58000000,30000000,1050,480\n唐山市,河北省,2020,72000000,40000000,760,330\n")
+    folder = _inbox(tmp_path, "cities.csv", text)
+    (folder / "more.csv").write_text("城市,年份,市辖区地区生产总值(亿元)\n石家庄,2021,3100\n", encoding="utf-8")
+    result = load_inbox(folder)
+    values = result.city_observations().set_index(["series", "region_code", "year"])["value"]
+    users = result.user_series.set_index("name_zh")
+    districts_gdp = users.loc["地区生产总值_市辖区", "series_code"]
+    assert values["gdp"].to_dict() == {(130100, 2020): 5800.0, (130200, 2020): 7200.0}  # 万元 -> 亿元
+    assert values[districts_gdp].to_dict() == {(130100, 2020): 30000000.0, (130200, 2020): 40000000.0,
+                                               (130100, 2021): 31000000.0}  # one series, in its first unit
+    assert users.loc["地区生产总值_市辖区", "unit"] == "万元"
+    # 年末户籍人口 (registered) is not the catalogue's population (年末常住人口, resident): a user series,
+    # the whole-city one named without the scope, the districts' with it
+    assert set(users.index) == {"地区生产总值_市辖区", "年末户籍人口", "年末户籍人口_市辖区"}
+    assert set(users["unit"]) == {"万元", "万人"}
+
+
+def test_inbox_yml_names_a_scoped_indicator_either_way(tmp_path):
+    text = "城市,年份,地区生产总值(万元)(市辖区),年末户籍人口_全市(万人)\n石家庄市,2020,30000000,1050\n"
+    folder = _inbox(tmp_path, "cities.csv", text)
+    (folder / "inbox.yml").write_text("shipped: false\nseries:\n  地区生产总值_市辖区: gdp\nskip:\n  - 年末户籍人口\n",
+                                      encoding="utf-8")
+    cities = load_inbox(folder).city_observations()
+    assert cities[["series", "value"]].values.tolist() == [["gdp", 3000.0]]  # mapped on purpose, 亿元
+
+
+def test_a_whole_city_column_without_unit_is_an_error_naming_it(tmp_path):
+    text = "城市,年份,地区生产总值_全市\n石家庄市,2020,5800\n"
+    with pytest.raises(DataError, match="no unit for '地区生产总值_全市'") as error:
+        load_inbox(_inbox(tmp_path, "cities.csv", text))
+    assert "cities.csv" in str(error.value) and "series 'gdp'" in str(error.value)
 
 
 def test_province_tables_still_load_as_provinces(tmp_path):

@@ -14,6 +14,12 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 # The unit is the last parenthesised group, half- or full-width; trailing marks such as the
 # xls's footnote 'i' in '一般公共预算支出（亿元）i' are tolerated.
 _UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
+# A city table's statistical scope (中国城市统计年鉴 reports most indicators twice): 全市, the whole city
+# with its counties (the city's own value, what a city unit holds), or 市辖区, the urban districts only
+# (another quantity). Written as '(全市)' / '（市辖区）' anywhere, as a '_' or ':' part ('GDP_全市(万元)',
+# 'GDP_全市_万元') or as a prefix ('全市地区生产总值'; not '全市场…').
+WHOLE_CITY, DISTRICTS = "全市", "市辖区"
+_SCOPE = re.compile(r"[(（]\s*(全市|市辖区)\s*[)）]|[_:：]\s*(全市|市辖区)\s*(?=$|[_(（:：])|^\s*(全市|市辖区)(?=[^\s场])")
 # Cells the portal and yearbooks print for "no value": loaded as NULL (not at all) and counted per
 # file. Deliberately short: 'n/a', 'nan' or '约50000' stay errors, since they may hide a value.
 PLACEHOLDERS = frozenset({"—", "——", "–", "-", "－", "…", "……", "...", "NA"})
@@ -73,6 +79,16 @@ def parse_year(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def split_scope(indicator: str) -> tuple[str, str | None]:
+    """'地区生产总值_市辖区(万元)' -> ('地区生产总值(万元)', '市辖区'); a text without a scope -> (text, None)."""
+    match = _SCOPE.search(indicator)
+    if match is None:
+        return indicator, None
+    scope = next(group for group in match.groups() if group)
+    return (indicator[:match.start()] + indicator[match.end():]).strip(), scope
+
+
 def unit_from_indicator(indicator: str) -> str | None:
-    match = _UNIT.search(indicator.strip())
+    """The last bracketed part ('地区生产总值(亿元)' -> '亿元'), not counting a scope ('(万元)(全市)' -> '万元')."""
+    match = _UNIT.search(split_scope(indicator)[0].strip())
     return match.group(1).strip() if match else None

@@ -35,7 +35,7 @@ import yaml
 
 from models_py.errors import DataError
 
-from .cells import unit_from_indicator
+from .cells import DISTRICTS, split_scope, unit_from_indicator
 from .mappings import LAYOUT_KINDS, SourceMappings
 from .units import UnitConverter
 from .user_series import UserSeriesRegistry
@@ -104,7 +104,7 @@ class InboxConfig:
             if not (Path(folder) / str(name)).is_file():
                 raise DataError("precedence names a file that is not in the inbox", file=shown, column=name)
             precedence[str(name)] = rank
-        series = {_key(str(k)): str(v).strip() for k, v in (raw.get("series") or {}).items()}
+        series = {key: str(v).strip() for k, v in (raw.get("series") or {}).items() for key in _entry_keys(str(k))}
         files = {}
         for name, spec in (raw.get("files") or {}).items():
             if not isinstance(spec, dict) or set(spec) - {"indicator", "series", "unit"}:
@@ -119,7 +119,7 @@ class InboxConfig:
                             column="skip")
         unmapped = _rule(raw, "unmapped", UNMAPPED_RULES, shown)
         check_characters = _rule(raw, "check_characters", CHECK_CHARACTER_RULES, shown)
-        return cls(Path(folder), shipped, precedence, series, files, synthetic, {_key(t) for t in skip},
+        return cls(Path(folder), shipped, precedence, series, files, synthetic, {key for t in skip for key in _entry_keys(t)},
                    unmapped, check_characters)
 
 
@@ -135,6 +135,18 @@ def _key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+def _keys(indicator: str) -> tuple[str, str]:
+    """What inbox.yml's series: and skip: entries are looked up by: the text as written, and its
+    series_name (without its unit, a city scope written one way)."""
+    return _key(indicator), _key(series_name(indicator))
+
+
+def _entry_keys(text: str) -> list[str]:
+    """The keys an inbox.yml series: or skip: entry is stored under: as written, and for a text with a city
+    scope its series_name too, so that '地区生产总值(市辖区)' also names '地区生产总值_市辖区(万元)'."""
+    return [_key(text)] + ([_key(series_name(text))] if split_scope(text)[1] else [])
+
+
 def strip_unit(indicator: str) -> str:
     """'地区生产总值(亿元)' -> '地区生产总值'; 'GDP_亿元' -> 'GDP'."""
     unit = unit_from_indicator(indicator)
@@ -142,6 +154,16 @@ def strip_unit(indicator: str) -> str:
         cut = max(indicator.rfind("(" + unit), indicator.rfind("（" + unit))
         return indicator[:cut].strip() if cut > 0 else indicator
     return indicator.rsplit("_", 1)[0] if "_" in indicator else indicator
+
+
+def series_name(indicator: str) -> str:
+    """The name an indicator is matched (catalogue, inbox.yml) and registered as a user series by: without
+    its unit, and for a city yearbook's scope (models_py.ingest.cells.split_scope) without 全市 (the whole
+    city is the city's own value: '地区生产总值_全市(万元)' is 地区生产总值) and with '_市辖区' (the urban
+    districts are another quantity: '地区生产总值(万元)(市辖区)' is 地区生产总值_市辖区, never gdp)."""
+    base, scope = split_scope(indicator)
+    name = strip_unit(base)
+    return f"{name}_{DISTRICTS}" if scope == DISTRICTS else name
 
 
 @dataclass(frozen=True)
@@ -186,8 +208,7 @@ class InboxMapper:
         spec = self.config.files.get(name)
         known = self._by_text.get(indicator.strip(), [])
         series = spec.series if spec and spec.series else None
-        series = series or self.config.series.get(_key(indicator)) or self.config.series.get(
-            _key(strip_unit(indicator)))
+        series = series or next(filter(None, (self.config.series.get(key) for key in _keys(indicator))), None)
         if series is None and self._skipped(indicator):  # before the catalogue names and mappings
             return Resolved(None, None, 1.0, None, 0, "skipped by inbox.yml")
         mapping = None
@@ -196,7 +217,7 @@ class InboxMapper:
             if mapping.series_code is None:
                 return Resolved(None, None, 1.0, None, 0, mapping.note or "no planned series")
             series = mapping.series_code
-        series = series or self.by_name.get(_key(strip_unit(indicator))) or self.by_name.get(_key(indicator))
+        series = series or self.by_name.get(_key(series_name(indicator))) or self.by_name.get(_key(indicator))
         rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         if series is None:
             return self._unmapped(indicator, unit or (spec.unit if spec else None), rank, **where)
@@ -213,11 +234,11 @@ class InboxMapper:
                         via_mappings=mapping is not None)
 
     def _skipped(self, indicator: str) -> bool:
-        return bool({_key(indicator), _key(strip_unit(indicator))} & self.config.skip)
+        return bool(set(_keys(indicator)) & self.config.skip)
 
     def _unmapped(self, indicator: str, unit: str | None, rank: int, **where) -> Resolved:
         """An indicator nothing maps: skipped (inbox.yml skip / unmapped: skip), or a user series."""
-        name = strip_unit(indicator).strip() or indicator.strip()
+        name = series_name(indicator).strip() or indicator.strip()
         if self.config.unmapped == "skip":
             return Resolved(None, None, 1.0, None, 0, "skipped by inbox.yml")
         if self.config.unmapped == "error":

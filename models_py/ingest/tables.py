@@ -6,8 +6,10 @@
                                                file name, e.g. 地区生产总值(亿元).xlsx)
 
 Header names are matched in Chinese or English, any case. A column's unit is its last bracketed
-part (GDP(亿元)) or its last '_' part (GDP_亿元). Text files are parsed strictly: every row must
-have exactly the header's fields (a missing comma would shift values into the wrong indicator).
+part (GDP(亿元)) or its last '_' part (GDP_亿元); a city yearbook's scope (全市 / 市辖区, in brackets, as a
+'_' part or a prefix) is not a unit (models_py.ingest.cells.split_scope, models_py.ingest.inbox.series_name).
+Text files are parsed strictly: every row must have exactly the header's fields (a missing comma would
+shift values into the wrong indicator).
 
 A city table has a 城市 / city column instead of (or beside) the region column, in any of the three
 shapes (城市,年份,地区生产总值(万元),…): its units are prefecture-level cities resolved through
@@ -29,7 +31,7 @@ import unicodedata
 
 from models_py.errors import DataError
 
-from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, unit_from_indicator
+from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, split_scope, unit_from_indicator
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
 from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
@@ -70,7 +72,9 @@ def names_a_role(name: str) -> bool:
 
 
 def unit_from_column(column: str) -> str | None:
-    """'GDP(亿元)' or 'GDP_亿元' -> '亿元'; 'GDP指数_上年=100' -> '上年=100'."""
+    """'GDP(亿元)' or 'GDP_亿元' -> '亿元'; 'GDP指数_上年=100' -> '上年=100'; a city scope is not a unit
+    ('GDP_全市_万元' -> '万元', 'GDP_市辖区' -> None)."""
+    column = split_scope(column)[0]
     return unit_from_indicator(column) or (column.rsplit("_", 1)[1].strip() if "_" in column else None)
 
 
