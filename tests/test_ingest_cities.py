@@ -12,6 +12,7 @@ from models_py.ingest import load_inbox, load_region_resolver
 from models_py.ingest.cells import split_scope, unit_from_indicator
 from models_py.ingest.cities import CITY_LEVEL, COUNTY_LEVEL, UnitResolver, load_unit_resolver
 from models_py.ingest.inbox import series_name
+from models_py.ingest.regions import normalise_name
 from models_py.ingest.seeds import REPO_ROOT, read_reference_csv
 from models_py.ingest.tables import unit_from_column
 from models_py.ingest.unit_catalogue import build_catalogue, read_index, short_name
@@ -195,6 +196,53 @@ def test_a_whole_city_column_without_unit_is_an_error_naming_it(tmp_path):
     with pytest.raises(DataError, match="no unit for '地区生产总值_全市'") as error:
         load_inbox(_inbox(tmp_path, "cities.csv", text))
     assert "cities.csv" in str(error.value) and "series 'gdp'" in str(error.value)
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("毕节地区", 520500), ("海东地区", 630200), ("哈密地区", 650500), ("呼伦贝尔盟", 150700),  # 地区 / 盟 -> 市
+    ("襄樊市", 420600), ("襄樊", 420600), ("思茅地区", 530800), ("伊克昭盟", 150600), ("达川地区", 511700),  # renamed
+])
+def test_former_city_names_are_todays_units(name, code):
+    assert load_unit_resolver(CITY_LEVEL).resolve(name) == code
+
+
+def test_a_city_table_of_earlier_years_loads_under_todays_codes(tmp_path):
+    text = "城市,年份,地区生产总值(亿元)\n襄樊市,2009,1\n襄阳市,2010,2\n毕节地区,2010,3\n毕节市,2011,4\n"
+    cities = load_inbox(_inbox(tmp_path, "cities.csv", text)).city_observations()
+    assert cities.sort_values(["region_code", "year"])[["region_code", "year", "source_row"]].values.tolist() == [
+        [420600, 2009, 2], [420600, 2010, 3], [520500, 2010, 4], [520500, 2011, 5]]  # rows: 襄樊市, 襄阳市, ...
+
+
+@pytest.mark.parametrize(("name", "went"), [("莱芜市", "merged in 2019"), ("莱芜", "并入济南市"),
+                                            ("巢湖市", "abolished in 2011"), ("巢湖地区", "abolished in 2011"),
+                                            ("柳州地区", "not 柳州市")])
+def test_a_merged_or_abolished_city_is_an_error_saying_where_it_went(tmp_path, name, went):
+    text = f"城市,年份,地区生产总值(亿元)\n石家庄,2010,1\n{name},2010,2\n"
+    with pytest.raises(DataError, match=went) as error:
+        load_inbox(_inbox(tmp_path, "cities.csv", text))
+    assert "cities.csv, line 3" in str(error.value) and "city_name_history.csv" in str(error.value)
+
+
+def test_a_former_units_name_does_not_take_todays_unit_of_that_name():
+    resolver = load_unit_resolver(CITY_LEVEL)
+    assert resolver.resolve("柳州") == resolver.resolve("柳州市") == 450200  # 柳州地区 is another, gone unit
+    assert resolver.former_name("柳州") is None and resolver.former_name("柳州地区").change == "abolished"
+
+
+def test_suffixes_are_not_stripped_below_the_city_level():
+    # Beijing's 朝阳区 is a county-level unit: in a city column it is not Liaoning's 朝阳市
+    with pytest.raises(DataError, match="unknown prefecture_city name"):
+        load_unit_resolver(CITY_LEVEL).resolve("朝阳区")
+
+
+def test_city_name_history_names_units_of_the_catalogue(units):
+    history = read_reference_csv("city_name_history")
+    successors = history.loc[history["successor_code"] != "", "successor_code"].astype(int)
+    assert successors.isin(units.loc[units["level"] == CITY_LEVEL, "unit_code"]).all()
+    # a former name is no city name of today (else it would be read as that city, not as history)
+    cities = units[units["level"] == CITY_LEVEL]
+    today = {normalise_name(n) for n in pd.concat([cities["name_full"], cities["name_short"]])}
+    assert not {normalise_name(n) for n in history["former_name"]} & today
 
 
 def test_province_tables_still_load_as_provinces(tmp_path):

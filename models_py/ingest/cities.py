@@ -5,6 +5,10 @@ A city table (城市统计年鉴 style: 城市, 年份, indicators) names its un
 one level only, so 吉林 in a 城市 column is 吉林市 (220200), never 吉林省. A name that several units of
 that level share (at county level 朝阳区 is in Beijing and in Changchun) is resolved by the row's
 parent province (a 省份 column), else it is an error naming the candidates; so is an unknown name.
+A city under a former name (yearbooks of earlier years) is read as today's unit: a 地区 / 盟 that became a
+city of the same name (毕节地区 = 毕节市) by the name without its suffix, a renamed one (襄樊市 = 襄阳市) through
+seeds/reference/city_name_history.csv; a city merged into another or abolished (莱芜市 2019, 巢湖市 2011)
+is an error saying where its territory went, since no unit of today holds it alone.
 A county table (区县, 年份, indicators) may also carry its counties' prefecture cities (a 城市
 column): some county names repeat inside one province (市中区 in 济南 and 枣庄, 城区 in four cities
 of Shanxi), and only the city tells them apart.
@@ -21,9 +25,22 @@ import pandas as pd
 from models_py.errors import DataError
 
 from .regions import RegionResolver, normalise_name
+from .unit_catalogue import short_name
 
 CITY_LEVEL, COUNTY_LEVEL = "prefecture_city", "county"
 FIRST_CITY_CODE = 100000  # unit codes from here on are cities, counties (and firms, firms.py); below, provinces
+
+
+@dataclass(frozen=True)
+class FormerName:
+    """A row of seeds/reference/city_name_history.csv: a city name the catalogue no longer has."""
+
+    name: str
+    province: int
+    successor: int | None  # renamed: today's unit; merged: the unit it joined; abolished: None
+    year: int
+    change: str  # renamed / merged / abolished
+    note: str
 
 
 @dataclass(frozen=True)
@@ -38,22 +55,36 @@ class UnitResolver:
     """Names of the units of one level of the catalogue -> their codes."""
 
     def __init__(self, units: Iterable[tuple[int, str, int, Iterable[str]]], level: str, provinces: RegionResolver,
-                 *, source: str = "seeds/reference/units.csv", parents: UnitResolver | None = None):
+                 *, source: str = "seeds/reference/units.csv", parents: UnitResolver | None = None,
+                 former: Iterable[FormerName] = ()):
         """`units`: (code, name, province, aliases[, parent code]); `parents`: the resolver of the level
-        above (a county table's 城市 column), when there is one."""
+        above (a county table's 城市 column), when there is one; `former`: names the level no longer has
+        (a renamed unit's former names become its aliases, a merged or abolished one's are refused)."""
         self.level, self._provinces, self._source, self._parents = level, provinces, source, parents
         self._by_name: dict[str, list[Unit]] = {}
+        by_code = {}
         for code, name, province, aliases, *parent in units:
             parent_code = int(parent[0]) if parent and not pd.isna(parent[0]) else None
-            unit = Unit(int(code), name, int(province), parent_code)
-            for alias in {normalise_name(a) for a in aliases if a and str(a).strip()}:
-                candidates = self._by_name.setdefault(alias, [])
-                if unit not in candidates:
-                    candidates.append(unit)
+            unit = by_code[int(code)] = Unit(int(code), name, int(province), parent_code)
+            self._add(unit, aliases)
+        self._gone: dict[str, FormerName] = {}
+        for name in former:  # its name without 市 / 地区 / 盟 too, unless a unit of today has that name (柳州地区)
+            names = [n for n in {name.name, short_name(name.name)}
+                     if n == name.name or normalise_name(n) not in self._by_name]
+            if name.change == "renamed":
+                self._add(by_code[name.successor], names)
+            else:
+                self._gone.update({normalise_name(n): name for n in names})
+
+    def _add(self, unit: Unit, aliases: Iterable[str]) -> None:
+        for alias in {normalise_name(a) for a in aliases if a and str(a).strip()}:
+            candidates = self._by_name.setdefault(alias, [])
+            if unit not in candidates:
+                candidates.append(unit)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, level: str, provinces: RegionResolver,
-                   *, source: str = "seeds/reference/units.csv") -> UnitResolver:
+                   *, source: str = "seeds/reference/units.csv", former: Iterable[FormerName] = ()) -> UnitResolver:
         missing = {"unit_code", "level", "parent_code", "region_code", "name_full", "name_short",
                    "aliases"} - set(frame.columns)
         if missing:
@@ -64,11 +95,26 @@ class UnitResolver:
         units = ((r.unit_code, r.name_full, r.region_code,
                   [r.name_full, r.name_short, *str(r.aliases or "").split("|")], r.parent_code)
                  for r in rows.itertuples())
-        parents = cls.from_frame(frame, CITY_LEVEL, provinces, source=source) if level == COUNTY_LEVEL else None
-        return cls(units, level, provinces, source=source, parents=parents)
+        parents = (cls.from_frame(frame, CITY_LEVEL, provinces, source=source, former=former)
+                   if level == COUNTY_LEVEL else None)
+        return cls(units, level, provinces, source=source, parents=parents,
+                   former=former if level == CITY_LEVEL else ())
 
     def candidates(self, name: str) -> list[Unit]:
-        return list(self._by_name.get(normalise_name(name), [])) if name is not None else []
+        """The units of this level named `name`; a city also without its 市 / 地区 / 盟 (毕节地区 = 毕节市),
+        unless the name is one of a merged or abolished unit (柳州地区 is not 柳州市)."""
+        if name is None:
+            return []
+        found = self._by_name.get(normalise_name(name))
+        if not found and self.level == CITY_LEVEL and self.former_name(name) is None:
+            found = self._by_name.get(normalise_name(short_name(str(name).strip())))
+        return list(found or [])
+
+    def former_name(self, name: str) -> FormerName | None:
+        """The merged or abolished unit `name` was (city_name_history), if it names one."""
+        if name is None:
+            return None
+        return self._gone.get(normalise_name(name)) or self._gone.get(normalise_name(short_name(str(name).strip())))
 
     def resolve(self, name: str, province: str | None = None, *, parent: str | None = None, file=None, row=None,
                 column=None, sheet=None) -> int:
@@ -77,6 +123,12 @@ class UnitResolver:
         unambiguous one."""
         where = dict(file=file, row=row, column=column, sheet=sheet)
         found = self.candidates(name)
+        gone = None if found else self.former_name(name)
+        if gone is not None:
+            raise DataError(f"{gone.name} is no {self.level} of today: {gone.change} in {gone.year} ({gone.note}; "
+                            f"seeds/reference/city_name_history.csv). No unit of today is its territory alone: add its "
+                            f"values to those of the unit(s) it went to where they add up (GDP, population), "
+                            f"or leave its rows out", region=name, **where)
         if not found:
             raise DataError(f"unknown {self.level} name (not in {self._source})", region=name, **where)
         if _names_a_parent(parent, name):
@@ -123,4 +175,14 @@ def load_unit_resolver(level: str = CITY_LEVEL, root=None) -> UnitResolver:
     frame = read_reference_csv("units", root)
     frame["unit_code"] = frame["unit_code"].astype(int)
     frame["region_code"] = frame["region_code"].astype(int)
-    return UnitResolver.from_frame(frame, level, load_region_resolver(root))
+    return UnitResolver.from_frame(frame, level, load_region_resolver(root), former=former_city_names(root))
+
+
+def former_city_names(root=None) -> list[FormerName]:
+    """seeds/reference/city_name_history.csv."""
+    from .seeds import REPO_ROOT, read_reference_csv
+
+    rows = read_reference_csv("city_name_history", REPO_ROOT if root is None else root)
+    return [FormerName(r.former_name, int(r.province_code),
+                       int(r.successor_code) if str(r.successor_code).strip() else None,
+                       int(r.change_year), r.change, r.note) for r in rows.itertuples()]
