@@ -187,6 +187,11 @@ def _inbox(_: argparse.Namespace) -> int:
                                   "registration ids read as listed firms", "stock codes")):
             if len(ids):
                 print(f"{what}: {sum(len(i.split()) for i in ids)}, of {len(ids)} {whose} (raw.firm_units.linked_ids)")
+    labels = result.unit_attributes
+    if len(labels):  # attribute columns (行业代码 …, inbox.yml attributes:), mart unit_attributes
+        counts = labels.groupby("attribute").agg(units=("unit_code", "nunique"), labels=("value", "nunique"))
+        print("labels per unit and year (raw.unit_attributes): " + ", ".join(
+            f"{name} ({row.units} units, {row.labels} distinct)" for name, row in counts.iterrows()))
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

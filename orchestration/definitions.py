@@ -19,6 +19,7 @@ from orchestration.assets.sources import (
     ingest_files,
     portal_observations,
     synthetic_observations,
+    unit_attributes,
     user_series,
 )
 from orchestration.dbt_cli import NqpDbtCliResource
@@ -39,6 +40,7 @@ defs = dg.Definitions(
         user_series,
         city_observations,
         firm_units,
+        unit_attributes,
         synthetic_observations,
         *dbt_model_assets,
         production_elasticities,

@@ -33,6 +33,7 @@ from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox
 from tests.firm_files import COLUMNS as FIRM_COLUMNS
 from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
+from tests.firm_files import INDUSTRY_SWITCHER, firm_industries
 from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
 from tests.firm_files import STATA_FILE_NAME as FIRM_STATA_FILE
 from tests.firm_files import STATA_FROM_YEAR as FIRM_STATA_FROM
@@ -413,6 +414,12 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
         select unit_code, firm_id, province_code
         from {{ ref('int_units') }}
         where level = 'firm'
+    ),
+
+    industries as (
+        select unit_code, year, value as industry
+        from {{ ref('unit_attributes') }}
+        where attribute = '行业代码'
     )
 
     select
@@ -420,6 +427,8 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
         firms.firm_id,
         firms.province_code,
         index_total.year,
+        industries.industry,
+        industries.industry || '_' || index_total.year as industry_year,
         index_total.firm_index,
         ln(firm_years.firm_revenue) as ln_revenue,
         ln(firm_years.firm_employees) as ln_employees
@@ -428,6 +437,9 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
         on index_total.region_code = firm_years.region_code
         and index_total.year = firm_years.year
     inner join firms on index_total.region_code = firms.unit_code
+    left join industries
+        on index_total.region_code = industries.unit_code
+        and index_total.year = industries.year
     """)
 
 FIRM_PANEL_YAML = textwrap.dedent("""\
@@ -456,11 +468,14 @@ FIRM_PANEL_YAML = textwrap.dedent("""\
                 columns:
                   - {id: "(1)", cluster: region_code}
                   - {id: "(2)", cluster: province_code}
+                  - {id: "(3)", cluster: region_code, absorb: [region_code, industry_year]}
         columns:
           - {name: region_code, description: Firm unit code (1000000000 + stock code)., tests: [not_null]}
           - {name: firm_id, description: Stock code., tests: [not_null]}
           - {name: province_code, description: The firm's province., tests: [not_null]}
           - {name: year, description: Year., tests: [not_null]}
+          - {name: industry, description: The firm's 行业代码 of the year (CSRC industry code)., tests: [not_null]}
+          - {name: industry_year, description: Industry x year (the fixed effects of column 3).}
           - {name: firm_index, description: Total score of the firm_innovation index.}
           - {name: ln_revenue, description: ln(operating revenue in 万元).}
           - {name: ln_employees, description: ln(employees).}
@@ -928,6 +943,8 @@ def firm_build(guided_copy):
             "quarantine": "select * from quarantine where region_code >= 1000000000",
             "city_panel": "select count(*) as n from panel_city_demo where region_code >= 1000000000",
             "firm_panel": "select * from panel_firm_guide",
+            "labels": "select unit_code, year, attribute, value, source_file, source_row from unit_attributes "
+                      "where level = 'firm'",
             "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
                             "where study = 'firm_guide' and table_id = 'table1'",
             "fits": "select column_id, nobs, n_clusters from results.regression_fits "
@@ -1027,10 +1044,11 @@ def test_the_firm_regression_clusters_by_firm_and_by_province(firm_build, firm_r
         reference.scores.set_index(["region_code", "year"])["weighted_sum"].sort_index().to_numpy(), rtol=1e-9)
     coefficients = firm_build["coefficients"].set_index(["column_id", "term"])
     fits = firm_build["fits"].set_index("column_id")
-    for column, cluster in (("(1)", "region_code"), ("(2)", "province_code")):
+    for column, cluster, effects in (("(1)", "region_code", "year"), ("(2)", "province_code", "year"),
+                                     ("(3)", "region_code", "industry_year")):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ref = pf.feols("ln_revenue ~ firm_index + ln_employees | region_code + year", data=panel,
+            ref = pf.feols(f"ln_revenue ~ firm_index + ln_employees | region_code + {effects}", data=panel,
                            vcov={"CRV1": cluster}, fixef_tol=1e-12,
                            ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
         for term in ("firm_index", "ln_employees"):
@@ -1039,6 +1057,25 @@ def test_the_firm_regression_clusters_by_firm_and_by_province(firm_build, firm_r
             assert got["std_error"] == pytest.approx(ref.se()[term], rel=1e-8), (column, term)
         assert fits.loc[column, "n_clusters"] == panel[cluster].nunique()
         assert fits.loc[column, "nobs"] == ref._N
+
+
+def test_the_firm_tables_industry_codes_are_labels_per_year(firm_build):
+    """行业代码 is read as a label, not a value: one row per firm and year in unit_attributes with the file
+    and line it came from (the CSV before 2019, the Stata file after), the switching firm's new code from
+    its year on, and the panel's industry and industry x year columns joined from it."""
+    _, firms, _ = firm_inbox_table()
+    labels = firm_build["labels"]
+    assert set(labels["attribute"]) == {"行业代码"} and len(labels) == 360 * 8
+    expected = firm_industries().rename(columns={"region_code": "unit_code", "industry": "value"})
+    merged = labels.merge(expected, on=["unit_code", "year"], suffixes=("", "_file"), validate="one_to_one")
+    assert len(merged) == len(labels) and (merged["value"] == merged["value_file"]).all()
+    switcher = labels[labels["unit_code"] == firms["region_code"].iloc[INDUSTRY_SWITCHER]].sort_values("year")
+    assert switcher["value"].nunique() == 2
+    assert (labels.loc[labels["year"] < FIRM_STATA_FROM, "source_file"] == f"data/inbox/{FIRM_FILE}").all()
+    assert (labels.loc[labels["year"] >= FIRM_STATA_FROM, "source_file"] == f"data/inbox/{FIRM_STATA_FILE}").all()
+    panel = firm_build["firm_panel"].merge(expected, left_on=["region_code", "year"], right_on=["unit_code", "year"])
+    assert len(panel) == len(firm_build["firm_panel"]) and (panel["industry"] == panel["value"]).all()
+    assert (panel["industry_year"] == panel["industry"] + "_" + panel["year"].astype(str)).all()
 
 
 def test_firm_study_report_says_why_its_map_is_missing(guided_copy):

@@ -60,6 +60,8 @@ class ParsedFile:
     firms: dict = field(default_factory=dict)
     # registration ids linked to stock codes by tables with both columns (models_py.ingest.firms.FirmLink)
     firm_links: list = field(default_factory=list)
+    # labels of attribute columns (行业代码, 产权性质 …): models_py.ingest.attributes.Label
+    attributes: list = field(default_factory=list)
 
 
 def is_placeholder(text: str) -> bool:

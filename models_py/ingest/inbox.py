@@ -18,6 +18,8 @@
                              # own (models_py.ingest.user_series), skip = not loaded, error = stop
     check_characters: report # a firm's registration id whose check character does not hold: report
                              # (default) = loaded and listed, error = stop (models_py.ingest.firms)
+    attributes:              # columns of labels, not numbers, read per unit and year (besides 行业代码,
+      - 上市板块              # 产权性质 … of models_py.ingest.attributes): raw.unit_attributes
 
 Inbox values beat shipped ones (the point of bringing your own data); between inbox files a
 duplicate region-year-series is an error unless `precedence` ranks them. An indicator that neither
@@ -35,13 +37,15 @@ import yaml
 
 from models_py.errors import DataError
 
+from .attributes import attribute_key
 from .cells import DISTRICTS, split_scope, unit_from_indicator
 from .mappings import LAYOUT_KINDS, SourceMappings
 from .units import UnitConverter
 from .user_series import UserSeriesRegistry
 
 CONFIG_NAME = "inbox.yml"
-KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped", "check_characters"}
+KEYS = {"shipped", "synthetic", "precedence", "series", "files", "skip", "unmapped", "check_characters",
+        "attributes"}
 # the values of the keys that take one of a few (the first is the default)
 UNMAPPED_RULES = ("series", "skip", "error")
 CHECK_CHARACTER_RULES = ("report", "error")
@@ -68,6 +72,7 @@ class InboxConfig:
     skip: set[str] = field(default_factory=set)  # normalised indicator texts (with or without unit)
     unmapped: str = "series"
     check_characters: str = "report"
+    attributes: frozenset[str] = frozenset()  # attribute_key of the headers under attributes:
 
     @classmethod
     def read(cls, folder: Path) -> InboxConfig:
@@ -119,8 +124,13 @@ class InboxConfig:
                             column="skip")
         unmapped = _rule(raw, "unmapped", UNMAPPED_RULES, shown)
         check_characters = _rule(raw, "check_characters", CHECK_CHARACTER_RULES, shown)
-        return cls(Path(folder), shipped, precedence, series, files, synthetic, {key for t in skip for key in _entry_keys(t)},
-                   unmapped, check_characters)
+        attributes = raw.get("attributes") or []
+        if not isinstance(attributes, list) or not all(isinstance(t, str) and t.strip() for t in attributes):
+            raise DataError("attributes must be a list of column headers (- 上市板块 lines)", file=shown,
+                            column="attributes")
+        skipped = {key for text in skip for key in _entry_keys(text)}
+        return cls(Path(folder), shipped, precedence, series, files, synthetic, skipped, unmapped, check_characters,
+                   frozenset(attribute_key(t) for t in attributes))
 
 
 def _rule(raw: dict, key: str, rules: tuple[str, ...], shown: str) -> str:

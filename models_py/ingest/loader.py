@@ -23,7 +23,8 @@ import pandas as pd
 
 from models_py.errors import DataError
 
-from . import portal, portal_xls, stata, tables
+from . import attributes, portal, portal_xls, stata, tables
+from .attributes import attributes_frame
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
 from .firms import add_firm, final_text_codes, firms_frame, refuse_failed_check_characters, renumber
@@ -93,6 +94,8 @@ class LoadResult:
     user_series: pd.DataFrame = field(default_factory=lambda: _user_series_frame(None, None))
     # the firms of the firm tables (raw.firm_units: code, id, name, province, city, first file and row)
     firm_units: pd.DataFrame = field(default_factory=lambda: firms_frame({}))
+    # labels of attribute columns (行业代码, 产权性质 …) per unit and year (raw.unit_attributes)
+    unit_attributes: pd.DataFrame = field(default_factory=lambda: attributes.typed())
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
@@ -215,14 +218,16 @@ def _mappings(mappings):
 
 
 def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> LoadResult:
-    reports, skipped, firms, links, candidates = [], [], {}, [], CandidateCells()
+    reports, skipped, firms, links, candidates, labels = [], [], {}, [], CandidateCells(), []
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
-        parsed = parse_bytes(data, p, shown, resolver, mapper.file_indicator(p.name, origin))
+        parsed = parse_bytes(data, p, shown, resolver, mapper.file_indicator(p.name, origin),
+                             mapper.attribute_columns(origin))
         if parsed is None:
             skipped.append(shown)
             continue
+        labels.append((shown, parsed.attributes))
         for firm in parsed.firms.values():  # one province, city and name per firm across files
             add_firm(firms, firm)
         links += parsed.firm_links
@@ -238,6 +243,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
         firms = renumber(firms, text_codes, links)
         provisional = candidates["region_code"] < 0
         candidates.loc[provisional, "region_code"] = candidates.loc[provisional, "region_code"].map(text_codes)
+    unit_attributes = attributes_frame(labels, text_codes)
     kept, overridden = resolve_precedence(candidates)
     kept_by_file = kept["source_file"].value_counts()
     overridden_by_file = overridden["source_file"].value_counts()
@@ -247,7 +253,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
     kept = _typed(kept[OBS_COLUMNS].sort_values(["series", "region_code", "year"], ignore_index=True))
     return LoadResult(kept, reports, overridden, skipped,
                       user_series=_user_series_frame(getattr(mapper, "user_series", None), kept),
-                      firm_units=firms_frame(firms))
+                      firm_units=firms_frame(firms), unit_attributes=unit_attributes)
 
 
 def _user_series_frame(registry, kept) -> pd.DataFrame:
@@ -271,21 +277,21 @@ def parse_file(path: Path, file: str, resolver: RegionResolver) -> ParsedFile | 
 
 
 def parse_bytes(data: bytes, path: Path, file: str, resolver: RegionResolver,
-                file_indicator: str | None) -> ParsedFile | None:
+                file_indicator: str | None, attributes: frozenset[str] = frozenset()) -> ParsedFile | None:
     looks_like_data = path.suffix.lower() in DATA_SUFFIXES
     if data.startswith(OLE2_MAGIC):
         grids = xls_grids(path, file)
         if not any(portal.looks_like_portal(g) or tables.looks_like_table(g) for g in grids):
             return portal_xls.parse_portal_xls(path, file, resolver)  # the shipped side-label layout
-        return _parse_grids(grids, file, resolver, portal.KIND_XLS, file_indicator)
+        return _parse_grids(grids, file, resolver, portal.KIND_XLS, file_indicator, attributes)
     if stata.looks_like_dta(data, path):
         grid = stata.dta_grid(data, file, tables.names_a_role)
         if not tables.looks_like_table(grid):
             raise DataError("a Stata file whose variables name no region, city, county or firm column "
                             "(地区/省份/region, 城市/city, 区县/county, 证券代码/stkcd)", file=file, row=1)
-        return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator)
+        return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator, attributes)
     if data.startswith(ZIP_MAGIC) and looks_like_data:
-        return _parse_grids(xlsx_grids(path, file), file, resolver, portal.KIND_XLS, file_indicator)
+        return _parse_grids(xlsx_grids(path, file), file, resolver, portal.KIND_XLS, file_indicator, attributes)
     if not data.removeprefix(b"\xef\xbb\xbf").strip():  # nothing, or only a BOM and blank lines
         if looks_like_data:
             raise DataError("empty file (no content at all)", file=file, row=1)
@@ -306,10 +312,10 @@ def parse_bytes(data: bytes, path: Path, file: str, resolver: RegionResolver,
             file=file, row=1 if first is None else first[0] + 1,
             value=None if first is None else ",".join(first[1])[:60],
         )
-    return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator)
+    return _parse_grids([grid], file, resolver, portal.KIND_CSV, file_indicator, attributes)
 
 
-def _parse_grids(grids: list[Grid], file, resolver, portal_kind, file_indicator) -> ParsedFile:
+def _parse_grids(grids: list[Grid], file, resolver, portal_kind, file_indicator, attributes=frozenset()) -> ParsedFile:
     parsed = None
     for grid in grids:
         if grid.first_nonblank() is None:
@@ -319,7 +325,8 @@ def _parse_grids(grids: list[Grid], file, resolver, portal_kind, file_indicator)
             portal.parse_portal(grid, file, resolver, kind=portal_kind, file_indicator=file_indicator,
                                 parsed=parsed)
         elif tables.looks_like_table(grid):
-            parsed = tables.parse_table(grid, file, resolver, file_indicator=file_indicator, parsed=parsed)
+            parsed = tables.parse_table(grid, file, resolver, file_indicator=file_indicator, parsed=parsed,
+                                        attributes=attributes)
         else:
             raise DataError("sheet is neither a portal export nor a table with a region column",
                             file=file, sheet=grid.sheet, row=grid.first_nonblank()[0] + 1)
@@ -333,6 +340,9 @@ class _ShippedMapper:
 
     def __init__(self, mappings: SourceMappings):
         self.mappings = mappings
+
+    def attribute_columns(self, origin: str) -> frozenset[str]:
+        return frozenset()  # the built-in names of models_py.ingest.attributes only
 
     def file_indicator(self, name: str, origin: str) -> str | None:
         return default_file_indicator(Path(name))
@@ -355,6 +365,10 @@ class _RouteMapper:
     def __init__(self, shipped: _ShippedMapper, inbox: InboxMapper):
         self.shipped, self.inbox = shipped, inbox
         self.user_series = inbox.user_series
+
+    def attribute_columns(self, origin: str) -> frozenset[str]:
+        """inbox.yml attributes: for inbox files (the built-in names hold for every file)."""
+        return self.inbox.config.attributes if origin == "inbox" else frozenset()
 
     def file_indicator(self, name: str, origin: str) -> str | None:
         if origin == "inbox":

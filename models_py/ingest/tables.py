@@ -31,6 +31,7 @@ import unicodedata
 
 from models_py.errors import DataError
 
+from .attributes import is_attribute_column, take_label
 from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, split_scope, unit_from_indicator
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
@@ -84,7 +85,9 @@ def looks_like_table(grid: Grid) -> bool:
 
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
-                parsed: ParsedFile | None = None) -> ParsedFile:
+                parsed: ParsedFile | None = None, attributes: frozenset[str] = frozenset()) -> ParsedFile:
+    """`attributes`: further headers (keys, models_py.ingest.attributes.attribute_key) whose cells are labels
+    (inbox.yml attributes:); a region-year table reads them as unit attributes, not values."""
     sheet = grid.sheet
     header_i, fields = grid.first_nonblank()
     header = [h.strip() for h in fields]
@@ -145,8 +148,9 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             raise DataError("duplicate year column", file=file, sheet=sheet, row=row, column=dup)
         parsed.indicators.setdefault(file_indicator, unit_from_indicator(file_indicator))
     elif kind == KIND_PANEL:
+        label_cols = {i for i, name in enumerate(header) if i not in unit_cols and is_attribute_column(name, attributes)}
         for i, name in enumerate(header):
-            if i not in unit_cols | {roles["year"]}:
+            if i not in unit_cols | label_cols | {roles["year"]}:
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
     for n, cells in _data_rows(grid, header, row, file, parsed):
@@ -177,7 +181,9 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                   unit, where, parsed)
             continue
         for i, name in enumerate(header):
-            if i not in unit_cols | {roles["year"]}:
+            if i in label_cols:
+                take_label(cells[i], code, year, name, where, parsed.attributes)
+            elif i not in unit_cols | {roles["year"]}:
                 _take(cells[i], code, region_text, year, name, name, None, where, parsed)
     return parsed
 

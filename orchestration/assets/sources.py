@@ -70,8 +70,9 @@ def catalogue_description(intro: str, real: bool) -> str:
         "All-or-nothing: a bad file stops the build before anything is written. Also writes "
         "raw.ingest_files (one row per file read) and raw.user_series (inbox indicators nothing maps, "
         "loaded as real-only series of their own, `user_<8 hex>`), raw.city_observations (city, county "
-        "and firm tables of the inbox and the generated city demo panel, seeds/shipped/city-demo) and "
-        "raw.firm_units (the firms of the firm tables).",
+        "and firm tables of the inbox and the generated city demo panel, seeds/shipped/city-demo), "
+        "raw.firm_units (the firms of the firm tables) and raw.unit_attributes (labels such as 行业代码 per "
+        "unit and year).",
         real=True,
     ),
 )
@@ -92,6 +93,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         replace_table(connection, "raw", "ingest_files", report)
         replace_table(connection, "raw", "user_series", result.user_series)
         replace_table(connection, "raw", "firm_units", result.firm_units)
+        replace_table(connection, "raw", "unit_attributes", result.unit_attributes)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
     failed_ids = failed_check_characters(result.firm_units)
@@ -111,6 +113,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "city_values": city_rows,
             "cities": len(set().union(*(frame["region_code"].unique() for frame in cities))),
             "firms": len(result.firm_units),
+            "unit_attributes": sorted(result.unit_attributes["attribute"].unique().tolist()),
             "firm_ids_failing_check_character": len(failed_ids),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
@@ -189,6 +192,14 @@ firm_units = _written_with_portal_observations(
     "One row per firm of the inbox's firm tables (证券代码 / stkcd column, models_py/ingest/firms.py): "
     "unit code (1,000,000,000 + the numeric code), code, name, province, city, first file and row; "
     "empty without a firm table.",
+)
+
+# labels of attribute columns per unit and year (stg_ingest__unit_attributes)
+unit_attributes = _written_with_portal_observations(
+    "unit_attributes",
+    "Labels of the attribute columns of the inbox's region-year tables (行业代码, 产权性质 … or inbox.yml "
+    "attributes:, models_py/ingest/attributes.py): one row per unit, year and attribute, with the file, "
+    "line and column it was read from; empty without such a column.",
 )
 
 # inbox indicators nothing maps, loaded as real-only series of their own (stg_ingest__user_series)
