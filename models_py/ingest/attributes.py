@@ -84,8 +84,7 @@ def _place(row) -> str:
     return f"{row.source_file}{sheet}, line {row.source_row}"
 
 
-def typed(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the warehouse's column types (also when empty)."""
-    frame = pd.DataFrame(columns=COLUMNS) if frame is None else frame
     ints = {"unit_code": "int64", "year": "int32", "source_row": "int32"}
     return frame.astype({c: ints.get(c, "string") for c in COLUMNS})

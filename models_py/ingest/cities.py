@@ -36,7 +36,6 @@ class FormerName:
     """A row of seeds/reference/city_name_history.csv: a city name the catalogue no longer has."""
 
     name: str
-    province: int
     successor: int | None  # renamed: today's unit; merged: the unit it joined; abolished: None
     year: int
     change: str  # renamed / merged / abolished
@@ -183,6 +182,5 @@ def former_city_names(root=None) -> list[FormerName]:
     from .seeds import REPO_ROOT, read_reference_csv
 
     rows = read_reference_csv("city_name_history", REPO_ROOT if root is None else root)
-    return [FormerName(r.former_name, int(r.province_code),
-                       int(r.successor_code) if str(r.successor_code).strip() else None,
+    return [FormerName(r.former_name, int(r.successor_code) if str(r.successor_code).strip() else None,
                        int(r.change_year), r.change, r.note) for r in rows.itertuples()]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from models_py.errors import DataError
 
-from . import attributes, portal, portal_xls, stata, tables
+from . import portal, portal_xls, stata, tables
 from .attributes import attributes_frame
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
@@ -95,7 +95,7 @@ class LoadResult:
     # the firms of the firm tables (raw.firm_units: code, id, name, province, city, first file and row)
     firm_units: pd.DataFrame = field(default_factory=lambda: firms_frame({}))
     # labels of attribute columns (行业代码, 产权性质 …) per unit and year (raw.unit_attributes)
-    unit_attributes: pd.DataFrame = field(default_factory=lambda: attributes.typed())
+    unit_attributes: pd.DataFrame = field(default_factory=lambda: attributes_frame([]))
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
