@@ -1,8 +1,9 @@
 """A researcher's firm table for the inbox (README "City-level panels", "Your own firm table"): 360 listed
 firms, 2015-2022, five series (operating revenue, R&D expenditure, employees, invention patent
 applications, fixed assets) with made-up values from a seeded generator (not statistics of any firm).
-Header 证券代码, 证券简称, 省份, 城市, 年份, 行业代码 and one column per series with its unit, as a CSMAR / Wind
-export gives them (行业代码: the CSRC industry code, a label; firm_industries says which firm has which); codes six digits wide with leading zeros, every seventh with its exchange suffix
+Header 证券代码, 证券简称, 省份, 城市, 年份, 行业代码, 产权性质 and one column per series with its unit, as a CSMAR /
+Wind export gives them (行业代码: the CSRC industry code, 产权性质: 国有 / 非国有, labels; firm_labels says which
+firm has which); codes six digits wide with leading zeros, every seventh with its exchange suffix
 (600519.SH), every eleventh without its leading zeros (as Stata's numeric stkcd writes 000001 as 1).
 The 城市 cell is the province's capital for every third firm and blank otherwise (its parent is then the
 province). The analyst-guide copy gets 2015-2018 as that CSV and 2019-2022 as a Stata file (stata_frame:
@@ -35,7 +36,7 @@ COLUMNS = {
 }
 # the columns as a Stata user names them; each variable's label is the CSV's header
 STATA_NAMES = {"证券代码": "stkcd", "证券简称": "stknme", "省份": "province", "城市": "city", "年份": "year",
-               "行业代码": "indcd", "营业收入(万元)": "revenue", "研发投入(万元)": "rd", "员工人数(人)": "employees",
+               "行业代码": "indcd", "产权性质": "soe", "营业收入(万元)": "revenue", "研发投入(万元)": "rd", "员工人数(人)": "employees",
                "发明专利申请数(件)": "patents", "固定资产净额(万元)": "fixedassets"}
 STATA_LABELS = {name: label for label, name in STATA_NAMES.items()}
 NAMES_EN = ["Operating revenue", "R&D expenditure", "Employees", "Invention patent applications",
@@ -53,12 +54,16 @@ def _industry(i: int, year: int) -> str:
     return INDUSTRIES[(i + moved) % len(INDUSTRIES)]
 
 
-def firm_industries() -> pd.DataFrame:
-    """The 行业代码 of every firm and year in the table: region_code, year, industry."""
-    table, firms, _ = firm_inbox_table()
+def _ownership(i: int) -> str:
+    return "国有" if i % 3 == 1 else "非国有"
+
+
+def firm_labels() -> pd.DataFrame:
+    """The 行业代码 and 产权性质 of every firm and year in the table: region_code, year, industry, ownership."""
+    _, firms, _ = firm_inbox_table()
     codes = firms["region_code"].to_numpy()
-    return pd.DataFrame([(codes[i], year, _industry(i, year)) for year in YEARS for i in range(len(codes))],
-                        columns=["region_code", "year", "industry"])
+    return pd.DataFrame([(codes[i], year, _industry(i, year), _ownership(i)) for year in YEARS
+                         for i in range(len(codes))], columns=["region_code", "year", "industry", "ownership"])
 
 
 def _codes(rng) -> np.ndarray:
@@ -119,6 +124,7 @@ def firm_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         "城市": [city_name[city_code[i]] if city_code[i] is not None else "" for i in index],
         "年份": wide["year"],
         "行业代码": [_industry(i, year) for i, year in zip(index, wide["year"])],
+        "产权性质": [_ownership(i) for i in index],
         **{column: wide[series] for column, series in COLUMNS.items()},
     })
     firms = pd.DataFrame({"region_code": FIRST_FIRM_CODE + codes, "firm_id": [f"{c:06d}" for c in codes],

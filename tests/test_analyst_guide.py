@@ -33,7 +33,7 @@ from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox
 from tests.firm_files import COLUMNS as FIRM_COLUMNS
 from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
-from tests.firm_files import INDUSTRY_SWITCHER, firm_industries
+from tests.firm_files import INDUSTRY_SWITCHER, firm_labels
 from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
 from tests.firm_files import STATA_FILE_NAME as FIRM_STATA_FILE
 from tests.firm_files import STATA_FROM_YEAR as FIRM_STATA_FROM
@@ -420,6 +420,12 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
         select unit_code, year, value as industry
         from {{ ref('unit_attributes') }}
         where attribute = '行业代码'
+    ),
+
+    ownership as (
+        select unit_code, year, value as ownership
+        from {{ ref('unit_attributes') }}
+        where attribute = '产权性质'
     )
 
     select
@@ -429,6 +435,7 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
         index_total.year,
         industries.industry,
         industries.industry || '_' || index_total.year as industry_year,
+        ownership.ownership,
         index_total.firm_index,
         ln(firm_years.firm_revenue) as ln_revenue,
         ln(firm_years.firm_employees) as ln_employees
@@ -440,6 +447,9 @@ FIRM_PANEL_SQL = textwrap.dedent("""\
     left join industries
         on index_total.region_code = industries.unit_code
         and index_total.year = industries.year
+    left join ownership
+        on index_total.region_code = ownership.unit_code
+        and index_total.year = ownership.year
     """)
 
 FIRM_PANEL_YAML = textwrap.dedent("""\
@@ -469,6 +479,19 @@ FIRM_PANEL_YAML = textwrap.dedent("""\
                   - {id: "(1)", cluster: region_code}
                   - {id: "(2)", cluster: province_code}
                   - {id: "(3)", cluster: region_code, absorb: [region_code, industry_year]}
+              - id: table2
+                kind: regression
+                title_zh: 产权性质异质性
+                title_en: By ownership (subsamples)
+                defaults:
+                  depvar: ln_revenue
+                  regressors: [firm_index]
+                  controls: [ln_employees]
+                  absorb: [region_code, year]
+                  vcov: cluster
+                  cluster: region_code
+                columns:
+                  - {id: "(1)", estimator: subsample, subsample: {group: ownership}}
         columns:
           - {name: region_code, description: Firm unit code (1000000000 + stock code)., tests: [not_null]}
           - {name: firm_id, description: Stock code., tests: [not_null]}
@@ -476,6 +499,7 @@ FIRM_PANEL_YAML = textwrap.dedent("""\
           - {name: year, description: Year., tests: [not_null]}
           - {name: industry, description: The firm's 行业代码 of the year (CSRC industry code)., tests: [not_null]}
           - {name: industry_year, description: Industry x year (the fixed effects of column 3).}
+          - {name: ownership, description: The firm's 产权性质 (国有 / 非国有)., tests: [not_null]}
           - {name: firm_index, description: Total score of the firm_innovation index.}
           - {name: ln_revenue, description: ln(operating revenue in 万元).}
           - {name: ln_employees, description: ln(employees).}
@@ -947,6 +971,8 @@ def firm_build(guided_copy):
                       "where level = 'firm'",
             "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
                             "where study = 'firm_guide' and table_id = 'table1'",
+            "by_ownership": "select equation, term, estimate, std_error from results.regression_coefficients "
+                            "where study = 'firm_guide' and table_id = 'table2'",
             "fits": "select column_id, nobs, n_clusters from results.regression_fits "
                     "where study = 'firm_guide' and table_id = 'table1'",
         }.items()}
@@ -1059,22 +1085,45 @@ def test_the_firm_regression_clusters_by_firm_and_by_province(firm_build, firm_r
         assert fits.loc[column, "nobs"] == ref._N
 
 
-def test_the_firm_tables_industry_codes_are_labels_per_year(firm_build):
-    """行业代码 is read as a label, not a value: one row per firm and year in unit_attributes with the file
-    and line it came from (the CSV before 2019, the Stata file after), the switching firm's new code from
-    its year on, and the panel's industry and industry x year columns joined from it."""
+def test_the_ownership_subsamples_match_pyfixest(firm_build):
+    """table2: the two-way FE model on the 国有 and on the 非国有 firms (subsample by the 产权性质 label),
+    each against pyfixest on that subsample, errors clustered by firm."""
+    import pyfixest as pf
+
+    panel = firm_build["firm_panel"]
+    got = firm_build["by_ownership"].set_index(["equation", "term"])
+    assert set(got.index.get_level_values("equation")) == {"国有", "非国有"}
+    for group, rows in panel.groupby("ownership"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = pf.feols("ln_revenue ~ firm_index + ln_employees | region_code + year", data=rows.reset_index(),
+                           vcov={"CRV1": "region_code"}, fixef_tol=1e-12,
+                           ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
+        for term in ("firm_index", "ln_employees"):
+            assert got.loc[(group, term), "estimate"] == pytest.approx(ref.coef()[term], rel=1e-8), (group, term)
+            assert got.loc[(group, term), "std_error"] == pytest.approx(ref.se()[term], rel=1e-8), (group, term)
+
+
+def test_the_firm_tables_labels_are_read_per_year(firm_build):
+    """行业代码 and 产权性质 are read as labels, not values: one row per firm, year and label in unit_attributes
+    with the file and line it came from (the CSV before 2019, the Stata file after), the switching firm's
+    new industry from its year on, and the panel's industry, industry x year and ownership columns."""
     _, firms, _ = firm_inbox_table()
     labels = firm_build["labels"]
-    assert set(labels["attribute"]) == {"行业代码"} and len(labels) == 360 * 8
-    expected = firm_industries().rename(columns={"region_code": "unit_code", "industry": "value"})
-    merged = labels.merge(expected, on=["unit_code", "year"], suffixes=("", "_file"), validate="one_to_one")
+    assert set(labels["attribute"]) == {"行业代码", "产权性质"} and len(labels) == 2 * 360 * 8
+    expected = firm_labels().rename(columns={"region_code": "unit_code"}).melt(
+        id_vars=["unit_code", "year"], var_name="attribute", value_name="value_file")
+    expected["attribute"] = expected["attribute"].map({"industry": "行业代码", "ownership": "产权性质"})
+    merged = labels.merge(expected, on=["unit_code", "year", "attribute"], validate="one_to_one")
     assert len(merged) == len(labels) and (merged["value"] == merged["value_file"]).all()
-    switcher = labels[labels["unit_code"] == firms["region_code"].iloc[INDUSTRY_SWITCHER]].sort_values("year")
+    industry = labels[labels["attribute"] == "行业代码"]
+    switcher = industry[industry["unit_code"] == firms["region_code"].iloc[INDUSTRY_SWITCHER]]
     assert switcher["value"].nunique() == 2
     assert (labels.loc[labels["year"] < FIRM_STATA_FROM, "source_file"] == f"data/inbox/{FIRM_FILE}").all()
     assert (labels.loc[labels["year"] >= FIRM_STATA_FROM, "source_file"] == f"data/inbox/{FIRM_STATA_FILE}").all()
-    panel = firm_build["firm_panel"].merge(expected, left_on=["region_code", "year"], right_on=["unit_code", "year"])
-    assert len(panel) == len(firm_build["firm_panel"]) and (panel["industry"] == panel["value"]).all()
+    panel = firm_build["firm_panel"].merge(firm_labels(), on=["region_code", "year"], suffixes=("", "_file"))
+    assert len(panel) == len(firm_build["firm_panel"])
+    assert (panel["industry"] == panel["industry_file"]).all() and (panel["ownership"] == panel["ownership_file"]).all()
     assert (panel["industry_year"] == panel["industry"] + "_" + panel["year"].astype(str)).all()
 
 
