@@ -12,14 +12,13 @@ joins them (industry fixed effects: `absorb: [region_code, year, industry]`; gro
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import NamedTuple
 
 import pandas as pd
 
 from models_py.errors import DataError
 
-from .cells import is_placeholder
+from .cells import header_key, is_placeholder
 
 # headers read as attributes without inbox.yml (NFKC, case-folded): industry and ownership, the labels
 # firm-level designs use for fixed effects and subsamples (CSMAR's Nnindcd / Indcd, Wind's 所属行业 …)
@@ -31,13 +30,9 @@ COLUMNS = ["unit_code", "year", "attribute", "value", "source_file", "source_she
            "raw_text"]
 
 
-def attribute_key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().casefold()
-
-
 def is_attribute_column(name: str, declared: frozenset[str] = frozenset()) -> bool:
     """Whether a header names an attribute column: one of ATTRIBUTE_COLUMNS, or `declared` (keys)."""
-    key = attribute_key(name)
+    key = header_key(name)
     return key in ATTRIBUTE_COLUMNS or key in declared
 
 

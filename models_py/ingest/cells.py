@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ _UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
 # with its counties (the city's own value, what a city unit holds), or 市辖区, the urban districts only
 # (another quantity). Written as '(全市)' / '（市辖区）' anywhere, as a '_' or ':' part ('GDP_全市(万元)',
 # 'GDP_全市_万元') or as a prefix ('全市地区生产总值'; not '全市场…').
-WHOLE_CITY, DISTRICTS = "全市", "市辖区"
+DISTRICTS = "市辖区"
 _SCOPE = re.compile(r"[(（]\s*(全市|市辖区)\s*[)）]|[_:：]\s*(全市|市辖区)\s*(?=$|[_(（:：])|^\s*(全市|市辖区)(?=[^\s场])")
 # Cells the portal and yearbooks print for "no value": loaded as NULL (not at all) and counted per
 # file. Deliberately short: 'n/a', 'nan' or '约50000' stay errors, since they may hide a value.
@@ -62,6 +63,11 @@ class ParsedFile:
     firm_links: list = field(default_factory=list)
     # labels of attribute columns (行业代码, 产权性质 …): models_py.ingest.attributes.Label
     attributes: list = field(default_factory=list)
+
+
+def header_key(name: str) -> str:
+    """A column header as the parsers compare it: NFKC, stripped, case-folded (' INDUSTRY ' = 'industry')."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
 def is_placeholder(text: str) -> bool:

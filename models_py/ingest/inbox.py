@@ -37,8 +37,7 @@ import yaml
 
 from models_py.errors import DataError
 
-from .attributes import attribute_key
-from .cells import DISTRICTS, split_scope, unit_from_indicator
+from .cells import DISTRICTS, header_key, split_scope, unit_from_indicator
 from .mappings import LAYOUT_KINDS, SourceMappings
 from .units import UnitConverter
 from .user_series import UserSeriesRegistry
@@ -72,7 +71,7 @@ class InboxConfig:
     skip: set[str] = field(default_factory=set)  # normalised indicator texts (with or without unit)
     unmapped: str = "series"
     check_characters: str = "report"
-    attributes: frozenset[str] = frozenset()  # attribute_key of the headers under attributes:
+    attributes: frozenset[str] = frozenset()  # header_key of the headers under attributes:
 
     @classmethod
     def read(cls, folder: Path) -> InboxConfig:
@@ -130,7 +129,7 @@ class InboxConfig:
                             column="attributes")
         skipped = {key for text in skip for key in _entry_keys(text)}
         return cls(Path(folder), shipped, precedence, series, files, synthetic, skipped, unmapped, check_characters,
-                   frozenset(attribute_key(t) for t in attributes))
+                   frozenset(header_key(t) for t in attributes))
 
 
 def _rule(raw: dict, key: str, rules: tuple[str, ...], shown: str) -> str:

@@ -27,12 +27,11 @@ stock code and links the registration id to it; without a year column it is a li
 
 from __future__ import annotations
 
-import unicodedata
-
 from models_py.errors import DataError
 
 from .attributes import is_attribute_column, take_label
-from .cells import Cell, ParsedFile, is_placeholder, parse_number, parse_year, split_scope, unit_from_indicator
+from .cells import (Cell, ParsedFile, header_key, is_placeholder, parse_number, parse_year, split_scope,
+                    unit_from_indicator)
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
 from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
@@ -63,7 +62,7 @@ _ROLES = {
 
 
 def _role(name: str) -> str | None:
-    key = unicodedata.normalize("NFKC", name).strip().casefold()
+    key = header_key(name)
     return next((role for role, names in _ROLES.items() if key in names), None)
 
 
@@ -86,7 +85,7 @@ def looks_like_table(grid: Grid) -> bool:
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
                 parsed: ParsedFile | None = None, attributes: frozenset[str] = frozenset()) -> ParsedFile:
-    """`attributes`: further headers (keys, models_py.ingest.attributes.attribute_key) whose cells are labels
+    """`attributes`: further headers (keys, models_py.ingest.cells.header_key) whose cells are labels
     (inbox.yml attributes:); a region-year table reads them as unit attributes, not values."""
     sheet = grid.sheet
     header_i, fields = grid.first_nonblank()
@@ -176,7 +175,8 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             if not indicator:
                 raise DataError("empty series name", column=header[roles["series"]], year=year, **where)
             unit = cells[roles["unit"]].strip() or None if "unit" in roles else None
-            parsed.indicators.setdefault(indicator, unit_from_indicator(indicator))
+            if indicator not in parsed.indicators:  # once per indicator, not per row
+                parsed.indicators[indicator] = unit_from_indicator(indicator)
             _take(cells[roles["value"]], code, region_text, year, indicator, header[roles["value"]],
                   unit, where, parsed)
             continue

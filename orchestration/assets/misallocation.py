@@ -88,11 +88,11 @@ INPUTS = {"real_gdp": "real GDP", "capital_stock": "capital stock", "employment"
 def complete_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The rows the fit uses (has_all_inputs: real GDP, capital stock and employment present), and each
     row left out as 'region 32 in 2020 lacks employment', so the sample rule is logged, not silent."""
-    left = rows[~rows["has_all_inputs"].astype(bool)]
+    complete = rows["has_all_inputs"].astype(bool)
     named = [f"region {row.region_code} in {row.year} lacks "
              + ", ".join(label for column, label in INPUTS.items() if pd.isna(getattr(row, column)))
-             for row in left.itertuples()]
-    return rows[rows["has_all_inputs"].astype(bool)].drop(columns="has_all_inputs"), named
+             for row in rows[~complete].itertuples()]
+    return rows[complete].drop(columns="has_all_inputs"), named
 
 
 def empty_elasticities() -> pd.DataFrame:

@@ -65,10 +65,7 @@ with_shares as (
         capital_stock,
         employment,
         has_all_inputs,
-        case
-            when count(gdp) over (partition by year) = count(*) over (partition by year)
-                then gdp / sum(gdp) over (partition by year)
-        end as output_share,
+        gdp / {{ nqp_complete_aggregate('sum', 'gdp', over='partition by year') }} as output_share,
         is_synthetic
     from inputs
 )

@@ -124,6 +124,8 @@ counted as (
     select
         series_units.study,
         series_units.series,
+        series_units.unit_level,
+        series_units.n_regions,
         study_years.first_year,
         study_years.last_year,
         count(series_values.value) as n_values,
@@ -142,24 +144,23 @@ counted as (
         on series_units.series = series_values.series
         and series_units.unit_level = series_values.unit_level
         and series_values.year between study_years.first_year and study_years.last_year
-    group by series_units.study, series_units.series, study_years.first_year, study_years.last_year
+    group by
+        series_units.study, series_units.series, series_units.unit_level, series_units.n_regions,
+        study_years.first_year, study_years.last_year
 )
 
 select
     counted.study,
     counted.series,
-    series_units.unit_level,
+    counted.unit_level,
     counted.first_year,
     counted.last_year,
-    series_units.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
+    counted.n_regions * (counted.last_year - counted.first_year + 1) as n_region_years,
     counted.n_values,
     counted.n_real,
     counted.n_interpolated,
     counted.n_generated,
-    series_units.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
+    counted.n_regions * (counted.last_year - counted.first_year + 1) - counted.n_values as n_missing,
     counted.first_value_year,
     counted.last_value_year
 from counted
-inner join series_units
-    on counted.study = series_units.study
-    and counted.series = series_units.series

@@ -18,34 +18,20 @@ elasticities as (
     select region_code, beta_k, beta_l from {{ source('intermediate', 'production_elasticities') }}
 ),
 
--- The year's factor totals, counted so that a year in which a region lacks the factor has no share.
-factor_totals as (
-    select
-        year,
-        count(*) as n_regions,
-        count(capital_stock) as n_with_capital,
-        sum(capital_stock) as capital_total,
-        count(employment) as n_with_employment,
-        sum(employment) as employment_total
-    from inputs
-    group by year
-),
-
 -- A region with all inputs in a sample year needs its elasticities (the fit uses such rows); one without
--- them leaves that year's output-weighted sums NULL.
+-- them leaves that year's output-weighted sums NULL. A factor share is NULL in a year where a region
+-- lacks the factor (nqp_complete_aggregate).
 with_elasticities as (
     select
         inputs.region_code,
         inputs.year,
         inputs.output_share,
-        case
-            when factor_totals.n_with_capital = factor_totals.n_regions
-                then inputs.capital_stock / factor_totals.capital_total
-        end as capital_share,
-        case
-            when factor_totals.n_with_employment = factor_totals.n_regions
-                then inputs.employment / factor_totals.employment_total
-        end as labour_share,
+        inputs.capital_stock
+        / {{ nqp_complete_aggregate('sum', 'inputs.capital_stock', over='partition by inputs.year') }}
+            as capital_share,
+        inputs.employment
+        / {{ nqp_complete_aggregate('sum', 'inputs.employment', over='partition by inputs.year') }}
+            as labour_share,
         {{ nqp_raise_if(
             'elasticities.region_code is null and inputs.has_all_inputs',
             "'misallocation: no production elasticities for region ' || " ~ nqp_text('inputs.region_code')
@@ -55,31 +41,16 @@ with_elasticities as (
         elasticities.beta_l,
         inputs.is_synthetic
     from inputs
-    inner join factor_totals on inputs.year = factor_totals.year
     left join elasticities on inputs.region_code = elasticities.region_code
 ),
 
 -- beta_K = sum_i s_i beta_Ki and beta_L of the year, NULL when a region lacks s_i or its elasticities.
-output_weighted_elasticities as (
-    select
-        year,
-        case
-            when count(output_share * beta_k) = count(*) then sum(output_share * beta_k)
-        end as beta_k_bar,
-        case
-            when count(output_share * beta_l) = count(*) then sum(output_share * beta_l)
-        end as beta_l_bar
-    from with_elasticities
-    group by year
-),
-
 output_weighted as (
     select
         with_elasticities.*,
-        output_weighted_elasticities.beta_k_bar,
-        output_weighted_elasticities.beta_l_bar
+        {{ nqp_complete_aggregate('sum', 'output_share * beta_k', over='partition by year') }} as beta_k_bar,
+        {{ nqp_complete_aggregate('sum', 'output_share * beta_l', over='partition by year') }} as beta_l_bar
     from with_elasticities
-    inner join output_weighted_elasticities on with_elasticities.year = output_weighted_elasticities.year
 ),
 
 distortions as (

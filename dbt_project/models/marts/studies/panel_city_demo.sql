@@ -71,14 +71,14 @@ logged as (
 national_average as (
     select
         year,
-        case
-            when count(gdp) = count(*) and count(population) = count(*)
-                then ln(sum(gdp) * 10000 / sum(population))
-        end as ln_gdp_per_capita_national,
-        case
-            when count(real_gdp) = count(*) and count(population) = count(*)
-                then ln(sum(real_gdp) * 10000 / sum(population))
-        end as ln_real_gdp_per_capita_national
+        ln(
+            {{ nqp_complete_aggregate('sum', 'gdp') }} * 10000
+            / {{ nqp_complete_aggregate('sum', 'population') }}
+        ) as ln_gdp_per_capita_national,
+        ln(
+            {{ nqp_complete_aggregate('sum', 'real_gdp') }} * 10000
+            / {{ nqp_complete_aggregate('sum', 'population') }}
+        ) as ln_real_gdp_per_capita_national
     from real_values
     group by year
 ),

@@ -46,16 +46,12 @@ national_average as (
     select
         year,
         {% if var('paper_a_national_average') == 'mean_of_logs' %}
-            case
-                when count(ln_real_gdp_per_capita) filter (where not excluded)
-                    = count(*) filter (where not excluded)
-                    then avg(ln_real_gdp_per_capita) filter (where not excluded)
-            end
+            {{ nqp_complete_aggregate('avg', 'ln_real_gdp_per_capita', filter='not excluded') }}
         {% else %}
-            case
-                when count(real_gdp) = count(*) and count(population) = count(*)
-                    then ln(sum(real_gdp) * 10000 / sum(population))
-            end
+            ln(
+                {{ nqp_complete_aggregate('sum', 'real_gdp') }} * 10000
+                / {{ nqp_complete_aggregate('sum', 'population') }}
+            )
         {% endif %} as ln_real_gdp_per_capita_national
     from (
         select

@@ -23,10 +23,8 @@ with region_years as (
 national_industry as (
     select
         year,
-        case
-            when count(va_industry) = count(*) and count(gdp) = count(*)
-                then sum(va_industry) / sum(gdp)
-        end as industry_share_national
+        {{ nqp_complete_aggregate('sum', 'va_industry') }} / {{ nqp_complete_aggregate('sum', 'gdp') }}
+            as industry_share_national
     from region_years
     group by year
 ),
