@@ -6,6 +6,7 @@ dbt; the caller runs the compiled SQL with the duckdb client against its own dat
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -38,6 +39,14 @@ PARSE_CACHE = PROJECT_ROOT / "dbt_project" / "target" / "inline_compile"
 # profile, part of dbt's partial-parse check, is the same in all of them. Its folder does not exist,
 # so a macro that did query the database would fail here instead of sharing a file between processes.
 COMPILE_DATABASE = Path(tempfile.gettempdir()) / "nqp-dbt-inline-never-opened" / "compile.duckdb"
+
+
+@atexit.register
+def _remove_work_dirs() -> None:
+    """The process's dbt target folders (~3 MB each) go with it: the partial-parse file worth keeping is
+    stored in PARSE_CACHE."""
+    for work in _WORK_DIRS.values():
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _cached_parse(target: str | None) -> Path:
