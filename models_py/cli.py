@@ -150,6 +150,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py import config
     from models_py.errors import DataError
     from models_py.ingest import load_inbox
+    from models_py.ingest.attributes import yearless_summary
     from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, check_character_summary, failed_check_characters
 
     inbox = config.data_inbox()
@@ -192,6 +193,9 @@ def _inbox(_: argparse.Namespace) -> int:
         counts = labels.groupby("attribute").agg(units=("unit_code", "nunique"), labels=("value", "nunique"))
         print("labels per unit and year (raw.unit_attributes): " + ", ".join(
             f"{name} ({row.units} units, {row.labels} distinct)" for name, row in counts.iterrows()))
+        yearless = yearless_summary(labels)
+        if yearless:
+            print(yearless)
     by_source = result.shipped_sources.groupby("source_id").size()
     if len(by_source):
         print("shipped sources (SQL chooses between sources, seeds/reference/source_precedence.csv): "

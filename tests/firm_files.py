@@ -144,6 +144,28 @@ def stata_frame(table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# a CSMAR 公司基本信息 style table beside the panel: one row per firm, no 年份; 行业代码 is the firm's current
+# industry (the switcher's second code, which differs from its own labels before INDUSTRY_SWITCH_YEAR) and
+# 上市板块 its board (inbox.yml lists it under attributes:)
+INFO_FILE_NAME = "公司基本信息.csv"
+
+
+def listing_board(code: int) -> str:
+    if 300000 <= code < 302000:
+        return "创业板"
+    return "科创板" if 688000 <= code < 689000 else "主板"
+
+
+def firm_info_table() -> pd.DataFrame:
+    """The 公司基本信息 table as written: 证券代码 (six digits), 证券简称, 省份, 行业代码, 上市板块."""
+    table, firms, _ = firm_inbox_table()
+    last = table[table["年份"] == max(YEARS)].reset_index(drop=True)  # one row per firm, in the panel's order
+    codes = firms["region_code"].to_numpy() - FIRST_FIRM_CODE
+    return pd.DataFrame({"证券代码": [f"{code:06d}" for code in codes], "证券简称": last["证券简称"],
+                         "省份": last["省份"], "行业代码": last["行业代码"],
+                         "上市板块": [listing_board(int(code)) for code in codes]})
+
+
 def write_firm_table(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write the table into ``folder``: the years before STATA_FROM_YEAR as FILE_NAME (UTF-8 CSV), the
     rest as STATA_FILE_NAME (Stata 14+ .dta, stata_frame); returns (expected firms, expected long values)."""

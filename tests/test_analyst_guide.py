@@ -33,7 +33,8 @@ from tests.county_files import JUMP_COUNTY, JUMP_SERIES, JUMP_YEAR, county_inbox
 from tests.firm_files import COLUMNS as FIRM_COLUMNS
 from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
-from tests.firm_files import INDUSTRY_SWITCHER, firm_labels
+from tests.firm_files import FIRST_FIRM_CODE, INDUSTRY_SWITCH_YEAR, INDUSTRY_SWITCHER, firm_info_table, firm_labels
+from tests.firm_files import INFO_FILE_NAME as FIRM_INFO_FILE
 from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
 from tests.firm_files import STATA_FILE_NAME as FIRM_STATA_FILE
 from tests.firm_files import STATA_FROM_YEAR as FIRM_STATA_FROM
@@ -571,8 +572,12 @@ def _prepare_guided_copy(tmp_path_factory):
     (studies / "panel_county_guide.sql").write_text(COUNTY_PANEL_SQL, encoding="utf-8")
     (studies / "_county_guide.yml").write_text(COUNTY_PANEL_YAML, encoding="utf-8")
 
-    # "Your own firm table": the firm table beside them, its series, index system and study.
+    # "Your own firm table": the firm table beside them, its series, index system and study; "Labels without
+    # a year": a 公司基本信息 table, its 上市板块 declared
     write_firm_table(inbox)
+    firm_info_table().to_csv(inbox / FIRM_INFO_FILE, index=False, encoding="utf-8")
+    with (inbox / "inbox.yml").open("a", encoding="utf-8") as yml:
+        yml.write("attributes: [上市板块]\n")
     append_rows(seeds / "series_catalogue.csv", FIRM_CATALOGUE_ROWS)
     append_rows(seeds / "index_systems.csv", [FIRM_SYSTEM_ROW])
     append_rows(seeds / "index_indicators.csv", FIRM_INDICATOR_ROWS)
@@ -967,8 +972,8 @@ def firm_build(guided_copy):
             "quarantine": "select * from quarantine where region_code >= 1000000000",
             "city_panel": "select count(*) as n from panel_city_demo where region_code >= 1000000000",
             "firm_panel": "select * from panel_firm_guide",
-            "labels": "select unit_code, year, attribute, value, source_file, source_row from unit_attributes "
-                      "where level = 'firm'",
+            "labels": "select unit_code, year, attribute, value, read_without_year, source_file, source_row "
+                      "from unit_attributes where level = 'firm'",
             "coefficients": "select column_id, term, estimate, std_error from results.regression_coefficients "
                             "where study = 'firm_guide' and table_id = 'table1'",
             "by_ownership": "select equation, term, estimate, std_error from results.regression_coefficients "
@@ -1109,8 +1114,10 @@ def test_the_firm_tables_labels_are_read_per_year(firm_build):
     with the file and line it came from (the CSV before 2019, the Stata file after), the switching firm's
     new industry from its year on, and the panel's industry, industry x year and ownership columns."""
     _, firms, _ = firm_inbox_table()
-    labels = firm_build["labels"]
+    every = firm_build["labels"]
+    labels = every[every["attribute"] != "上市板块"]  # 上市板块: test_the_firm_info_tables_labels_fill_every_year
     assert set(labels["attribute"]) == {"行业代码", "产权性质"} and len(labels) == 2 * 360 * 8
+    assert not labels["read_without_year"].any()  # the info table's 行业代码 yields to each year's own
     expected = firm_labels().rename(columns={"region_code": "unit_code"}).melt(
         id_vars=["unit_code", "year"], var_name="attribute", value_name="value_file")
     expected["attribute"] = expected["attribute"].map({"industry": "行业代码", "ownership": "产权性质"})
@@ -1125,6 +1132,27 @@ def test_the_firm_tables_labels_are_read_per_year(firm_build):
     assert len(panel) == len(firm_build["firm_panel"])
     assert (panel["industry"] == panel["industry_file"]).all() and (panel["ownership"] == panel["ownership_file"]).all()
     assert (panel["industry_year"] == panel["industry"] + "_" + panel["year"].astype(str)).all()
+
+
+def test_the_firm_info_tables_labels_fill_every_year(firm_build):
+    """The 公司基本信息 table (no 年份): its 上市板块 goes to each of the firm's 8 years with values, marked
+    read_without_year and traced to its line; its 行业代码 (today's) fills no year, since every firm-year has
+    its own, and the switcher keeps its first industry before the switch."""
+    info = firm_info_table()
+    labels = firm_build["labels"]
+    boards = labels[labels["attribute"] == "上市板块"]
+    assert len(boards) == 360 * 8 and boards["read_without_year"].all()
+    assert (boards["source_file"] == f"data/inbox/{FIRM_INFO_FILE}").all()
+    expected = pd.DataFrame({"unit_code": FIRST_FIRM_CODE + info["证券代码"].astype(int), "value_file": info["上市板块"],
+                             "row_file": range(2, 2 + len(info))})
+    merged = boards.merge(expected, on="unit_code", validate="many_to_one")
+    assert len(merged) == len(boards) and (merged["value"] == merged["value_file"]).all()
+    assert (merged["source_row"] == merged["row_file"]).all()
+    assert sorted(boards.groupby("unit_code")["year"].nunique().unique()) == [8]
+    switcher = firm_info_table().iloc[INDUSTRY_SWITCHER]
+    own = labels[(labels["unit_code"] == FIRST_FIRM_CODE + int(switcher["证券代码"])) & (labels["attribute"] == "行业代码")]
+    assert (own.loc[own["year"] < INDUSTRY_SWITCH_YEAR, "value"] != switcher["行业代码"]).all()
+    assert (own.loc[own["year"] >= INDUSTRY_SWITCH_YEAR, "value"] == switcher["行业代码"]).all()
 
 
 def test_firm_study_report_says_why_its_map_is_missing(guided_copy):

@@ -328,7 +328,7 @@ def test_a_firm_table_with_both_ids_keys_its_rows_by_the_stock_code(tmp_path):
      r"firm 91110000100000000X \(linked to stock code 000002\) has province 11 at .*links.csv line 2 and 12"),
     ({"links.csv": LINKS.replace("统一社会信用代码,省份", "统一社会信用代码,省份,上市日期").replace("北京\n", "北京,2001\n")
       .replace("浙江\n", "浙江,2002\n")},
-     r"links.csv, line 1, column '上市日期': a link table .* reads only the ids, 省份, 城市 and 证券简称"),
+     r"links.csv, line 1, column '上市日期': a link table .* reads only the ids, 省份, 城市, 证券简称 and label columns"),
     ({"twice.csv": "证券代码,股票代码,省份,年份,x(元)\n1,1,北京,2021,1\n"},
      r"twice.csv, line 1, column '股票代码': two firm id columns of one kind"),
 ])

@@ -9,6 +9,11 @@ unit, year and attribute, named by the column's header as written (行业代码)
 naming both places, since either could be the right one. They reach the warehouse as
 raw.unit_attributes → stg_ingest__unit_attributes → the `unit_attributes` mart, where a panel model
 joins them (industry fixed effects: `absorb: [region_code, year, industry]`; groups for heterogeneity).
+
+A table without a year (a CSMAR 公司基本信息 export: 证券代码,省份,行业代码,产权性质; models_py.ingest.tables)
+gives labels without a year (year None). The mart gives such a label to every year the unit has values in
+and no label of that year names (a label read for its year wins: a firm's industry of 2016 is not
+replaced by today's); `yearless_overridden` counts the unit-years where the two differ, for the log.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ class Label(NamedTuple):
     """One attribute cell as read (before a registration id's provisional code is replaced)."""
 
     unit_code: int
-    year: int
+    year: int | None  # None: read from a table without a year
     attribute: str
     value: str
     source_sheet: str | None
@@ -49,7 +54,7 @@ class Label(NamedTuple):
     raw_text: str  # the cell as read
 
 
-def take_label(raw: str, code: int, year: int, column: str, where: dict, labels: list[Label]) -> None:
+def take_label(raw: str, code: int, year: int | None, column: str, where: dict, labels: list[Label]) -> None:
     text = raw.strip()
     if text and not is_placeholder(text):
         labels.append(Label(code, year, column.strip(), text, where["sheet"], where["row"], column, raw))
@@ -68,10 +73,41 @@ def attributes_frame(files: list[tuple[str, list[Label]]], codes: dict[int, int]
         differ = labels[labels.duplicated(key, keep=False)].sort_values(key, kind="stable")
         if len(differ):
             first, second = differ.iloc[:2].itertuples()
-            raise DataError(f"two labels for one unit and year: {first.value!r} ({_place(first)}) and "
-                            f"{second.value!r} ({_place(second)}); keep the right one", region=first.unit_code,
-                            year=first.year, column=first.attribute)
+            raise DataError(f"two labels for one unit and {_year_text(first.year)}: {first.value!r} ({_place(first)}) "
+                            f"and {second.value!r} ({_place(second)}); keep the right one", region=first.unit_code,
+                            year=None if pd.isna(first.year) else first.year, column=first.attribute)
     return typed(frame.drop_duplicates(key, ignore_index=True))
+
+
+def yearless_overridden(frame: pd.DataFrame) -> pd.DataFrame:
+    """The labels read for a year that differ from the same unit's label of that attribute read without a
+    year (the year's label is the one the mart keeps): unit_code, year, attribute, value, yearless_value."""
+    yearless = frame[frame["year"].isna()][["unit_code", "attribute", "value"]]
+    dated = frame[frame["year"].notna()][["unit_code", "year", "attribute", "value"]]
+    both = dated.merge(yearless.rename(columns={"value": "yearless_value"}), on=["unit_code", "attribute"])
+    return both[both["value"] != both["yearless_value"]].reset_index(drop=True)
+
+
+def yearless_summary(frame: pd.DataFrame, shown: int = 3) -> str | None:
+    """The log line for labels read without a year: how many, the rule, and where a label of a year differs
+    from the yearless one (up to `shown` named); None when every label has its year."""
+    yearless = frame[frame["year"].isna()]
+    if not len(yearless):
+        return None
+    text = (f"labels read without a year (tables without 年份): {len(yearless)} of {yearless['unit_code'].nunique()} "
+            "units; the unit_attributes mart gives each to every year the unit has values in and no label of "
+            "that year names")
+    differ = yearless_overridden(frame)
+    if len(differ):
+        named = "; ".join(f"{row.unit_code} {row.year} {row.attribute} {row.value!r} (without a year "
+                          f"{row.yearless_value!r})" for row in differ.head(shown).itertuples())
+        text += (f". {len(differ)} unit-years have a label of their own year that differs from it, which they "
+                 f"keep: {named}{' …' if len(differ) > shown else ''}")
+    return text
+
+
+def _year_text(year) -> str:
+    return "no year (tables without a year)" if pd.isna(year) else "year"
 
 
 def _place(row) -> str:
@@ -81,5 +117,5 @@ def _place(row) -> str:
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the warehouse's column types (also when empty)."""
-    ints = {"unit_code": "int64", "year": "int32", "source_row": "int32"}
+    ints = {"unit_code": "int64", "year": "Int32", "source_row": "int32"}  # year: NULL when read without one
     return frame.astype({c: ints.get(c, "string") for c in COLUMNS})

@@ -26,7 +26,8 @@ one of two kinds of id, by its header:
 - both: a table with a stock-code column and a registration-id column (a CSMAR 公司基本信息 export) links
   them (FirmLink): the rows of that credit code, or of the organisation code inside it, in any table are
   read as the listed firm, which keeps its stock code's unit code and id, the registration ids in
-  `linked_ids` (even where no table has rows of them). Without a year column such a table only links.
+  `linked_ids` (even where no table has rows of them). Without a year column such a table links
+  (and reads its label columns, such as 行业代码, as labels without a year; no values).
 
 Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
 and between provinces and clustering by province follow from it, as for cities. A 城市 column gives

@@ -19,7 +19,8 @@
     check_characters: report # a firm's registration id whose check character does not hold: report
                              # (default) = loaded and listed, error = stop (models_py.ingest.firms)
     attributes:              # columns of labels, not numbers, read per unit and year (besides 行业代码,
-      - 上市板块              # 产权性质 … of models_py.ingest.attributes): raw.unit_attributes
+      - 上市板块              # 产权性质 … of models_py.ingest.attributes): raw.unit_attributes; in a
+                             # table without 年份, per unit (the mart gives them to its years)
 
 Inbox values beat shipped ones (the point of bringing your own data); between inbox files a
 duplicate region-year-series is an error unless `precedence` ranks them. An indicator that neither

@@ -23,6 +23,8 @@ column (registration ids): its units are the firms it names (models_py.ingest.fi
 province from a 省份 column (required), their city from a 城市 column and their name from a 证券简称
 column (both optional). A table with both a stock-code and a registration-id column keys its firms by the
 stock code and links the registration id to it; without a year column it is a link table (no values).
+A table of any units without a year whose other columns are all label columns (证券代码,省份,行业代码,产权性质:
+a CSMAR 公司基本信息 export) reads labels without a year (models_py.ingest.attributes); so does a link table.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_reg
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
-KIND_LINKS = "firm_links"  # stock code + registration id, no year: links only, no values
+KIND_LINKS = "firm_links"  # stock code + registration id, no year: links (and labels), no values
+KIND_LABELS = "unit_labels"  # unit column(s) and label columns (行业代码 …), no year: labels only, no values
 _ROLES = {
     "region": {"地区", "省份", "省", "省区市", "地区名称", "省份名称", "region", "province"},
     # a city table (城市统计年鉴): its units are prefecture-level cities (models_py.ingest.cities); a
@@ -119,8 +122,30 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         roles["region"] = roles.pop("city")
         units = load_unit_resolver(CITY_LEVEL)
     unit_cols = {roles["region"], province_col, parent_col, name_col, link_col} - {None}
-    if link_col is not None and "year" not in roles and not any(parse_year(h) for h in header):
-        return _parse_link_table(grid, header, row, unit_cols, firm_rows, file, parsed)
+
+    def unit_code(cells: list[str], n: int) -> int:
+        if firm_rows is not None:
+            return firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
+        region_text = cells[roles["region"]].strip()
+        if units is None:
+            return resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        return units.resolve(region_text, None if province_col is None else cells[province_col],
+                             parent=None if parent_col is None else cells[parent_col],
+                             file=file, row=n, column=header[roles["region"]], sheet=sheet)
+
+    if "year" not in roles and not any(parse_year(h) for h in header):
+        others = [i for i in range(len(header)) if i not in unit_cols]
+        not_label = next((header[i] for i in others if not is_attribute_column(header[i], attributes)), None)
+        if link_col is None and not_label is not None:
+            raise DataError("not a recognised table: no 年份/year column and no year columns, and a table without "
+                            "a year reads only label columns (行业代码, 产权性质 …, or a header inbox.yml lists under "
+                            "attributes:); add a 年份 column to read this column's values", file=file, sheet=sheet,
+                            row=row, column=not_label)
+        if others or link_col is not None:
+            parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS if link_col is not None
+                                                                  else KIND_LABELS)
+            _parse_yearless_table(grid, header, row, others, unit_code, file, parsed, attributes)
+            return parsed
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
     elif {"region", "year"} <= roles.keys():
@@ -154,14 +179,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
 
     for n, cells in _data_rows(grid, header, row, file, parsed):
         region_text = cells[roles["region"]].strip()
-        if firm_rows is not None:
-            code = firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
-        elif units is None:
-            code = resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
-        else:
-            code = units.resolve(region_text, None if province_col is None else cells[province_col],
-                                 parent=None if parent_col is None else cells[parent_col],
-                                 file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        code = unit_code(cells, n)
         where = dict(file=file, sheet=sheet, row=n, region=region_text)
         if kind == KIND_WIDE:
             for i, year in years.items():
@@ -204,20 +222,24 @@ def _firm_and_link_columns(header: list[str], firm_cols: list[int], **where) -> 
     return firm_cols[0], None
 
 
-def _parse_link_table(grid: Grid, header: list[str], row: int, unit_cols: set[int], firm_rows: FirmRows,
-                      file: str, parsed: ParsedFile | None) -> ParsedFile:
-    """A table with a stock-code and a registration-id column and no year: it only links the ids (and
-    gives each listed firm's province, city and name); every column must be one of those."""
+def _parse_yearless_table(grid: Grid, header: list[str], row: int, others: list[int], unit_code, file: str,
+                          parsed: ParsedFile, attributes: frozenset[str]) -> None:
+    """A table without a year: a link table (a stock-code and a registration-id column, which it links,
+    giving each listed firm's province, city and name) or a table of labels (a CSMAR 公司基本信息 export's
+    行业代码 with no 年份). Every other column must be a label column (models_py.ingest.attributes); its
+    labels are read with no year (year None: the unit_attributes mart gives them to every year of the
+    unit that no label of that year names)."""
     sheet = grid.sheet
-    other = next((h for i, h in enumerate(header) if i not in unit_cols), None)
-    if other is not None:
-        raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市 and "
-                        "证券简称: remove this column, or add a 年份 column to read its values",
-                        file=file, sheet=sheet, row=row, column=other)
-    parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS)
+    other = next((header[i] for i in others if not is_attribute_column(header[i], attributes)), None)
+    if other is not None:  # only a link table gets here with a column that is not a label
+        raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市, "
+                        "证券简称 and label columns (行业代码, 产权性质, inbox.yml attributes:): remove this column, "
+                        "or add a 年份 column to read its values", file=file, sheet=sheet, row=row, column=other)
     for n, cells in _data_rows(grid, header, row, file, parsed):
-        firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
-    return parsed
+        code = unit_code(cells, n)
+        where = dict(sheet=sheet, row=n)
+        for i in others:
+            take_label(cells[i], code, None, header[i], where, parsed.attributes)
 
 
 def _data_rows(grid: Grid, header: list[str], row: int, file: str, parsed: ParsedFile):

@@ -18,6 +18,7 @@ from models_py import config
 from models_py.data.real_only import ENV_VAR, synthetic_enabled
 from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.data.city_demo import load_city_demo
+from models_py.ingest.attributes import yearless_summary
 from models_py.ingest.firms import check_character_summary, failed_check_characters
 from models_py.ingest.inbox import InboxConfig
 from models_py.ingest.loader import load_inbox
@@ -96,6 +97,9 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         replace_table(connection, "raw", "unit_attributes", result.unit_attributes)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
+    yearless = yearless_summary(result.unit_attributes)
+    if yearless:  # labels of tables without a year: the rule the unit_attributes mart applies, logged
+        context.log.info(yearless)
     failed_ids = failed_check_characters(result.firm_units)
     if failed_ids:  # reported (real exports carry a few); inbox.yml check_characters: error refuses them
         context.log.warning(check_character_summary(failed_ids, shown=20))
@@ -114,6 +118,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "cities": len(set().union(*(frame["region_code"].unique() for frame in cities))),
             "firms": len(result.firm_units),
             "unit_attributes": sorted(result.unit_attributes["attribute"].unique().tolist()),
+            "unit_attributes_without_year": int(result.unit_attributes["year"].isna().sum()),
             "firm_ids_failing_check_character": len(failed_ids),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
