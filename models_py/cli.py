@@ -152,6 +152,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py.ingest import load_inbox
     from models_py.ingest.attributes import yearless_summary
     from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, check_character_summary, failed_check_characters
+    from models_py.ingest.inbox import aliased_summary
 
     inbox = config.data_inbox()
     try:
@@ -207,6 +208,8 @@ def _inbox(_: argparse.Namespace) -> int:
         with pd.option_context("display.max_rows", None, "display.width", 250):
             print(users[["series_code", "name_zh", "unit", "n_values", "first_year", "last_year",
                          "first_file"]].to_string(index=False))
+    if result.aliased:  # another wording of a catalogue series (seeds/reference/series_aliases.csv)
+        print(aliased_summary(result.aliased))
     skipped = [i for f in result.files if f.origin == "inbox" for i in f.unmapped_indicators]
     if skipped:
         print(f"not loaded: {'; '.join(skipped)}")

@@ -286,3 +286,44 @@ def test_county_table_without_the_city_names_the_rows_it_cannot_place(tmp_path):
     with pytest.raises(DataError, match=r"区县.csv, line 3") as error:
         load_inbox(_inbox(tmp_path, "区县.csv", text))
     assert "names 2 units of level county" in str(error.value) and "城市" in str(error.value)
+
+
+def test_city_yearbook_wordings_map_by_the_aliases_seed(tmp_path, capsys, monkeypatch):
+    """专利授权数 (the catalogue says 专利授权量), 互联网宽带接入用户数, 教育支出 … map to their series by
+    seeds/reference/series_aliases.csv, units converted; a 市辖区 column of an alias is still a user series of
+    its own; inbox.yml series: still decides; `nqp inbox` names every indicator mapped so."""
+    from models_py.cli import main
+
+    text = ("城市,年份,专利授权数(件),互联网宽带接入用户数(万户),教育支出(万元)(全市),教育支出(万元)(市辖区),"
+            "一般公共预算支出(万元)\n石家庄市,2020,21000,330,1500000,600000,12000000\n")
+    result = load_inbox(_inbox(tmp_path, "cities.csv", text))
+    values = result.city_observations().set_index("series")["value"]
+    assert values[["patents_granted", "internet_users", "education_expenditure", "budget_expenditure"]].tolist() == [
+        21000.0, 330.0, 150.0, 1200.0]  # 万元 -> 亿元
+    assert result.user_series["name_zh"].tolist() == ["教育支出_市辖区"]
+    assert result.aliased == {"专利授权数(件)": "patents_granted", "互联网宽带接入用户数(万户)": "internet_users",
+                              "教育支出(万元)(全市)": "education_expenditure",
+                              "一般公共预算支出(万元)": "budget_expenditure"}
+    folder = tmp_path / "inbox"
+    (folder / "inbox.yml").write_text("shipped: false\nseries:\n  专利授权数: patent_applications\n", encoding="utf-8")
+    assert "patent_applications" in set(load_inbox(folder).city_observations()["series"])
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    monkeypatch.setenv("NQP_INBOX", str(folder))
+    assert main(["inbox"]) == 0
+    assert ("mapped by another wording of the series (seeds/reference/series_aliases.csv; inbox.yml series: maps "
+            "an indicator elsewhere): 一般公共预算支出(万元) -> budget_expenditure, 专利授权数(件) -> patents_granted, "
+            "互联网宽带接入用户数(万户) -> internet_users, 教育支出(万元)(全市) -> education_expenditure"
+            ) in capsys.readouterr().out
+
+
+def test_every_alias_is_another_name_than_the_catalogues():
+    """An alias that were a catalogue name (or another alias's) would never be read, or read two ways."""
+    from models_py.ingest.inbox import _key
+    from models_py.ingest.seeds import load_series_aliases, load_series_catalogue
+
+    aliases, catalogue = load_series_aliases(), load_series_catalogue()
+    names = {_key(str(name)) for column in ("series_code", "name_zh", "name_en") for name in catalogue[column]}
+    keys = [_key(alias) for alias in aliases["alias"]]
+    assert len(keys) == len(set(keys)) and not set(keys) & names
+    assert set(aliases["series_code"]) <= set(catalogue["series_code"])
+    assert (aliases["source"].str.len() > 0).all() and (aliases["note"].str.len() > 0).all()

@@ -189,10 +189,17 @@ class Resolved:
     is_user_series: bool = False  # an inbox indicator nothing maps, loaded as a series of its own
 
 
+def aliased_summary(aliased: dict[str, str]) -> str:
+    """The log line naming the inbox indicators mapped by an alias (indicator text -> series code)."""
+    return ("mapped by another wording of the series (seeds/reference/series_aliases.csv; inbox.yml series: maps "
+            "an indicator elsewhere): " + ", ".join(f"{text} -> {series}" for text, series in sorted(aliased.items())))
+
+
 class InboxMapper:
     """Indicator text (+ unit) of an inbox file -> series, factor to the catalogue unit, precedence."""
 
-    def __init__(self, config: InboxConfig, mappings: SourceMappings, catalogue, converter: UnitConverter):
+    def __init__(self, config: InboxConfig, mappings: SourceMappings, catalogue, converter: UnitConverter,
+                 aliases=None):
         self.config = config
         self.mappings = mappings
         self.converter = converter
@@ -201,6 +208,11 @@ class InboxMapper:
         for rec in catalogue.itertuples():
             for name in (rec.series_code, rec.name_zh, rec.name_en):
                 self.by_name.setdefault(_key(str(name)), rec.series_code)
+        # seeds/reference/series_aliases.csv: other wordings of a catalogue series (专利授权数 = 专利授权量),
+        # looked up after the catalogue's own names, so a catalogue row of that name wins
+        self.by_alias: dict[str, str] = {} if aliases is None else {
+            _key(rec.alias): rec.series_code for rec in aliases.itertuples()}
+        self.aliased: dict[str, str] = {}  # indicator text -> series, for each indicator mapped by an alias
         self._by_text: dict[str, list] = {}
         for m in mappings:
             if m.source_kind not in LAYOUT_KINDS:
@@ -228,6 +240,10 @@ class InboxMapper:
                 return Resolved(None, None, 1.0, None, 0, mapping.note or "no planned series")
             series = mapping.series_code
         series = series or self.by_name.get(_key(series_name(indicator))) or self.by_name.get(_key(indicator))
+        if series is None:
+            series = self.by_alias.get(_key(series_name(indicator))) or self.by_alias.get(_key(indicator))
+            if series is not None:
+                self.aliased.setdefault(indicator.strip(), series)
         rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)
         if series is None:
             return self._unmapped(indicator, unit or (spec.unit if spec else None), rank, **where)

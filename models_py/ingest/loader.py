@@ -39,6 +39,7 @@ from .seeds import (
     SHIPPED_EXPORTS_DIR,
     display_path,
     load_region_resolver,
+    load_series_aliases,
     load_series_catalogue,
     load_source_mappings,
     load_unit_converter,
@@ -96,6 +97,8 @@ class LoadResult:
     firm_units: pd.DataFrame = field(default_factory=lambda: firms_frame({}))
     # labels of attribute columns (行业代码, 产权性质 …) per unit and year (raw.unit_attributes)
     unit_attributes: pd.DataFrame = field(default_factory=lambda: attributes_frame([]))
+    # inbox indicators mapped by another wording of a catalogue series (seeds/reference/series_aliases.csv)
+    aliased: dict[str, str] = field(default_factory=dict)  # indicator text -> series code
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
@@ -174,7 +177,8 @@ def load_inbox(inbox: Path, *, shipped: Path = SHIPPED_EXPORTS_DIR, mappings=Non
     if unlisted:
         raise DataError(f"inbox.yml files: names {sorted(unlisted)}, not in the inbox", file=inbox / CONFIG_NAME)
     mapper = _RouteMapper(_ShippedMapper(mappings),
-                          InboxMapper(config, mappings, load_series_catalogue(root), load_unit_converter(root)))
+                          InboxMapper(config, mappings, load_series_catalogue(root), load_unit_converter(root),
+                                      load_series_aliases(root)))
     result = _load(entries, mapper, resolver, root, refuse_bad_ids=config.check_characters == "error")
     if config.shipped or same:
         _read_shipped_sources(result, sources, resolver, root)
@@ -253,7 +257,8 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
     kept = _typed(kept[OBS_COLUMNS].sort_values(["series", "region_code", "year"], ignore_index=True))
     return LoadResult(kept, reports, overridden, skipped,
                       user_series=_user_series_frame(getattr(mapper, "user_series", None), kept),
-                      firm_units=firms_frame(firms), unit_attributes=unit_attributes)
+                      firm_units=firms_frame(firms), unit_attributes=unit_attributes,
+                      aliased=dict(getattr(mapper, "aliased", {})))
 
 
 def _user_series_frame(registry, kept) -> pd.DataFrame:
@@ -365,6 +370,7 @@ class _RouteMapper:
     def __init__(self, shipped: _ShippedMapper, inbox: InboxMapper):
         self.shipped, self.inbox = shipped, inbox
         self.user_series = inbox.user_series
+        self.aliased = inbox.aliased
 
     def attribute_columns(self, origin: str) -> frozenset[str]:
         """inbox.yml attributes: for inbox files (the built-in names hold for every file)."""

@@ -64,3 +64,8 @@ def load_unit_converter(root: Path = REPO_ROOT):
 
 def load_series_catalogue(root: Path = REPO_ROOT) -> pd.DataFrame:
     return read_reference_csv("series_catalogue", root)
+
+
+def load_series_aliases(root: Path = REPO_ROOT) -> pd.DataFrame:
+    """Other wordings of catalogue series in researchers' tables (专利授权数 for 专利授权量): alias, series_code."""
+    return read_reference_csv("series_aliases", root)

@@ -20,7 +20,7 @@ from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.data.city_demo import load_city_demo
 from models_py.ingest.attributes import yearless_summary
 from models_py.ingest.firms import check_character_summary, failed_check_characters
-from models_py.ingest.inbox import InboxConfig
+from models_py.ingest.inbox import InboxConfig, aliased_summary
 from models_py.ingest.loader import load_inbox
 from models_py.ingest.sources.choice import choose_sources
 from models_py.ingest.seeds import load_regions
@@ -97,6 +97,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         replace_table(connection, "raw", "unit_attributes", result.unit_attributes)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
+    if result.aliased:  # inbox indicators read as a catalogue series by another wording
+        context.log.info(aliased_summary(result.aliased))
     yearless = yearless_summary(result.unit_attributes)
     if yearless:  # labels of tables without a year: the rule the unit_attributes mart applies, logged
         context.log.info(yearless)
@@ -119,6 +121,7 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "firms": len(result.firm_units),
             "unit_attributes": sorted(result.unit_attributes["attribute"].unique().tolist()),
             "unit_attributes_without_year": int(result.unit_attributes["year"].isna().sum()),
+            "indicators_mapped_by_alias": dg.MetadataValue.json(result.aliased),
             "firm_ids_failing_check_character": len(failed_ids),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
