@@ -151,6 +151,7 @@ def _inbox(_: argparse.Namespace) -> int:
     from models_py.errors import DataError
     from models_py.ingest import load_inbox
     from models_py.ingest.attributes import yearless_summary
+    from models_py.ingest.cities import former_names_summary
     from models_py.ingest.firms import FIRST_TEXT_FIRM_CODE, check_character_summary, failed_check_characters
     from models_py.ingest.inbox import aliased_summary
 
@@ -210,6 +211,8 @@ def _inbox(_: argparse.Namespace) -> int:
                          "first_file"]].to_string(index=False))
     if result.aliased:  # another wording of a catalogue series (seeds/reference/series_aliases.csv)
         print(aliased_summary(result.aliased))
+    if result.former_names:  # 襄樊 read as 襄阳市, 富阳市 as 富阳区 …
+        print(former_names_summary(result.former_names))
     skipped = [i for f in result.files if f.origin == "inbox" for i in f.unmapped_indicators]
     if skipped:
         print(f"not loaded: {'; '.join(skipped)}")

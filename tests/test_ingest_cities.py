@@ -327,3 +327,43 @@ def test_every_alias_is_another_name_than_the_catalogues():
     assert len(keys) == len(set(keys)) and not set(keys) & names
     assert set(aliases["series_code"]) <= set(catalogue["series_code"])
     assert (aliases["source"].str.len() > 0).all() and (aliases["note"].str.len() > 0).all()
+
+
+def test_a_county_under_its_earlier_designation_is_todays_unit():
+    """撤县设区 / 撤县设市 / 撤市设区 keep the name: 富阳市 (to 2014) is 富阳区, 清苑县 清苑区, 义乌县 义乌市; never the
+    other way, never a prefecture city's name, and a name shared across provinces still needs the province."""
+    resolver = load_unit_resolver(COUNTY_LEVEL)
+    for old, province, code in (("富阳市", "浙江", 330111), ("临安市", None, 330112), ("清苑县", "河北", 130608),
+                                ("义乌县", "浙江", 330782), ("长安县", "陕西", 610116), ("江宁县", None, 320115)):
+        assert resolver.resolve(old, province) == code, old
+        assert resolver.reads_former_name(old) and resolver.name_of(code).endswith(("区", "市"))
+    assert resolver.resolve("朝阳县", "辽宁") == 211321 and not resolver.reads_former_name("朝阳县")
+    with pytest.raises(DataError, match="it is a prefecture_city's"):
+        resolver.resolve("朝阳市", "辽宁")  # the city, not 朝阳县
+    with pytest.raises(DataError, match="names 2 units of level county"):
+        resolver.resolve("长安县")  # 长安区 of 西安 and of 石家庄
+    assert resolver.resolve("富阳县", "浙江") == 330111  # 富阳县 to 1994, then 富阳市
+    with pytest.raises(DataError, match="not a county of province"):
+        resolver.resolve("平山县", "辽宁")  # 平山县 is Hebei's; Liaoning's 平山区 is not read as it
+    with pytest.raises(DataError, match="unknown county name"):
+        resolver.resolve("义乌区")  # no rule makes a 区 a 市: today's 义乌市 was never a district
+
+
+def test_names_read_as_todays_units_are_logged(tmp_path, capsys, monkeypatch):
+    from models_py.cli import main
+
+    folder = _inbox(tmp_path, "counties.csv", "区县,城市,省份,年份,地区生产总值(万元)\n"
+                                              "富阳市,杭州,浙江,2013,6000000\n富阳区,杭州,浙江,2015,7000000\n")
+    (folder / "cities.csv").write_text("城市,年份,地区生产总值(万元)\n襄樊,2009,15000000\n毕节地区,2010,6000000\n"
+                                       "襄阳,2011,20000000\n", encoding="utf-8")
+    result = load_inbox(folder)
+    assert result.former_names == {"富阳市": (330111, "富阳区", str(folder / "counties.csv")),
+                                   "襄樊": (420600, "襄阳市", str(folder / "cities.csv")),
+                                   "毕节地区": (520500, "毕节市", str(folder / "cities.csv"))}
+    gdp = result.city_observations().set_index(["region_code", "year"])["value"]
+    assert gdp[(330111, 2013)] == 600.0 and gdp[(330111, 2015)] == 700.0  # one county, 万元 -> 亿元
+    monkeypatch.setenv("NQP_INBOX", str(folder))
+    assert main(["inbox"]) == 0
+    assert ("3 city / county names read as today's unit (a former name, seeds/reference/city_name_history.csv, or "
+            "designation: 地区 -> 市, 县 -> 区 …): 富阳市 -> 富阳区 (330111), 襄樊 -> 襄阳市 (420600), "
+            "毕节地区 -> 毕节市 (520500)") in capsys.readouterr().out

@@ -63,6 +63,8 @@ class ParsedFile:
     firm_links: list = field(default_factory=list)
     # labels of attribute columns (行业代码, 产权性质 …): models_py.ingest.attributes.Label
     attributes: list = field(default_factory=list)
+    # city / county names read as today's unit by a rule for earlier names (襄樊, 富阳市): name -> (code, today's name)
+    former_names: dict = field(default_factory=dict)
 
 
 def header_key(name: str) -> str:

@@ -11,7 +11,10 @@ seeds/reference/city_name_history.csv; a city merged into another or abolished (
 is an error saying where its territory went, since no unit of today holds it alone.
 A county table (区县, 年份, indicators) may also carry its counties' prefecture cities (a 城市
 column): some county names repeat inside one province (市中区 in 济南 and 枣庄, 城区 in four cities
-of Shanxi), and only the city tells them apart.
+of Shanxi), and only the city tells them apart. A county under its designation of earlier years (撤县设区,
+撤县设市, 撤市设区: 富阳市 is 富阳区 since 2014, 清苑县 清苑区 since 2015) is read as today's unit of the same
+name with the new suffix (REDESIGNATED), unless the name is a prefecture city's (朝阳市 in a county column is
+not 朝阳县). `reads_former_name` tells which names were read so, and `former_names_summary` logs them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .regions import RegionResolver, normalise_name
 from .unit_catalogue import short_name
 
 CITY_LEVEL, COUNTY_LEVEL = "prefecture_city", "county"
+# a county-level name's suffix of earlier years -> the suffixes it may carry today under the same name
+# (撤县设区 / 撤县设市, 撤市设区, 撤旗设区 / 设市); never the other way
+REDESIGNATED = {"县": ("区", "市"), "市": ("区",), "旗": ("区", "市")}
 FIRST_CITY_CODE = 100000  # unit codes from here on are cities, counties (and firms, firms.py); below, provinces
 
 
@@ -66,12 +72,15 @@ class UnitResolver:
             parent_code = int(parent[0]) if parent and not pd.isna(parent[0]) else None
             unit = by_code[int(code)] = Unit(int(code), name, int(province), parent_code)
             self._add(unit, aliases)
+        self._by_code = by_code
         self._gone: dict[str, FormerName] = {}
+        self._former: set[str] = set()  # keys of the renamed units' former names (city_name_history)
         for name in former:  # its name without 市 / 地区 / 盟 too, unless a unit of today has that name (柳州地区)
             names = [n for n in {name.name, short_name(name.name)}
                      if n == name.name or normalise_name(n) not in self._by_name]
             if name.change == "renamed":
                 self._add(by_code[name.successor], names)
+                self._former.update(normalise_name(n) for n in names)
             else:
                 self._gone.update({normalise_name(n): name for n in names})
 
@@ -107,7 +116,29 @@ class UnitResolver:
         found = self._by_name.get(normalise_name(name))
         if not found and self.level == CITY_LEVEL and self.former_name(name) is None:
             found = self._by_name.get(normalise_name(short_name(str(name).strip())))
+        if not found and self.level == COUNTY_LEVEL:
+            found = self._redesignated(str(name).strip())
         return list(found or [])
+
+    def _redesignated(self, text: str) -> list[Unit]:
+        """The units of today that a county name of an earlier designation is (富阳市 -> 富阳区): the same
+        name with a suffix REDESIGNATED allows; none when the name is a prefecture city's (朝阳市)."""
+        targets = REDESIGNATED.get(text[-1:])
+        if targets is None or len(text) < 3 or (self._parents is not None and self._parents.candidates(text)):
+            return []
+        stem = text[:-1]
+        return [unit for unit in self._by_name.get(normalise_name(stem), [])
+                if any(normalise_name(unit.name) == normalise_name(stem + suffix) for suffix in targets)]
+
+    def name_of(self, code: int) -> str:
+        """Today's full name of the unit `code` (富阳区)."""
+        return self._by_code[int(code)].name
+
+    def reads_former_name(self, name: str) -> bool:
+        """Whether `name`, which resolved, is a former name or designation of the unit (襄樊, 毕节地区, 富阳市)
+        rather than one of its names of today."""
+        key = normalise_name(name)
+        return key in self._former or key not in self._by_name
 
     def former_name(self, name: str) -> FormerName | None:
         """The merged or abolished unit `name` was (city_name_history), if it names one."""
@@ -129,7 +160,10 @@ class UnitResolver:
                             f"values to those of the unit(s) it went to where they add up (GDP, population), "
                             f"or leave its rows out", region=name, **where)
         if not found:
-            raise DataError(f"unknown {self.level} name (not in {self._source})", region=name, **where)
+            city = self._parents is not None and self._parents.candidates(name)
+            hint = (f": it is a {self._parents.level}'s (a row of the whole city in a county table: leave it out, "
+                    "or put it in a city table)") if city else ""
+            raise DataError(f"unknown {self.level} name (not in {self._source}){hint}", region=name, **where)
         if _names_a_parent(parent, name):
             if self._parents is None:
                 raise DataError(f"a {self.level} has no parent level to name", region=name, **where)
@@ -151,6 +185,16 @@ class UnitResolver:
             raise DataError(f"{name!r} names {len(found)} units of level {self.level}: {_listed(found)}; add "
                             f"{hint} to pick one", region=name, **where)
         return found[0].code
+
+
+def former_names_summary(former: dict[str, tuple[int, str, str]], shown: int = 20) -> str:
+    """The log line for the city and county names a load read as today's units by a rule for earlier names
+    (`former`: name as written -> (code, today's name, first file))."""
+    items = sorted(former.items(), key=lambda item: (item[1][0], item[0]))
+    named = ", ".join(f"{text} -> {name} ({code})" for text, (code, name, _) in items[:shown])
+    return (f"{len(former)} city / county names read as today's unit (a former name, seeds/reference/"
+            f"city_name_history.csv, or designation: 地区 -> 市, 县 -> 区 …): {named}"
+            + (" …" if len(items) > shown else ""))
 
 
 def _names_a_parent(parent: str | None, name: str) -> bool:

@@ -99,6 +99,8 @@ class LoadResult:
     unit_attributes: pd.DataFrame = field(default_factory=lambda: attributes_frame([]))
     # inbox indicators mapped by another wording of a catalogue series (seeds/reference/series_aliases.csv)
     aliased: dict[str, str] = field(default_factory=dict)  # indicator text -> series code
+    # city / county names read as today's unit by a rule for earlier names (襄樊, 毕节地区, 富阳市)
+    former_names: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # -> (code, today's name, file)
 
     def warehouse_observations(self) -> pd.DataFrame:
         """What raw.portal_observations holds: portal + inbox values and the shipped sources'
@@ -223,6 +225,7 @@ def _mappings(mappings):
 
 def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> LoadResult:
     reports, skipped, firms, links, candidates, labels = [], [], {}, [], CandidateCells(), []
+    former_names = {}
     for p, origin in entries:
         shown = display_path(p, root)
         data = p.read_bytes()
@@ -232,6 +235,8 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
             skipped.append(shown)
             continue
         labels.append((shown, parsed.attributes))
+        for text, (code, name) in parsed.former_names.items():
+            former_names.setdefault(text, (code, name, shown))
         for firm in parsed.firms.values():  # one province, city and name per firm across files
             add_firm(firms, firm)
         links += parsed.firm_links
@@ -258,7 +263,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
     return LoadResult(kept, reports, overridden, skipped,
                       user_series=_user_series_frame(getattr(mapper, "user_series", None), kept),
                       firm_units=firms_frame(firms), unit_attributes=unit_attributes,
-                      aliased=dict(getattr(mapper, "aliased", {})))
+                      aliased=dict(getattr(mapper, "aliased", {})), former_names=former_names)
 
 
 def _user_series_frame(registry, kept) -> pd.DataFrame:

@@ -129,9 +129,12 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         region_text = cells[roles["region"]].strip()
         if units is None:
             return resolver.resolve(region_text, file=file, row=n, column=header[roles["region"]], sheet=sheet)
-        return units.resolve(region_text, None if province_col is None else cells[province_col],
+        code = units.resolve(region_text, None if province_col is None else cells[province_col],
                              parent=None if parent_col is None else cells[parent_col],
                              file=file, row=n, column=header[roles["region"]], sheet=sheet)
+        if region_text not in parsed.former_names and units.reads_former_name(region_text):  # for the log
+            parsed.former_names[region_text] = (code, units.name_of(code))
+        return code
 
     if "year" not in roles and not any(parse_year(h) for h in header):
         others = [i for i in range(len(header)) if i not in unit_cols]

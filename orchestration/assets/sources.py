@@ -19,6 +19,7 @@ from models_py.data.real_only import ENV_VAR, synthetic_enabled
 from models_py.data.synthetic import OUTPUT_COLUMNS, generate_synthetic
 from models_py.data.city_demo import load_city_demo
 from models_py.ingest.attributes import yearless_summary
+from models_py.ingest.cities import former_names_summary
 from models_py.ingest.firms import check_character_summary, failed_check_characters
 from models_py.ingest.inbox import InboxConfig, aliased_summary
 from models_py.ingest.loader import load_inbox
@@ -99,6 +100,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
                      inbox, len(result.user_series))
     if result.aliased:  # inbox indicators read as a catalogue series by another wording
         context.log.info(aliased_summary(result.aliased))
+    if result.former_names:  # city / county names of earlier years read as today's units
+        context.log.info(former_names_summary(result.former_names, shown=100))
     yearless = yearless_summary(result.unit_attributes)
     if yearless:  # labels of tables without a year: the rule the unit_attributes mart applies, logged
         context.log.info(yearless)
@@ -122,6 +125,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "unit_attributes": sorted(result.unit_attributes["attribute"].unique().tolist()),
             "unit_attributes_without_year": int(result.unit_attributes["year"].isna().sum()),
             "indicators_mapped_by_alias": dg.MetadataValue.json(result.aliased),
+            "units_read_under_former_names": dg.MetadataValue.json(
+                {text: code for text, (code, _, _) in result.former_names.items()}),
             "firm_ids_failing_check_character": len(failed_ids),
             "skipped": result.skipped,
             "user_series": dg.MetadataValue.md(
