@@ -54,6 +54,15 @@ def _industry(i: int, year: int) -> str:
     return INDUSTRIES[(i + moved) % len(INDUSTRIES)]
 
 
+# the ST_FIRM-th firm is under special treatment from ST_FROM on (*ST: 证券简称 '*ST样本013'), as a renamed
+# firm's name changes in a CSMAR panel; 剔除ST samples read it from unit_attributes (README "Labels")
+ST_FIRM, ST_FROM = 12, 2021
+
+
+def _name(i: int, year: int) -> str:
+    return f"*ST样本{i + 1:03d}" if i == ST_FIRM and year >= ST_FROM else f"样本公司{i + 1:03d}"
+
+
 def _ownership(i: int) -> str:
     return "国有" if i % 3 == 1 else "非国有"
 
@@ -119,7 +128,7 @@ def firm_inbox_table() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     city_name = dict(zip(capital["unit_code"], capital["name_full"]))
     table = pd.DataFrame({
         "证券代码": [_shown(int(codes[i]), i) for i in index],
-        "证券简称": [f"样本公司{i + 1:03d}" for i in index],
+        "证券简称": [_name(i, year) for i, year in zip(index, wide["year"])],
         "省份": [names[province[i]] for i in index],
         "城市": [city_name[city_code[i]] if city_code[i] is not None else "" for i in index],
         "年份": wide["year"],

@@ -35,7 +35,7 @@ from tests.firm_files import FILE_NAME as FIRM_FILE
 from tests.firm_files import NAMES_EN as FIRM_NAMES_EN
 from tests.firm_files import FIRST_FIRM_CODE, INDUSTRY_SWITCH_YEAR, INDUSTRY_SWITCHER, firm_info_table, firm_labels
 from tests.firm_files import INFO_FILE_NAME as FIRM_INFO_FILE
-from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, firm_inbox_table, write_firm_table
+from tests.firm_files import SLIP_FIRM, SLIP_SERIES, SLIP_YEAR, ST_FIRM, ST_FROM, firm_inbox_table, write_firm_table
 from tests.firm_files import STATA_FILE_NAME as FIRM_STATA_FILE
 from tests.firm_files import STATA_FROM_YEAR as FIRM_STATA_FROM
 from tests.reference import inequality_numpy
@@ -1009,7 +1009,10 @@ def test_the_firm_table_is_read_as_firms(firm_build):
     units = firm_build["units"].set_index("unit_code").sort_index()
     firms = firms.set_index("region_code").sort_index()
     assert list(units.index) == list(firms.index) and len(units) == 360
-    assert (units["firm_id"] == firms["firm_id"]).all() and units["name_short"].str.startswith("样本公司").all()
+    assert (units["firm_id"] == firms["firm_id"]).all()
+    # each firm by its latest name: the ST firm by the *ST name it has had since ST_FROM
+    expected_names = firm_inbox_table()[0].drop_duplicates("证券代码", keep="last")["证券简称"].tolist()
+    assert units["name_short"].tolist() == expected_names and expected_names[ST_FIRM].startswith("*ST")
     assert (units["province_code"] == firms["province_code"]).all() and units["region3"].notna().all()
     parent = firms["city_code"].fillna(firms["province_code"]).astype(int)
     assert (units["parent_code"] == parent).all() and firms["city_code"].notna().sum() == 120
@@ -1115,8 +1118,17 @@ def test_the_firm_tables_labels_are_read_per_year(firm_build):
     new industry from its year on, and the panel's industry, industry x year and ownership columns."""
     _, firms, _ = firm_inbox_table()
     every = firm_build["labels"]
-    labels = every[every["attribute"] != "上市板块"]  # 上市板块: test_the_firm_info_tables_labels_fill_every_year
+    # 上市板块: test_the_firm_info_tables_labels_fill_every_year; 证券简称: each firm-year's name, as in the file
+    labels = every[~every["attribute"].isin(["上市板块", "证券简称"])]
     assert set(labels["attribute"]) == {"行业代码", "产权性质"} and len(labels) == 2 * 360 * 8
+    names = every[every["attribute"] == "证券简称"].merge(
+        firm_inbox_table()[0].assign(unit_code=firm_labels()["region_code"]), left_on=["unit_code", "year"],
+        right_on=["unit_code", "年份"], validate="one_to_one")
+    assert len(names) == 360 * 8 and (names["value"] == names["证券简称"]).all()
+    # README's 剔除ST CTE on the mart: the ST firm's years from ST_FROM, nothing else
+    special = every[(every["attribute"] == "证券简称") & every["value"].str.match(r"^\*?ST")]
+    st_code = firms["region_code"].iloc[ST_FIRM]
+    assert sorted(zip(special["unit_code"], special["year"])) == [(st_code, y) for y in range(ST_FROM, 2023)]
     assert not labels["read_without_year"].any()  # the info table's 行业代码 yields to each year's own
     expected = firm_labels().rename(columns={"region_code": "unit_code"}).melt(
         id_vars=["unit_code", "year"], var_name="attribute", value_name="value_file")

@@ -26,8 +26,13 @@ def _inbox(tmp_path: Path, files: dict[str, str], config: str = "") -> Path:
     return folder
 
 
+NAMES = ("证券简称", "企业名称")  # a firm's name per year: a label too (tests/test_ingest_firms.py)
+
+
 def _labels(result) -> list[tuple]:
+    """The labels but the firms' names."""
     frame = result.unit_attributes.sort_values(["unit_code", "year", "attribute"])
+    frame = frame[~frame["attribute"].isin(NAMES)]
     return [tuple(row) for row in frame[["unit_code", "year", "attribute", "value"]].itertuples(index=False)]
 
 
@@ -68,7 +73,8 @@ def test_registration_id_firms_get_their_final_codes(tmp_path):
         ",2022,", ",2022,民营,")
     result = load_inbox(_inbox(tmp_path, {"credit.csv": credit}))
     codes = set(result.firm_units["unit_code"])
-    assert set(result.unit_attributes["unit_code"]) == codes and len(result.unit_attributes) == 3
+    assert set(result.unit_attributes["unit_code"]) == codes and len(_labels(result)) == 3
+    assert (result.unit_attributes["attribute"] == "企业名称").sum() == 3  # and each firm-year's name
     assert (result.unit_attributes["unit_code"] > 0).all()  # no provisional (negative) code left
 
 

@@ -122,13 +122,30 @@ def test_a_firm_in_two_provinces_is_an_error_naming_both_places(tmp_path):
     with pytest.raises(DataError, match=r"b.csv, line 2, region '000001'.*firm 000001 has province 44 at "
                                         r".*a.csv line 2 and 11 here"):
         load_inbox(_inbox(tmp_path, {"a.csv": first, "b.csv": second}))
-    same_file = "证券代码,证券简称,省份,年份,营业收入(万元)\n000001,平安银行,广东,2021,100\n000001,万科A,广东,2022,100\n"
-    with pytest.raises(DataError, match=r"c.csv, line 3.*firm 000001 has name '平安银行'.*'万科A'.*a renamed firm "
-                                        r"\(ST, \*ST, a new short name\) loads without the name column"):
-        load_inbox(_inbox(tmp_path / "c", {"c.csv": same_file}))
-    # as the message says: without its name column the same table loads, one firm
-    nameless = "\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != 1) for line in same_file.splitlines())
-    assert len(load_inbox(_inbox(tmp_path / "d", {"d.csv": nameless})).firm_units) == 1
+
+
+def test_a_renamed_firm_is_one_firm_shown_by_its_latest_name_with_each_years_name_a_label(tmp_path):
+    """ST, *ST and new short names change a firm's 证券简称 from year to year: one firm, shown by the name of its
+    latest year (whatever the order of rows and files), each year's name kept as a label (剔除ST samples read
+    it); two names for one firm-year are an error, as for any label; a table without a year names only a firm
+    no table with years names."""
+    panel = ("证券代码,证券简称,省份,年份,营业收入(万元)\n000002,*ST 某某,广东,2021,90\n000002,某某股份,广东,2019,80\n"
+             "000002,ST 某某,广东,2020,85\n")
+    info = "证券代码,证券简称,省份,行业代码\n000002,某某控股,广东,K70\n600519,贵州茅台,贵州,C15\n"
+    result = load_inbox(_inbox(tmp_path / "a", {"panel.csv": panel, "info.csv": info}))
+    firms = result.firm_units.set_index("unit_code")["firm_name"]
+    assert firms.to_dict() == {1000000002: "*ST 某某", 1000600519: "贵州茅台"}
+    names = result.unit_attributes[result.unit_attributes["attribute"] == "证券简称"].sort_values("year")
+    assert names[["unit_code", "year", "value"]].values.tolist() == [
+        [1000000002, 2019, "某某股份"], [1000000002, 2020, "ST 某某"], [1000000002, 2021, "*ST 某某"]]
+    assert names["source_row"].tolist() == [3, 4, 2]  # each read where it stands
+    long = "证券代码,证券简称,省份,年份,指标,数值\n000002,某某,广东,2021,营业收入(万元),1\n000002,某某,广东,2021,研发投入(万元),2\n"
+    labels = load_inbox(_inbox(tmp_path / "b", {"long.csv": long})).unit_attributes
+    assert len(labels) == 1 and labels.iloc[0]["source_row"] == 2  # one name a firm-year, not one a row
+    other = "证券代码,证券简称,省份,年份,员工人数(人)\n000002,某某新名,广东,2021,9\n"
+    with pytest.raises(DataError, match=r"two labels for one unit and year: '某某新名' .*other.csv, line 2\) and "
+                                        r"'\*ST 某某' .*panel.csv, line 2\)"):
+        load_inbox(_inbox(tmp_path / "c", {"panel.csv": panel, "other.csv": other}))
 
 
 def test_a_firm_city_outside_its_province_is_an_error(tmp_path):

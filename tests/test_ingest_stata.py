@@ -49,8 +49,8 @@ def test_a_dta_gives_the_cells_firms_and_lines_of_the_same_table_as_csv(tmp_path
     # province from the value label, city, name from the variable label, first line: as the CSV's
     assert {code: replace(firm, source_file="firms.csv") for code, firm in from_dta.firms.items()} == from_csv.firms
     assert len(from_dta.firms) == len(firms)
-    # the 行业代码 and 产权性质 labels (string variables labelled so): the CSV's, line for line
-    assert from_dta.attributes == from_csv.attributes and len(from_csv.attributes) == 2 * len(table)
+    # the 证券简称, 行业代码 and 产权性质 labels (string variables labelled so): the CSV's, line for line
+    assert from_dta.attributes == from_csv.attributes and len(from_csv.attributes) == 3 * len(table)  # and 证券简称
     # and the values are the table's (not only equal to the CSV's)
     got = _cells(from_dta).rename(columns={"indicator": "series"})
     got["series"] = got["series"].map(COLUMNS)

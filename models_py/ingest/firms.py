@@ -32,8 +32,11 @@ one of two kinds of id, by its header:
 Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
 and between provinces and clustering by province follow from it, as for cities. A 城市 column gives
 its prefecture city (resolved within the province; its parent); without one the parent is the
-province. A firm's province, city and name must agree in every row and file that names them: two
-that differ are an error naming both places.
+province. A firm's province and city must agree in every row and file that names them: two that differ
+are an error naming both places. Its name (证券简称, 企业名称: NAME_COLUMNS) may change (ST, *ST, a new
+short name): a table with years reads it per year, as a label (models_py.ingest.attributes), and the firm
+is shown by its name of the latest year read (`latest_names`); a table without a year names a firm no
+table with years names.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ import pandas as pd
 
 from models_py.errors import DataError
 
+from .cells import header_key
 from .cities import CITY_LEVEL, load_unit_resolver
 from .regions import RegionResolver
 
@@ -61,6 +65,9 @@ _TEXT_ID = re.compile(rf"[0-9A-Z]{{1,{MAX_TEXT_ID}}}")
 REGISTRATION_ID_COLUMNS = frozenset({
     "统一社会信用代码", "社会信用代码", "信用代码", "组织机构代码", "法人代码", "法人单位代码", "credit_code", "uscc",
     "org_code", "organization_code", "organisation_code"})
+# the header names of a firm's name column (NFKC, case-folded): a listed firm's short name or a firm's name
+SHORT_NAME_COLUMNS = frozenset({"证券简称", "股票简称", "公司简称", "short_name"})
+NAME_COLUMNS = SHORT_NAME_COLUMNS | {"公司名称", "企业名称", "firm_name", "company_name"}
 STOCK_CODE_COLUMNS = frozenset({"证券代码", "股票代码", "公司代码", "企业代码", "stkcd", "stock_code", "stockcode",
                                 "firm", "firm_id", "firm_code", "ticker"})
 COLUMNS = ["unit_code", "firm_id", "firm_name", "province_code", "city_code", "source_file", "source_row",
@@ -194,12 +201,10 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None, sh
                         "56-bit hash collision, about 1 in 10^3 at 10^7 firms); please report it", file=firm.source_file,
                         sheet=sheet, row=firm.source_row, region=firm.firm_id)
     for field, mine, theirs in (("province", firm.province_code, known.province_code),
-                                ("city", firm.city_code, known.city_code), ("name", firm.name, known.name)):
+                                ("city", firm.city_code, known.city_code)):  # a name may change: latest_names
         if mine is not None and theirs is not None and mine != theirs:
-            renamed = ("; a renamed firm (ST, *ST, a new short name) loads without the name column (证券简称 / "
-                       "企业名称), or with one name per firm") if field == "name" else ""
             raise DataError(f"firm {shown or firm.firm_id} has {field} {theirs!r} at {known.source_file} line "
-                            f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel{renamed}",
+                            f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel",
                             file=firm.source_file, sheet=sheet, row=firm.source_row, region=firm.firm_id)
     if (known.city_code is None and firm.city_code is not None) or (known.name is None and firm.name is not None):
         firms[firm.unit_code] = replace(known, name=known.name or firm.name,
@@ -365,6 +370,20 @@ def renumber(firms: dict[int, Firm], codes: dict[int, int], links: list[FirmLink
         if link.registration_id not in firm.linked_ids:
             merged[link.unit_code] = replace(firm, linked_ids=firm.linked_ids + (link.registration_id,))
     return merged
+
+
+def latest_names(firms: dict[int, Firm], labels: pd.DataFrame) -> dict[int, Firm]:
+    """`firms` each named by its name label (a name column's, NAME_COLUMNS) of the latest year read; a listed
+    firm (a stock code's unit) only by a short name (证券简称), never by the registered name of micro data's
+    rows linked to it. A firm without one keeps the name it was first read with (a table without a year's)."""
+    keys = labels["attribute"].map(header_key)
+    listed = labels["unit_code"] < FIRST_TEXT_FIRM_CODE
+    names = labels[(keys.isin(SHORT_NAME_COLUMNS) | (keys.isin(NAME_COLUMNS) & ~listed)) & labels["year"].notna()]
+    if not len(names):
+        return firms
+    latest = names.sort_values("year", kind="stable").drop_duplicates("unit_code", keep="last")
+    named = dict(zip(latest["unit_code"], latest["value"]))
+    return {code: replace(firm, name=named.get(code, firm.name)) for code, firm in firms.items()}
 
 
 def firms_frame(firms: dict[int, Firm]) -> pd.DataFrame:

@@ -27,7 +27,8 @@ from . import portal, portal_xls, stata, tables
 from .attributes import attributes_frame
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
-from .firms import add_firm, final_text_codes, firms_frame, refuse_failed_check_characters, renumber
+from .firms import (add_firm, final_text_codes, firms_frame, latest_names, refuse_failed_check_characters,
+                    renumber)
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -253,6 +254,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
         provisional = candidates["region_code"] < 0
         candidates.loc[provisional, "region_code"] = candidates.loc[provisional, "region_code"].map(text_codes)
     unit_attributes = attributes_frame(labels, text_codes)
+    firms = latest_names(firms, unit_attributes)  # a renamed firm is shown by its latest name
     kept, overridden = resolve_precedence(candidates)
     kept_by_file = kept["source_file"].value_counts()
     overridden_by_file = overridden["source_file"].value_counts()

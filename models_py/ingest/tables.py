@@ -36,7 +36,7 @@ from .cells import (Cell, ParsedFile, header_key, is_placeholder, parse_number, 
                     unit_from_indicator)
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
-from .firms import REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
+from .firms import NAME_COLUMNS, REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
@@ -55,8 +55,7 @@ _ROLES = {
     # it names by stock code or registration id; a region column beside it is each firm's province, a
     # city column its city
     "firm": STOCK_CODE_COLUMNS | REGISTRATION_ID_COLUMNS,
-    "firm_name": {"证券简称", "股票简称", "公司简称", "公司名称", "企业名称", "firm_name", "company_name",
-                  "short_name"},
+    "firm_name": NAME_COLUMNS,
     "year": {"年份", "年度", "年", "year"},
     "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
     "value": {"数值", "值", "数据", "value"},
@@ -180,6 +179,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             if i not in unit_cols | label_cols | {roles["year"]}:
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
+    named = set()  # (unit, year) whose name label is taken (a long table repeats it on every row)
     for n, cells in _data_rows(grid, header, row, file, parsed):
         region_text = cells[roles["region"]].strip()
         code = unit_code(cells, n)
@@ -191,6 +191,9 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         year = parse_year(cells[roles["year"]])
         if year is None:
             raise DataError("not a year", column=header[roles["year"]], value=cells[roles["year"]], **where)
+        if name_col is not None and (code, year) not in named:  # a firm's name that year (ST, *ST, renamed):
+            named.add((code, year))  # a label; the latest one shows the firm (firms.latest_names)
+            take_label(cells[name_col], code, year, header[name_col], where, parsed.attributes)
         if kind == KIND_LONG:
             indicator = cells[roles["series"]].strip()
             if not indicator:
