@@ -70,9 +70,54 @@ def test_firm_table_loads_its_firms_and_values(tmp_path):
     assert firms.loc[1_000_000_001, "source_row"] == 2
 
 
-def test_firm_table_needs_a_province_column(tmp_path):
-    with pytest.raises(DataError, match=r"公司.csv, line 1, column '证券代码'.*province column \(省份\)"):
-        load_inbox(_inbox(tmp_path, {"公司.csv": "证券代码,年份,营业收入(万元)\n000001,2021,100\n"}))
+def test_a_firm_no_table_places_in_a_province_is_an_error(tmp_path):
+    """A table without 省份 takes each firm's province from another table of the load; a firm none places is an
+    error naming it, where it was read, and how many more there are."""
+    text = "证券代码,年份,营业收入(万元)\n000001,2021,100\n000002,2021,50\n000003,2021,70\n"
+    with pytest.raises(DataError, match=r"公司.csv, line 2, region '000001': firm 000001 has no province.*公司基本信息"
+                                        r".*; 2 more firms without one"):
+        load_inbox(_inbox(tmp_path / "a", {"公司.csv": text}))
+    register = "证券代码,省份\n000001,广东\n000002,北京\n000003,浙江\n"
+    result = load_inbox(_inbox(tmp_path / "b", {"公司.csv": text, "register.csv": register}))
+    firms = result.firm_units.set_index("firm_id")["province_code"]
+    assert firms.to_dict() == {"000001": 44, "000002": 11, "000003": 33} and len(result.city_observations()) == 3
+
+
+# a CSMAR download (FS_Combas, 资产负债表): field codes, names, units; 统计截止日期 for the year; 报表类型 A;
+# no 省份 (the 公司基本信息 table gives it)
+CSMAR = ("Stkcd,ShortName,Accper,Typrep,A001000000,F050501B\n"
+         "证券代码,证券简称,统计截止日期,报表类型,资产总计,总资产净利润率ROA\n"
+         "没有单位,没有单位,没有单位,没有单位,元,没有单位\n"
+         "000001,平安银行,2020-12-31,A,4468514000000,0.0065\n"
+         "000001,平安银行,2021-12-31,A,4921380000000,0.0072\n")
+REGISTER = "证券代码,证券简称,省份\n000001,平安银行,广东\n"
+
+
+def test_a_csmar_download_loads_as_it_comes(tmp_path):
+    result = load_inbox(_inbox(tmp_path, {"FS_Combas.csv": CSMAR, "公司基本信息.csv": REGISTER}))
+    values = result.city_observations().set_index(["source_column", "year"])
+    assert values["value"].to_dict() == {("资产总计(元)", 2020): 4468514000000.0, ("资产总计(元)", 2021): 4921380000000.0,
+                                         ("总资产净利润率ROA(没有单位)", 2020): 0.0065,
+                                         ("总资产净利润率ROA(没有单位)", 2021): 0.0072}
+    assert values["source_row"].tolist() == [4, 5, 4, 5]  # the lines of the file, after its three header lines
+    assert dict(zip(result.user_series["name_zh"], result.user_series["unit"])) == {"资产总计": "元",
+                                                                                  "总资产净利润率ROA": "没有单位"}
+    assert result.firm_units[["firm_id", "firm_name", "province_code"]].values.tolist() == [["000001", "平安银行", 44]]
+    two_lines = "\n".join(line for i, line in enumerate(CSMAR.splitlines()) if i != 2).replace(",资产总计,", ",资产总计(元),").replace(
+        "ROA\n", "ROA(没有单位)\n")
+    again = load_inbox(_inbox(tmp_path / "two", {"a.csv": two_lines, "b.csv": REGISTER})).city_observations()
+    assert sorted(again["value"]) == sorted(values["value"])  # codes and names only: the names are the header
+
+
+@pytest.mark.parametrize("change, message", [
+    ((",2021-12-31,A,", ",2021-06-30,A,"), r"line 5, column '统计截止日期'.*value '2021-06-30': a date within the "
+                                          r"year, not its end.*12-31"),
+    ((",2021-12-31,A,", ",2021-12-31,B,"), r"line 5, column '报表类型'.*value 'B': a statement type other than A "
+                                          r"\(合并报表, consolidated\)"),
+])
+def test_a_csmar_download_of_other_periods_or_statements_is_an_error(tmp_path, change, message):
+    with pytest.raises(DataError, match=message):
+        load_inbox(_inbox(tmp_path, {"FS_Combas.csv": CSMAR.replace(*change), "b.csv": REGISTER}))
 
 
 def _values(result) -> dict[tuple[int, int, str], float]:

@@ -14,6 +14,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 # The unit is the last parenthesised group, half- or full-width; trailing marks such as the
 # xls's footnote 'i' in '一般公共预算支出（亿元）i' are tolerated.
+# a date column's cell (CSMAR's 统计截止日期 / Accper): 2020-12-31, 2020/12/31, 20201231, with a time or not
+_DATE = re.compile(r"((?:19|20)\d\d)[-/.]?(\d{1,2})[-/.]?(\d{1,2})(?:[ T]\d{1,2}:\d\d(?::\d\d)?)?")
 _UNIT = re.compile(r"[(（]([^()（）]*)[)）][^()（）]*$")
 # A city table's statistical scope (中国城市统计年鉴 reports most indicators twice): 全市, the whole city
 # with its counties (the city's own value, what a city unit holds), or 市辖区, the urban districts only
@@ -87,6 +89,22 @@ def parse_year(text: str) -> int | None:
     """2024 from '2024年', '2024' or '2024.0'-style spreadsheet numbers; None if not a year."""
     match = _YEAR.fullmatch(text.strip())
     return int(match.group(1)) if match else None
+
+
+def parse_year_end(text: str, **where) -> int | None:
+    """The year of a date column's cell when the date is a year end ('2020-12-31' -> 2020); a plain year too;
+    None if the cell is neither. A date within the year (2020-06-30: a half-year or quarterly report) is a
+    DataError located by `where`: the table's values are not the year's."""
+    year = parse_year(text)
+    if year is not None:
+        return year
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    if (int(match.group(2)), int(match.group(3))) != (12, 31):
+        raise DataError("a date within the year, not its end: this table holds quarterly or half-year reports "
+                        "(keep the rows dated 12-31, as CSMAR's 统计截止日期 filter does)", value=text, **where)
+    return int(match.group(1))
 
 
 def split_scope(indicator: str) -> tuple[str, str | None]:

@@ -29,8 +29,10 @@ one of two kinds of id, by its header:
   `linked_ids` (even where no table has rows of them). Without a year column such a table links
   (and reads its label columns, such as 行业代码, as labels without a year; no values).
 
-Each firm needs its province (a 省份 column beside the firm column): region groups, inequality within
-and between provinces and clustering by province follow from it, as for cities. A 城市 column gives
+Each firm needs its province: region groups, inequality within and between provinces and clustering
+by province follow from it, as for cities. A 省份 column beside the firm column gives it; a table without
+one (a CSMAR financial statement) takes each firm's province from another table of the same load (a
+公司基本信息 export: 证券代码,省份,…), and a firm no table places is an error (`require_provinces`). A 城市 column gives
 its prefecture city (resolved within the province; its parent); without one the parent is the
 province. A firm's province and city must agree in every row and file that names them: two that differ
 are an error naming both places. Its name (证券简称, 企业名称: NAME_COLUMNS) may change (ST, *ST, a new
@@ -130,7 +132,7 @@ class Firm:
     unit_code: int
     firm_id: str
     name: str | None
-    province_code: int
+    province_code: int | None  # None until a table of the load with a 省份 column names it
     city_code: int | None
     source_file: str
     source_row: int
@@ -154,10 +156,6 @@ class FirmRows:
     def __init__(self, header: list[str], firm_col: int, province_col: int | None, city_col: int | None,
                  name_col: int | None, provinces: RegionResolver, *, file: str, sheet: str | None, row: int,
                  link_col: int | None = None):
-        if province_col is None:
-            raise DataError("a firm table needs a province column (省份) beside its firm column: each firm's "
-                            "province places it in the region groups and the province clusters",
-                            file=file, sheet=sheet, row=row, column=header[firm_col])
         self.header, self.firm_col, self.province_col = header, firm_col, province_col
         self.city_col, self.name_col, self.provinces = city_col, name_col, provinces
         self.text_ids = is_registration_column(header[firm_col])
@@ -175,11 +173,15 @@ class FirmRows:
         else:
             code = firm_unit_code(text, column=column, **where)
             shown = firm_id(code)
-        province = self.provinces.resolve(cells[self.province_col], column=self.header[self.province_col], **where)
+        province = None  # without a 省份 column: from another table of the load (require_provinces)
+        if self.province_col is not None:
+            province = self.provinces.resolve(cells[self.province_col], column=self.header[self.province_col],
+                                              **where)
         city = None
         if self.city_col is not None and cells[self.city_col].strip():
             city = load_unit_resolver(CITY_LEVEL).resolve(
-                cells[self.city_col], cells[self.province_col], column=self.header[self.city_col], **where)
+                cells[self.city_col], None if self.province_col is None else cells[self.province_col],
+                column=self.header[self.city_col], **where)
         name = cells[self.name_col].strip() or None if self.name_col is not None else None
         add_firm(firms, Firm(code, shown, name, province, city, file, row), sheet=sheet)
         if self.link_col is not None and cells[self.link_col].strip():  # a listed firm without one: no link
@@ -206,9 +208,21 @@ def add_firm(firms: dict[int, Firm], firm: Firm, *, sheet: str | None = None, sh
             raise DataError(f"firm {shown or firm.firm_id} has {field} {theirs!r} at {known.source_file} line "
                             f"{known.source_row} and {mine!r} here: a firm has one {field} in a panel",
                             file=firm.source_file, sheet=sheet, row=firm.source_row, region=firm.firm_id)
-    if (known.city_code is None and firm.city_code is not None) or (known.name is None and firm.name is not None):
-        firms[firm.unit_code] = replace(known, name=known.name or firm.name,
-                                        city_code=known.city_code or firm.city_code)
+    if None in (known.province_code, known.city_code, known.name):  # what a later row adds
+        firms[firm.unit_code] = replace(known, name=known.name or firm.name, city_code=known.city_code or firm.city_code,
+                                        province_code=known.province_code or firm.province_code)
+
+
+def require_provinces(firms: dict[int, Firm]) -> None:
+    """Every firm placed in a province by some table of the load; the first one no table places (by unit code)
+    is an error naming where it was read and how many more there are."""
+    missing = sorted((firm for firm in firms.values() if firm.province_code is None), key=lambda f: f.unit_code)
+    if missing:
+        first, more = missing[0], len(missing) - 1
+        raise DataError(f"firm {first.firm_id} has no province: its table has no 省份 column and no other table of "
+                        "the load names it (add a 省份 column, or a 公司基本信息 table: 证券代码,省份)"
+                        + (f"; {more} more firms without one" if more else ""), file=first.source_file,
+                        row=first.source_row, region=first.firm_id)
 
 
 def organisation_code(text_id: str) -> str | None:

@@ -28,7 +28,7 @@ from .attributes import attributes_frame
 from .cells import ParsedFile, unit_from_indicator
 from .cities import FIRST_CITY_CODE
 from .firms import (add_firm, final_text_codes, firms_frame, latest_names, refuse_failed_check_characters,
-                    renumber)
+                    renumber, require_provinces)
 from .grid import OLE2_MAGIC, ZIP_MAGIC, Grid, text_grid, xls_grids, xlsx_grids
 from .inbox import CONFIG_NAME, InboxConfig, InboxMapper, Resolved
 from .mappings import SourceMappings
@@ -253,6 +253,7 @@ def _load(entries, mapper, resolver, root, *, refuse_bad_ids: bool = False) -> L
         firms = renumber(firms, text_codes, links)
         provisional = candidates["region_code"] < 0
         candidates.loc[provisional, "region_code"] = candidates.loc[provisional, "region_code"].map(text_codes)
+    require_provinces(firms)  # a table without 省份 takes it from another one of the load
     unit_attributes = attributes_frame(labels, text_codes)
     firms = latest_names(firms, unit_attributes)  # a renamed firm is shown by its latest name
     kept, overridden = resolve_precedence(candidates)

@@ -20,8 +20,10 @@ catalogue; a 城市 column beside it names each county's prefecture city and a �
 province, either settling a name several counties share (市中区: 济南 and 枣庄).
 A firm table has a 证券代码 / stkcd / firm column (stock codes) or a 统一社会信用代码 / 组织机构代码 / 法人代码
 column (registration ids): its units are the firms it names (models_py.ingest.firms), with their
-province from a 省份 column (required), their city from a 城市 column and their name from a 证券简称
-column (both optional). A table with both a stock-code and a registration-id column keys its firms by the
+province from a 省份 column (or from another table of the load), their city from a 城市 column and their
+name from a 证券简称 column (both optional). A CSMAR download's three header lines (field codes, names,
+units) are read as one header (`_header`), its 统计截止日期 as the year when it is a year end (DATE_COLUMNS),
+and its 报表类型 must be A (consolidated) in every row. A table with both a stock-code and a registration-id column keys its firms by the
 stock code and links the registration id to it; without a year column it is a link table (no values).
 A table of any units without a year whose other columns are all label columns (证券代码,省份,行业代码,产权性质:
 a CSMAR 公司基本信息 export) reads labels without a year (models_py.ingest.attributes); so does a link table.
@@ -29,19 +31,23 @@ a CSMAR 公司基本信息 export) reads labels without a year (models_py.ingest
 
 from __future__ import annotations
 
+import re
+
 from models_py.errors import DataError
 
 from .attributes import is_attribute_column, take_label
-from .cells import (Cell, ParsedFile, header_key, is_placeholder, parse_number, parse_year, split_scope,
-                    unit_from_indicator)
+from .cells import (Cell, ParsedFile, header_key, is_placeholder, parse_number, parse_year, parse_year_end,
+                    split_scope, unit_from_indicator)
 from .grid import Grid
 from .cities import CITY_LEVEL, COUNTY_LEVEL, load_unit_resolver
 from .firms import NAME_COLUMNS, REGISTRATION_ID_COLUMNS, STOCK_CODE_COLUMNS, FirmRows, is_registration_column
 from .regions import RegionResolver
 
 KIND_PANEL, KIND_LONG, KIND_WIDE = "long_csv", "long_table", "wide_table"
+# a date column read as the year when its dates are year ends (CSMAR's 统计截止日期 / Accper: 2020-12-31)
+DATE_COLUMNS = frozenset({"统计截止日期", "截止日期", "会计期间", "accper", "enddate", "end_date"})
 KIND_LINKS = "firm_links"  # stock code + registration id, no year: links (and labels), no values
-KIND_LABELS = "unit_labels"  # unit column(s) and label columns (行业代码 …), no year: labels only, no values
+KIND_LABELS = "unit_labels"  # unit column(s) and label columns (行业代码 …) or none (证券代码,省份), no year: no values
 _ROLES = {
     "region": {"地区", "省份", "省", "省区市", "地区名称", "省份名称", "region", "province"},
     # a city table (城市统计年鉴): its units are prefecture-level cities (models_py.ingest.cities); a
@@ -56,11 +62,14 @@ _ROLES = {
     # city column its city
     "firm": STOCK_CODE_COLUMNS | REGISTRATION_ID_COLUMNS,
     "firm_name": NAME_COLUMNS,
-    "year": {"年份", "年度", "年", "year"},
+    "year": {"年份", "年度", "年", "year"} | set(DATE_COLUMNS),
     "series": {"指标", "指标名称", "变量", "series", "indicator", "variable"},
     "value": {"数值", "值", "数据", "value"},
     "unit": {"单位", "unit"},
+    # CSMAR's statement type: A consolidated (合并报表), B the parent company alone; values are read for A only
+    "statement": {"报表类型", "报表类型编码", "typrep"},
 }
+CONSOLIDATED = frozenset({"a", "合并报表"})
 
 
 def _role(name: str) -> str | None:
@@ -82,7 +91,31 @@ def unit_from_column(column: str) -> str | None:
 
 def looks_like_table(grid: Grid) -> bool:
     first = grid.first_nonblank()
-    return first is not None and any(_role(c) in ("region", "city", "county", "firm") for c in first[1])
+    return first is not None and any(_role(c) in UNIT_ROLES for c in _header(grid)[1])
+
+
+UNIT_ROLES = ("region", "city", "county", "firm")
+_FIELD_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NO_UNIT = "没有单位"  # CSMAR's unit line for a column without one
+
+
+def _header(grid: Grid) -> tuple[int, list[str], int]:
+    """(index of the header row, its names, the 1-based line after which data rows begin). A CSMAR export
+    starts with a line of field codes (Stkcd, Accper, A001000000), then the names (证券代码, 统计截止日期,
+    资产总计) and a line of units (没有单位, 元): the names are the header, each value column with its unit
+    where the name has none (资产总计(元); a ratio's 没有单位 too, a unit of its own in unit_conversions.csv),
+    and the data begin after the units."""
+    header_i, fields = grid.first_nonblank()
+    names = grid.rows[header_i + 1] if header_i + 1 < len(grid.rows) else []
+    codes = [c.strip() for c in fields if c.strip()]
+    if not (codes and all(_FIELD_CODE.fullmatch(c) for c in codes) and any(_role(c) in UNIT_ROLES for c in names)):
+        return header_i, fields, header_i + 1
+    units = grid.rows[header_i + 2] if header_i + 2 < len(grid.rows) else []
+    if NO_UNIT not in [u.strip() for u in units]:  # field codes and names only
+        return header_i + 1, names, header_i + 2
+    named = [name if not unit.strip() or _role(name) or unit_from_column(name.strip()) else f"{name.strip()}({unit.strip()})"
+             for name, unit in zip(names, units + [""] * len(names))]  # 没有单位 stays the unit of a ratio or count
+    return header_i + 1, named, header_i + 3
 
 
 def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicator: str | None = None,
@@ -90,7 +123,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
     """`attributes`: further headers (keys, models_py.ingest.cells.header_key) whose cells are labels
     (inbox.yml attributes:); a region-year table reads them as unit attributes, not values."""
     sheet = grid.sheet
-    header_i, fields = grid.first_nonblank()
+    header_i, fields, data_after = _header(grid)
     header = [h.strip() for h in fields]
     while header and not header[-1] and grid.lines is None:  # a sheet's trailing empty columns
         header.pop()
@@ -120,7 +153,8 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         province_col = roles.get("region")
         roles["region"] = roles.pop("city")
         units = load_unit_resolver(CITY_LEVEL)
-    unit_cols = {roles["region"], province_col, parent_col, name_col, link_col} - {None}
+    statement_col = roles.pop("statement", None)
+    unit_cols = {roles["region"], province_col, parent_col, name_col, link_col, statement_col} - {None}
 
     def unit_code(cells: list[str], n: int) -> int:
         if firm_rows is not None:
@@ -143,10 +177,10 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                             "a year reads only label columns (行业代码, 产权性质 …, or a header inbox.yml lists under "
                             "attributes:); add a 年份 column to read this column's values", file=file, sheet=sheet,
                             row=row, column=not_label)
-        if others or link_col is not None:
+        if others or link_col is not None or firm_rows is not None:  # a firm register (证券代码,省份) places firms
             parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS if link_col is not None
                                                                   else KIND_LABELS)
-            _parse_yearless_table(grid, header, row, others, unit_code, file, parsed, attributes)
+            _parse_yearless_table(grid, header, row, data_after, others, unit_code, file, parsed, attributes)
             return parsed
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
@@ -180,15 +214,22 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
                 parsed.indicators.setdefault(name, unit_from_column(name))
 
     named = set()  # (unit, year) whose name label is taken (a long table repeats it on every row)
-    for n, cells in _data_rows(grid, header, row, file, parsed):
+    dated = "year" in roles and header_key(header[roles["year"]]) in DATE_COLUMNS
+    for n, cells in _data_rows(grid, header, data_after, file, parsed):
         region_text = cells[roles["region"]].strip()
         code = unit_code(cells, n)
         where = dict(file=file, sheet=sheet, row=n, region=region_text)
+        if statement_col is not None and header_key(cells[statement_col]) not in CONSOLIDATED:
+            raise DataError("a statement type other than A (合并报表, consolidated): the values of a firm table are "
+                            "read for the consolidated statements only, and B (母公司报表) gives the parent company "
+                            "alone; keep the A rows (CSMAR: 报表类型 = A)", column=header[statement_col],
+                            value=cells[statement_col], **where)
         if kind == KIND_WIDE:
             for i, year in years.items():
                 _take(cells[i], code, region_text, year, file_indicator, header[i], None, where, parsed)
             continue
-        year = parse_year(cells[roles["year"]])
+        year = (parse_year_end(cells[roles["year"]], column=header[roles["year"]], **where) if dated
+                else parse_year(cells[roles["year"]]))
         if year is None:
             raise DataError("not a year", column=header[roles["year"]], value=cells[roles["year"]], **where)
         if name_col is not None and (code, year) not in named:  # a firm's name that year (ST, *ST, renamed):
@@ -228,8 +269,8 @@ def _firm_and_link_columns(header: list[str], firm_cols: list[int], **where) -> 
     return firm_cols[0], None
 
 
-def _parse_yearless_table(grid: Grid, header: list[str], row: int, others: list[int], unit_code, file: str,
-                          parsed: ParsedFile, attributes: frozenset[str]) -> None:
+def _parse_yearless_table(grid: Grid, header: list[str], row: int, data_after: int, others: list[int], unit_code,
+                          file: str, parsed: ParsedFile, attributes: frozenset[str]) -> None:
     """A table without a year: a link table (a stock-code and a registration-id column, which it links,
     giving each listed firm's province, city and name) or a table of labels (a CSMAR 公司基本信息 export's
     行业代码 with no 年份). Every other column must be a label column (models_py.ingest.attributes); its
@@ -241,7 +282,7 @@ def _parse_yearless_table(grid: Grid, header: list[str], row: int, others: list[
         raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市, "
                         "证券简称 and label columns (行业代码, 产权性质, inbox.yml attributes:): remove this column, "
                         "or add a 年份 column to read its values", file=file, sheet=sheet, row=row, column=other)
-    for n, cells in _data_rows(grid, header, row, file, parsed):
+    for n, cells in _data_rows(grid, header, data_after, file, parsed):
         code = unit_code(cells, n)
         where = dict(sheet=sheet, row=n)
         for i in others:
