@@ -167,6 +167,8 @@ def _inbox(_: argparse.Namespace) -> int:
     shown = report[columns].assign(unmapped_indicators=report["unmapped_indicators"].str.slice(0, 50))
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
         print(shown.to_string(index=False))
+    for row in report[report["skipped_rows"] > 0].itertuples():  # declared rules (a CSMAR download's B rows …)
+        print(f"{row.file}: {row.skipped_rows} rows left out: {row.skipped_why}")
     inbox_files = set(report.loc[report.origin == "inbox", "file"])
     mine = result.observations[result.observations["source_file"].isin(inbox_files)]
     replaced = result.overridden[result.overridden["kept_file"].isin(inbox_files)

@@ -109,15 +109,30 @@ def test_a_csmar_download_loads_as_it_comes(tmp_path):
     assert sorted(again["value"]) == sorted(values["value"])  # codes and names only: the names are the header
 
 
-@pytest.mark.parametrize("change, message", [
-    ((",2021-12-31,A,", ",2021-06-30,A,"), r"line 5, column '统计截止日期'.*value '2021-06-30': a date within the "
-                                          r"year, not its end.*12-31"),
-    ((",2021-12-31,A,", ",2021-12-31,B,"), r"line 5, column '报表类型'.*value 'B': a statement type other than A "
-                                          r"\(合并报表, consolidated\)"),
-])
-def test_a_csmar_download_of_other_periods_or_statements_is_an_error(tmp_path, change, message):
-    with pytest.raises(DataError, match=message):
-        load_inbox(_inbox(tmp_path, {"FS_Combas.csv": CSMAR.replace(*change), "b.csv": REGISTER}))
+def test_a_csmar_downloads_parent_only_and_within_year_rows_are_left_out_and_counted(tmp_path, capsys, monkeypatch):
+    """As a Stata user keeps `Typrep == "A"` and the 12-31 rows: a 报表类型 B row (the parent company alone) and
+    rows dated within the year (a balance sheet's 01-01 opening row, a half-year report) are left out, each rule
+    counted in the file report (raw.ingest_files skipped_rows / skipped_why) and printed by nqp inbox; the
+    values are those of the A rows at 12-31. A statement type neither A nor B is an error naming the cell."""
+    from models_py.cli import main
+
+    more = ("000001,平安银行,2021-12-31,B,999,0.9\n000001,平安银行,2021-01-01,A,998,0.8\n"
+            "000001,平安银行,2021-06-30,A,997,0.7\n")
+    folder = _inbox(tmp_path, {"FS_Combas.csv": CSMAR + more, "b.csv": REGISTER})
+    result = load_inbox(folder)
+    values = result.city_observations()
+    assert sorted(values["value"]) == [0.0065, 0.0072, 4468514000000.0, 4921380000000.0]
+    report = result.report().set_index("file").loc[str(folder / "FS_Combas.csv")]
+    assert report["rows_read"] == 5 and report["skipped_rows"] == 3
+    assert report["skipped_why"] == ("报表类型 B (母公司报表, the parent company alone; the A row is the consolidated one): "
+                                     "1; dated within the year (统计截止日期 not 12-31: a quarterly or half-year report, "
+                                     "an opening balance): 2")
+    monkeypatch.setenv("NQP_INBOX", str(folder))
+    assert main(["inbox"]) == 0
+    assert f"{folder / 'FS_Combas.csv'}: 3 rows left out: 报表类型 B" in capsys.readouterr().out
+    with pytest.raises(DataError, match=r"line 4, column '报表类型'.*value 'C': a statement type neither A"):
+        load_inbox(_inbox(tmp_path / "c", {"FS_Combas.csv": CSMAR.replace(",2020-12-31,A,", ",2020-12-31,C,"),
+                                           "b.csv": REGISTER}))
 
 
 def _values(result) -> dict[tuple[int, int, str], float]:

@@ -54,6 +54,8 @@ class ParsedFile:
     rows_read: int = 0
     empty_cells: int = 0
     placeholder_cells: int = 0  # cells holding a placeholder such as '—' or 'NA' (loaded as NULL)
+    # rows a declared rule leaves out (a CSMAR download's 报表类型 B and dates within the year): why -> count
+    skipped_rows: dict = field(default_factory=dict)
     # the export's own metadata (数据库： / 时间： lines), when it states them
     database: str | None = None
     time_range: str | None = None
@@ -91,20 +93,17 @@ def parse_year(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_year_end(text: str, **where) -> int | None:
-    """The year of a date column's cell when the date is a year end ('2020-12-31' -> 2020); a plain year too;
-    None if the cell is neither. A date within the year (2020-06-30: a half-year or quarterly report) is a
-    DataError located by `where`: the table's values are not the year's."""
+def parse_year_end(text: str) -> tuple[int, bool] | None:
+    """(year, whether the cell is the year's end) of a date column's cell: '2020-12-31' -> (2020, True),
+    '2020-06-30' -> (2020, False) (a half-year or quarterly report, a balance sheet's 01-01 opening row);
+    a plain year -> (year, True); None if the cell is neither."""
     year = parse_year(text)
     if year is not None:
-        return year
+        return year, True
     match = _DATE.fullmatch(text.strip())
     if match is None:
         return None
-    if (int(match.group(2)), int(match.group(3))) != (12, 31):
-        raise DataError("a date within the year, not its end: this table holds quarterly or half-year reports "
-                        "(keep the rows dated 12-31, as CSMAR's 统计截止日期 filter does)", value=text, **where)
-    return int(match.group(1))
+    return int(match.group(1)), (int(match.group(2)), int(match.group(3))) == (12, 31)
 
 
 def split_scope(indicator: str) -> tuple[str, str | None]:

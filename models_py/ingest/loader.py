@@ -81,6 +81,8 @@ class FileReport:
     source_id: str = PORTAL_SOURCE_ID  # nbs_portal, inbox, or a shipped source's id
     national_rows: int = 0  # national (全国) rows skipped by a shipped source's reader
     group_rows: int = 0  # region-group rows (东部地区 …) skipped by a shipped source's reader
+    skipped_rows: int = 0  # rows a declared rule leaves out (a CSMAR download's 报表类型 B, dates within the year)
+    skipped_why: str = ""  # 'rule: n; rule: n'
 
 
 @dataclass
@@ -403,7 +405,8 @@ def _to_observations(parsed: ParsedFile, file: str, name: str, origin: str, mapp
                         source_id=INBOX_SOURCE_ID if origin == "inbox" else PORTAL_SOURCE_ID,
                         cells=len(parsed.cells), empty_cells=parsed.empty_cells,
                         placeholder_cells=parsed.placeholder_cells, database=parsed.database,
-                        time_range=parsed.time_range)
+                        time_range=parsed.time_range, skipped_rows=sum(parsed.skipped_rows.values()),
+                        skipped_why="; ".join(f"{why}: {n}" for why, n in parsed.skipped_rows.items()))
     # (indicator, cell unit) -> index of its mapping in candidates.mappings; None: not mapped
     resolved: dict[tuple[str, str | None], int | None] = {}
 

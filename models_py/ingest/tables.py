@@ -22,8 +22,9 @@ A firm table has a 证券代码 / stkcd / firm column (stock codes) or a 统一�
 column (registration ids): its units are the firms it names (models_py.ingest.firms), with their
 province from a 省份 column (or from another table of the load), their city from a 城市 column and their
 name from a 证券简称 column (both optional). A CSMAR download's three header lines (field codes, names,
-units) are read as one header (`_header`), its 统计截止日期 as the year when it is a year end (DATE_COLUMNS),
-and its 报表类型 must be A (consolidated) in every row. A table with both a stock-code and a registration-id column keys its firms by the
+units) are read as one header (`_header`), its 统计截止日期 as the year (DATE_COLUMNS); rows dated within the
+year and 报表类型 B rows (the parent company alone) are left out and counted (`_skip`: the file report's
+skipped_rows / skipped_why). A table with both a stock-code and a registration-id column keys its firms by the
 stock code and links the registration id to it; without a year column it is a link table (no values).
 A table of any units without a year whose other columns are all label columns (证券代码,省份,行业代码,产权性质:
 a CSMAR 公司基本信息 export) reads labels without a year (models_py.ingest.attributes); so does a link table.
@@ -69,7 +70,9 @@ _ROLES = {
     # CSMAR's statement type: A consolidated (合并报表), B the parent company alone; values are read for A only
     "statement": {"报表类型", "报表类型编码", "typrep"},
 }
-CONSOLIDATED = frozenset({"a", "合并报表"})
+CONSOLIDATED, PARENT_ONLY = frozenset({"a", "合并报表"}), frozenset({"b", "母公司报表"})
+SKIP_PARENT_ONLY = "报表类型 B (母公司报表, the parent company alone; the A row is the consolidated one)"
+SKIP_WITHIN_YEAR = "dated within the year (统计截止日期 not 12-31: a quarterly or half-year report, an opening balance)"
 
 
 def _role(name: str) -> str | None:
@@ -220,16 +223,21 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         code = unit_code(cells, n)
         where = dict(file=file, sheet=sheet, row=n, region=region_text)
         if statement_col is not None and header_key(cells[statement_col]) not in CONSOLIDATED:
-            raise DataError("a statement type other than A (合并报表, consolidated): the values of a firm table are "
-                            "read for the consolidated statements only, and B (母公司报表) gives the parent company "
-                            "alone; keep the A rows (CSMAR: 报表类型 = A)", column=header[statement_col],
-                            value=cells[statement_col], **where)
+            if header_key(cells[statement_col]) not in PARENT_ONLY:
+                raise DataError("a statement type neither A (合并报表, consolidated) nor B (母公司报表)",
+                                column=header[statement_col], value=cells[statement_col], **where)
+            _skip(parsed, SKIP_PARENT_ONLY)  # the parent company alone: the consolidated A row is the firm's
+            continue
         if kind == KIND_WIDE:
             for i, year in years.items():
                 _take(cells[i], code, region_text, year, file_indicator, header[i], None, where, parsed)
             continue
-        year = (parse_year_end(cells[roles["year"]], column=header[roles["year"]], **where) if dated
-                else parse_year(cells[roles["year"]]))
+        year = parse_year(cells[roles["year"]])
+        if dated and year is None and (date := parse_year_end(cells[roles["year"]])) is not None:
+            year, year_end = date
+            if not year_end:  # a quarterly or half-year report, an opening balance: not the year's values
+                _skip(parsed, SKIP_WITHIN_YEAR)
+                continue
         if year is None:
             raise DataError("not a year", column=header[roles["year"]], value=cells[roles["year"]], **where)
         if name_col is not None and (code, year) not in named:  # a firm's name that year (ST, *ST, renamed):
@@ -307,6 +315,11 @@ def _data_rows(grid: Grid, header: list[str], row: int, file: str, parsed: Parse
         yield n, cells
     if parsed.rows_read == rows_before:
         raise DataError("no data rows after the header", file=file, sheet=grid.sheet, row=row)
+
+
+def _skip(parsed: ParsedFile, why: str) -> None:
+    """Count a row a declared rule leaves out (the file report's skipped_rows and skipped_why)."""
+    parsed.skipped_rows[why] = parsed.skipped_rows.get(why, 0) + 1
 
 
 def _take(raw, code, region_text, year, indicator, header, unit, where, parsed: ParsedFile) -> None:

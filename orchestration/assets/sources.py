@@ -98,6 +98,8 @@ def portal_observations(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         replace_table(connection, "raw", "unit_attributes", result.unit_attributes)
     context.log.info("loaded %s observations from %s files (inbox %s), %s user series", rows, len(report),
                      inbox, len(result.user_series))
+    for row in report[report["skipped_rows"] > 0].itertuples():  # rows a declared rule leaves out
+        context.log.info("%s: %s rows left out: %s", row.file, row.skipped_rows, row.skipped_why)
     if result.aliased:  # inbox indicators read as a catalogue series by another wording
         context.log.info(aliased_summary(result.aliased))
     if result.former_names:  # city / county names of earlier years read as today's units

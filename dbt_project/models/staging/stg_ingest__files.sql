@@ -23,6 +23,8 @@ typed as (
         cast(source_id as {{ dbt.type_string() }}) as source_id,
         cast(national_rows as integer) as national_rows,
         cast(group_rows as integer) as group_rows,
+        cast(skipped_rows as integer) as skipped_rows,
+        cast(skipped_why as {{ dbt.type_string() }}) as skipped_why,
         cast(user_series as {{ dbt.type_string() }}) as user_series
     from source
 )
