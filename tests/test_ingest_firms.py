@@ -433,3 +433,29 @@ def test_check_characters_error_covers_the_ids_of_a_link_table(tmp_path):
         load_inbox(inbox)
     assert (caught.value.file, caught.value.row, caught.value.region) == (
         str(inbox / "links.csv"), 2, "91110000100000000X"), str(caught.value)
+
+
+def test_a_csmar_workbook_with_date_cells_loads_and_a_date_as_a_value_is_an_error(tmp_path):
+    """CSMAR's .xlsx keeps 统计截止日期 as date cells: read as 2020-12-31 text, so the date column gives the year
+    (and leaves the 01-01 row out, counted); a date cell under a value column is still 'not a number'."""
+    import datetime as dt
+
+    from tests.ingest_files import write_xlsx
+
+    rows = [["Stkcd", "Accper", "Typrep", "A001000000"], ["证券代码", "统计截止日期", "报表类型", "资产总计"],
+            ["没有单位", "没有单位", "没有单位", "元"], [1, dt.datetime(2020, 12, 31), "A", 4468514000000],
+            [1, dt.datetime(2021, 1, 1), "A", 1], [1, dt.date(2021, 12, 31), "A", 4921380000000]]
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "inbox.yml").write_text("shipped: false\n", encoding="utf-8")
+    (folder / "r.csv").write_text(REGISTER, encoding="utf-8")
+    write_xlsx(folder / "FS_Combas.xlsx", {"Sheet1": rows})
+    result = load_inbox(folder)
+    values = result.city_observations()
+    assert dict(zip(values["year"], values["value"])) == {2020: 4468514000000.0, 2021: 4921380000000.0}
+    assert result.report().set_index("file").loc[str(folder / "FS_Combas.xlsx"), "skipped_rows"] == 1
+    rows[3][3] = dt.datetime(2020, 5, 6, 7, 8)
+    write_xlsx(folder / "FS_Combas.xlsx", {"Sheet1": rows})
+    with pytest.raises(DataError, match=r"sheet 'Sheet1', row 4, column '资产总计\(元\)'.*'2020-05-06 07:08:00': "
+                                        r"not a number"):
+        load_inbox(folder)

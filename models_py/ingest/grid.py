@@ -8,6 +8,7 @@ portal prints them (2024.0 -> '2024', 49670.2 -> '49670.2'), and `raw_text` keep
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
@@ -59,9 +60,19 @@ def xls_grids(path: Path, file: str) -> list[Grid]:
         book.release_resources()
 
 
+def date_text(value) -> str:
+    """A workbook's date cell as text: '2020-12-31' (with its time when it has one). A date column reads it
+    (CSMAR's 统计截止日期, models_py.ingest.tables.DATE_COLUMNS) and a label keeps it; as a value it is still
+    'not a number', naming the cell."""
+    if isinstance(value, dt.datetime) and value.time() != dt.time(0):
+        return value.isoformat(sep=" ")
+    return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+
+
 def xls_sheet_rows(book, file: str) -> list[tuple[str, list[list[str]]]]:
-    """Each sheet of an open xlrd book as (name, rows of cell text): numbers as number_text, text and
-    blanks as they are; any other cell (boolean, #N/A, date) is a DataError naming sheet, row, column."""
+    """Each sheet of an open xlrd book as (name, rows of cell text): numbers as number_text, dates as ISO
+    text (date_text), text and blanks as they are; any other cell (boolean, #N/A) is a DataError naming
+    sheet, row, column."""
     import xlrd
 
     sheets = []
@@ -74,7 +85,9 @@ def xls_sheet_rows(book, file: str) -> list[tuple[str, list[list[str]]]]:
                     row.append(number_text(cell.value))
                 elif cell.ctype in (xlrd.XL_CELL_TEXT, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                     row.append(str(cell.value))
-                else:  # boolean, error (#N/A …), date
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(date_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
+                else:  # boolean, error (#N/A …)
                     raise DataError(f"not a number or text (cell type {cell.ctype})", file=file,
                                     sheet=sheet.name, row=r + 1, column=f"#{c + 1}", value=str(cell.value))
             rows.append(row)
@@ -105,7 +118,9 @@ def xlsx_grids(path: Path, file: str) -> list[Grid]:
                         row.append(number_text(value))
                     elif isinstance(value, str):
                         row.append(value)
-                    else:  # dates and times
+                    elif isinstance(value, (dt.datetime, dt.date)):
+                        row.append(date_text(value))
+                    else:  # times of day, durations
                         raise DataError(f"not a number ({type(value).__name__} cell)", file=file,
                                         sheet=sheet.title, row=r, column=f"#{c}", value=str(value))
                 rows.append(row)
