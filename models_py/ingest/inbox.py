@@ -145,6 +145,11 @@ def _key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+def _by_text(names: dict[str, str], indicator: str) -> str | None:
+    """The series `names` (keys: _key of a name) gives an indicator, by its name without unit, else as written."""
+    return names.get(_key(series_name(indicator))) or names.get(_key(indicator))
+
+
 def _keys(indicator: str) -> tuple[str, str]:
     """What inbox.yml's series: and skip: entries are looked up by: the text as written, and its
     series_name (without its unit, a city scope written one way)."""
@@ -239,9 +244,9 @@ class InboxMapper:
             if mapping.series_code is None:
                 return Resolved(None, None, 1.0, None, 0, mapping.note or "no planned series")
             series = mapping.series_code
-        series = series or self.by_name.get(_key(series_name(indicator))) or self.by_name.get(_key(indicator))
+        series = series or _by_text(self.by_name, indicator)
         if series is None:
-            series = self.by_alias.get(_key(series_name(indicator))) or self.by_alias.get(_key(indicator))
+            series = _by_text(self.by_alias, indicator)
             if series is not None:
                 self.aliased.setdefault(indicator.strip(), series)
         rank = INBOX_BASE_PRECEDENCE + FILE_RANK_STEP * self.config.precedence.get(name, 0)

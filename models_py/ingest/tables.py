@@ -159,6 +159,8 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
     statement_col = roles.pop("statement", None)
     unit_cols = {roles["region"], province_col, parent_col, name_col, link_col, statement_col} - {None}
 
+    names_checked: set[str] = set()  # city / county names whose former-name check is done
+
     def unit_code(cells: list[str], n: int) -> int:
         if firm_rows is not None:
             return firm_rows.resolve(cells, parsed.firms, file=file, sheet=sheet, row=n, links=parsed.firm_links)
@@ -168,14 +170,21 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         code = units.resolve(region_text, None if province_col is None else cells[province_col],
                              parent=None if parent_col is None else cells[parent_col],
                              file=file, row=n, column=header[roles["region"]], sheet=sheet)
-        if region_text not in parsed.former_names and units.reads_former_name(region_text):  # for the log
-            parsed.former_names[region_text] = (code, units.name_of(code))
+        if region_text not in names_checked:  # once per name: for the log
+            names_checked.add(region_text)
+            if units.reads_former_name(region_text):
+                parsed.former_names[region_text] = (code, units.name_of(code))
         return code
 
     if "year" not in roles and not any(parse_year(h) for h in header):
         others = [i for i in range(len(header)) if i not in unit_cols]
         not_label = next((header[i] for i in others if not is_attribute_column(header[i], attributes)), None)
-        if link_col is None and not_label is not None:
+        if not_label is not None and link_col is not None:
+            raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市, "
+                            "证券简称 and label columns (行业代码, 产权性质, inbox.yml attributes:): remove this column, "
+                            "or add a 年份 column to read its values", file=file, sheet=sheet, row=row,
+                            column=not_label)
+        if not_label is not None:
             raise DataError("not a recognised table: no 年份/year column and no year columns, and a table without "
                             "a year reads only label columns (行业代码, 产权性质 …, or a header inbox.yml lists under "
                             "attributes:); add a 年份 column to read this column's values", file=file, sheet=sheet,
@@ -183,7 +192,7 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
         if others or link_col is not None or firm_rows is not None:  # a firm register (证券代码,省份) places firms
             parsed = parsed if parsed is not None else ParsedFile(kind=KIND_LINKS if link_col is not None
                                                                   else KIND_LABELS)
-            _parse_yearless_table(grid, header, row, data_after, others, unit_code, file, parsed, attributes)
+            _parse_yearless_table(grid, header, data_after, others, unit_code, file, parsed)
             return parsed
     if {"region", "year", "series", "value"} <= roles.keys():
         kind = KIND_LONG
@@ -232,12 +241,13 @@ def parse_table(grid: Grid, file: str, resolver: RegionResolver, *, file_indicat
             for i, year in years.items():
                 _take(cells[i], code, region_text, year, file_indicator, header[i], None, where, parsed)
             continue
-        year = parse_year(cells[roles["year"]])
-        if dated and year is None and (date := parse_year_end(cells[roles["year"]])) is not None:
-            year, year_end = date
-            if not year_end:  # a quarterly or half-year report, an opening balance: not the year's values
-                _skip(parsed, SKIP_WITHIN_YEAR)
-                continue
+        if dated:  # a date column: its year, and whether the date ends it
+            year, year_end = parse_year_end(cells[roles["year"]]) or (None, True)
+        else:
+            year, year_end = parse_year(cells[roles["year"]]), True
+        if not year_end:  # a quarterly or half-year report, an opening balance: not the year's values
+            _skip(parsed, SKIP_WITHIN_YEAR)
+            continue
         if year is None:
             raise DataError("not a year", column=header[roles["year"]], value=cells[roles["year"]], **where)
         if name_col is not None and (code, year) not in named:  # a firm's name that year (ST, *ST, renamed):
@@ -277,22 +287,16 @@ def _firm_and_link_columns(header: list[str], firm_cols: list[int], **where) -> 
     return firm_cols[0], None
 
 
-def _parse_yearless_table(grid: Grid, header: list[str], row: int, data_after: int, others: list[int], unit_code,
-                          file: str, parsed: ParsedFile, attributes: frozenset[str]) -> None:
+def _parse_yearless_table(grid: Grid, header: list[str], data_after: int, others: list[int], unit_code,
+                          file: str, parsed: ParsedFile) -> None:
     """A table without a year: a link table (a stock-code and a registration-id column, which it links,
-    giving each listed firm's province, city and name) or a table of labels (a CSMAR 公司基本信息 export's
-    行业代码 with no 年份). Every other column must be a label column (models_py.ingest.attributes); its
-    labels are read with no year (year None: the unit_attributes mart gives them to every year of the
-    unit that no label of that year names)."""
-    sheet = grid.sheet
-    other = next((header[i] for i in others if not is_attribute_column(header[i], attributes)), None)
-    if other is not None:  # only a link table gets here with a column that is not a label
-        raise DataError("a link table (stock code and registration id, no 年份) reads only the ids, 省份, 城市, "
-                        "证券简称 and label columns (行业代码, 产权性质, inbox.yml attributes:): remove this column, "
-                        "or add a 年份 column to read its values", file=file, sheet=sheet, row=row, column=other)
+    giving each listed firm's province, city and name), a register of firms (证券代码,省份) or a table of
+    labels (a CSMAR 公司基本信息 export's 行业代码 with no 年份). `others` are its label columns (parse_table has
+    refused any other); their labels are read with no year (year None: the unit_attributes mart gives them to
+    every year of the unit that no label of that year names)."""
     for n, cells in _data_rows(grid, header, data_after, file, parsed):
         code = unit_code(cells, n)
-        where = dict(sheet=sheet, row=n)
+        where = dict(sheet=grid.sheet, row=n)
         for i in others:
             take_label(cells[i], code, None, header[i], where, parsed.attributes)
 
